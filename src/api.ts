@@ -1,0 +1,54 @@
+import { TunnelError } from './errors.js';
+import { plan as planSpec, type PlanOptions } from './plan/index.js';
+import type { Plan } from './plan/types.js';
+import { DEFAULTS } from './spec/defaults.js';
+import { parseTunnelSpec } from './spec/tunnel.js';
+import type { TunnelOptions, TunnelSpec } from './spec/types.js';
+import { spawnSsh, type SpawnSsh } from './ssh/process.js';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './supervise/backoff.js';
+import { Tunnel } from './supervise/tunnel.js';
+
+export interface UpOptions {
+  /** Cancels bringing the tunnel up (and takes it down if already up). */
+  signal?: AbortSignal;
+  /** How long to wait for every forward to be ready (default 30 s). */
+  readyTimeoutMs?: number;
+  /** Reconnect after a drop (default true). */
+  reconnect?: boolean;
+  /** Failed reconnects in a row before giving up (default: retry forever). */
+  maxRetries?: number;
+  backoff?: Partial<BackoffPolicy>;
+  /** Process spawner; tests inject a fake one. */
+  spawn?: SpawnSsh;
+}
+
+/** Validates options (or passes a spec through) into a TunnelSpec. */
+export function toSpec(input: TunnelOptions | TunnelSpec): TunnelSpec {
+  return isSpec(input) ? input : parseTunnelSpec(input);
+}
+
+function isSpec(input: TunnelOptions | TunnelSpec): input is TunnelSpec {
+  return 'forwards' in input && Array.isArray(input.forwards);
+}
+
+/** The ssh invocations that would build this tunnel; runs nothing. */
+export function plan(input: TunnelOptions | TunnelSpec, options: PlanOptions = {}): Plan {
+  return planSpec(toSpec(input), options);
+}
+
+/** Builds the tunnel and resolves once every forward is ready. Use `await using` or call down(). */
+export async function up(input: TunnelOptions | TunnelSpec, options: UpOptions = {}): Promise<Tunnel> {
+  const spec = toSpec(input);
+  if (options.signal?.aborted) throw new TunnelError('ABORTED', 'cancelled before the tunnel was started');
+  const tunnel = new Tunnel(spec, {
+    spawn: options.spawn ?? spawnSsh,
+    readyTimeoutMs: options.readyTimeoutMs ?? DEFAULTS.readyTimeoutMs,
+    reconnect: options.reconnect ?? true,
+    maxRetries: options.maxRetries ?? Number.POSITIVE_INFINITY,
+    backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+    signal: options.signal,
+  });
+  await tunnel.start();
+  options.signal?.addEventListener('abort', () => void tunnel.down(), { once: true });
+  return tunnel;
+}

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { plan, up } from '../../api.js';
+import { parseInteger } from '../../spec/tunnel.js';
+import { DEFAULTS } from '../../spec/defaults.js';
+import type { Tunnel } from '../../supervise/tunnel.js';
+import { exitCodeFor, exitCodeForSignal } from '../exit-codes.js';
+import { describeTunnel, dryRunLines, tunnelJson } from '../render.js';
+import { styleFor } from '../style.js';
+import { addTunnelFlags, tunnelOptionsFromFlags, type TunnelFlags } from '../tunnel-flags.js';
+import type { SetExit } from './index.js';
+
+interface UpFlags extends TunnelFlags {
+  dryRun?: boolean;
+  json?: boolean;
+  readyTimeout?: string;
+  maxRetries?: string;
+  reconnect?: boolean;
+}
+
+export function registerUp(program: Command, setExit: SetExit): void {
+  addTunnelFlags(program.command('up').description('bring a tunnel up and keep it up until Ctrl-C'))
+    .option('--dry-run', 'print the ssh command line(s) and run nothing')
+    .option('--json', 'print one JSON object once every forward is ready')
+    .option('--ready-timeout <seconds>', `give up if not ready in time (default ${DEFAULTS.readyTimeoutMs / 1000})`)
+    .option('--max-retries <n>', 'failed reconnects in a row before giving up (default: forever)')
+    .option('--no-reconnect', 'exit when the connection drops instead of reconnecting')
+    .action(async (flags: UpFlags) => setExit(await runUp(flags)));
+}
+
+async function runUp(flags: UpFlags): Promise<number> {
+  const options = tunnelOptionsFromFlags(flags);
+  if (flags.dryRun) {
+    const planned = plan(options, flags.strategy === 'relay' ? { strategy: 'relay' } : {});
+    process.stdout.write(flags.json ? `${JSON.stringify({ state: 'planned', strategy: planned.strategy, forwards: planned.forwards.map(({ listen, target, forward }) => ({ direction: forward.direction, listen, target })), commands: [planned.tunnel.argv, ...planned.remoteCleanup.map((c) => c.argv)] })}\n` : `${dryRunLines(planned)}\n`);
+    return 0;
+  }
+  const tunnel = await up(options, {
+    readyTimeoutMs: parseInteger(flags.readyTimeout, '--ready-timeout', DEFAULTS.readyTimeoutMs / 1000, 1, 3600) * 1000,
+    maxRetries: flags.maxRetries === undefined ? Number.POSITIVE_INFINITY : parseInteger(flags.maxRetries, '--max-retries', 0, 0, 1_000_000),
+    reconnect: flags.reconnect !== false,
+  });
+  process.stdout.write(flags.json ? `${JSON.stringify(tunnelJson(tunnel))}\n` : `${describeTunnel(tunnel.plan, tunnel.forwards())}\nPress Ctrl-C to stop.\n`);
+  return stayUp(tunnel, flags.json === true);
+}
+
+/** Holds the foreground until a signal or a permanent failure, then tears down. */
+function stayUp(tunnel: Tunnel, json: boolean): Promise<number> {
+  const style = styleFor(process.stderr);
+  return new Promise((resolve) => {
+    const finish = (code: number) => {
+      for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+      void tunnel.down().then(() => resolve(code));
+    };
+    const onSignal = (signal: NodeJS.Signals) => finish(exitCodeForSignal(signal));
+    for (const signal of SIGNALS) process.once(signal, onSignal);
+    tunnel.on('state', (state: string, error?: { message: string; code: Parameters<typeof exitCodeFor>[0] }) => {
+      if (!json) process.stderr.write(`${style.dim(new Date().toISOString())} ${state}${error ? `: ${error.message}` : ''}\n`);
+      if ((state === 'failed' || state === 'needs-auth') && error) {
+        if (json) process.stderr.write(`tunnel: ${error.message}\n`);
+        finish(exitCodeFor(error.code));
+      }
+    });
+  });
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { TunnelError } from '../errors.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { registerCommands } from './commands/index.js';
+import { styleFor } from './style.js';
+
+/** The only place that turns outcomes into exit codes. */
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('tunnel')
+    .description('Build and supervise SSH tunnels through login and jump nodes with your own OpenSSH')
+    .option('--debug', 'show stack traces on errors')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(styleFor(process.stderr).red(text)) });
+  let exitCode: number = EXIT.ok;
+  registerCommands(program, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    return report(error, program.opts<{ debug?: boolean }>().debug === true);
+  }
+}
+
+function report(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  const style = styleFor(process.stderr);
+  if (error instanceof TunnelError) {
+    process.stderr.write(`${style.red('tunnel:')} ${error.message}\n`);
+    if (debug && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+    return exitCodeFor(error.code);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${style.red('tunnel:')} ${message}\n`);
+  if (debug && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+  return EXIT.failure;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`tunnel: internal error: ${String(error)}\n`);
+    process.exitCode = EXIT.failure;
+  },
+);

@@ -1,0 +1,36 @@
+import { shJoin } from '../plan/quote.js';
+import type { Plan } from '../plan/types.js';
+import type { ForwardStatus } from '../supervise/status.js';
+import type { Tunnel } from '../supervise/tunnel.js';
+import { styleFor } from './style.js';
+
+/** The --json contract of `up`: name, state, forwards, commands (fields may be added, never removed). */
+export function tunnelJson(tunnel: Tunnel): Record<string, unknown> {
+  return {
+    name: tunnel.spec.name ?? null,
+    state: tunnel.state,
+    strategy: tunnel.plan.strategy,
+    route: tunnel.plan.route,
+    forwards: tunnel.forwards(),
+    commands: [tunnel.plan.tunnel.argv],
+    pids: tunnel.pids(),
+  };
+}
+
+/** Human lines for a ready tunnel: what listens where, what it reaches, through which hops. */
+export function describeTunnel(plan: Plan, forwards: ForwardStatus[]): string {
+  const style = styleFor();
+  const lines = [`${style.green('up')} via ${plan.route.join(' → ')} (${plan.strategy})`];
+  for (const forward of forwards) {
+    const arrow = forward.direction === 'L' ? '→' : '←';
+    lines.push(`  ${style.bold(forward.listen)}  ${arrow}  ${forward.target}`);
+  }
+  return lines.join('\n');
+}
+
+/** Copy-pasteable shell lines for --dry-run. */
+export function dryRunLines(plan: Plan): string {
+  const lines = [`# strategy: ${plan.strategy}; route: ${plan.route.join(' -> ')}`, shJoin(plan.tunnel.argv)];
+  for (const cleanup of plan.remoteCleanup) lines.push(`# after stopping it, remove the remote sockets:`, shJoin(cleanup.argv));
+  return lines.join('\n');
+}

@@ -1,0 +1,10 @@
+export { up, plan, toSpec, type UpOptions } from './api.js';
+export { parseTunnelSpec } from './spec/tunnel.js';
+export { parseForward, formatForwardArg } from './spec/forward.js';
+export { parseHop, parseHopList } from './spec/hop.js';
+export { TunnelError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { Tunnel } from './supervise/tunnel.js';
+export type { TunnelState, ForwardStatus } from './supervise/status.js';
+export type { TunnelSpec, TunnelOptions, Forward, Hop, Endpoint, ListenEndpoint } from './spec/types.js';
+export type { Plan, SshCommand, PlannedForward } from './plan/types.js';
+export type { SpawnSsh, SshProcess } from './ssh/process.js';

@@ -1,0 +1,25 @@
+import { formatForwardArg } from '../spec/forward.js';
+import { formatHop } from '../spec/hop.js';
+import type { TunnelSpec } from '../spec/types.js';
+import { destinationArgs, jumpArgs } from './destination.js';
+import { baseSshOptions, configArgs } from './options.js';
+import type { ReadyMarker, SshCommand } from './types.js';
+
+/** One ssh: hops through -J, forwards on the target. Nothing is left on the hops. */
+export function planJumpCommand(spec: TunnelSpec): SshCommand {
+  const forwardArgs = spec.forwards.flatMap((f) => [`-${f.direction}`, formatForwardArg(f)]);
+  const argv = [
+    'ssh', '-N', '-T', '-v',
+    ...configArgs(spec),
+    ...baseSshOptions(spec),
+    ...jumpArgs(spec.via),
+    ...forwardArgs,
+    ...destinationArgs(spec.to),
+  ];
+  return { role: 'tunnel', hop: formatHop(spec.to), argv, ready: readyMarkers(spec) };
+}
+
+function readyMarkers(spec: TunnelSpec): ReadyMarker[] {
+  const hasRemote = spec.forwards.some((f) => f.direction === 'R');
+  return hasRemote ? ['session', 'remote-forwards'] : ['session'];
+}

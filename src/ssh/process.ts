@@ -1,0 +1,66 @@
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import type { Stream } from './progress.js';
+
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: string | null;
+}
+
+/** A running ssh, seen only through its lines and its exit. */
+export interface SshProcess {
+  readonly pid: number | undefined;
+  onLine(listener: (line: string, stream: Stream) => void): void;
+  readonly exited: Promise<ExitInfo>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  stop(graceMs?: number): Promise<ExitInfo>;
+}
+
+export interface SpawnOptions {
+  /** Keep stdin an open pipe (a relay's -tt session ends when stdin closes). */
+  keepStdinOpen?: boolean;
+}
+
+/** Starts a process; injectable so tests can check argv and lifecycle without a network. */
+export type SpawnSsh = (argv: readonly string[], options?: SpawnOptions) => SshProcess;
+
+/** The real spawner: execa, no shell, the child dies with us. */
+export const spawnSsh: SpawnSsh = (argv, options = {}) => {
+  const [file, ...args] = argv;
+  if (file === undefined) throw new Error('spawnSsh: empty argv');
+  const child = execa(file, args, {
+    stdin: options.keepStdinOpen ? 'pipe' : 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    cleanup: true,
+    windowsHide: true,
+  });
+  const listeners: Array<(line: string, stream: Stream) => void> = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const source = child[stream];
+    if (source === null) continue;
+    createInterface({ input: source, crlfDelay: Infinity }).on('line', (line) => {
+      for (const listener of listeners) listener(line, stream);
+    });
+  }
+  const exited: Promise<ExitInfo> = child.then(
+    (result) => ({ exitCode: result.exitCode ?? null, signal: result.signal ?? null }),
+    () => ({ exitCode: null, signal: null }),
+  );
+  return {
+    pid: child.pid,
+    onLine: (listener) => void listeners.push(listener),
+    exited,
+    stop: async (graceMs = 2000) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+};

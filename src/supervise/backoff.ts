@@ -1,0 +1,19 @@
+export interface BackoffPolicy {
+  /** First retry delay: fast, a dropped link usually comes straight back. */
+  initialMs: number;
+  factor: number;
+  maxMs: number;
+  /** Fraction of the delay drawn at random (both ways) so many tunnels don't retry in step. */
+  jitter: number;
+  /** After this long up, the next failure starts again from initialMs. */
+  stableMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 200, factor: 2, maxMs: 30_000, jitter: 0.2, stableMs: 60_000 };
+
+/** Delay before retry number `failures` (1-based), with jitter from `random` in [0, 1). */
+export function backoffDelay(failures: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  const raw = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, failures - 1));
+  const spread = raw * policy.jitter * (random() * 2 - 1);
+  return Math.max(0, Math.round(raw + spread));
+}

@@ -1,0 +1,171 @@
+import { EventEmitter } from 'node:events';
+import { TunnelError, isPermanent } from '../errors.js';
+import { plan as planTunnel } from '../plan/index.js';
+import type { Plan } from '../plan/types.js';
+import type { TunnelSpec } from '../spec/types.js';
+import type { SpawnSsh } from '../ssh/process.js';
+import { startAttempt, type ReadyAttempt } from './attempt.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { prepareLocalSocket } from './local-sockets.js';
+import { relayCanFix } from './relay-fallback.js';
+import { forwardStatuses, type ForwardStatus, type TunnelState } from './status.js';
+import { teardown } from './teardown.js';
+import { watchWake } from './wake.js';
+
+export interface SuperviseOptions {
+  spawn: SpawnSsh;
+  readyTimeoutMs: number;
+  /** Reconnect after a drop (default true). */
+  reconnect: boolean;
+  /** Consecutive failed reconnects before giving up (default: never). */
+  maxRetries: number;
+  backoff: BackoffPolicy;
+  signal?: AbortSignal | undefined;
+}
+
+/** A live tunnel: its state, its forwards, and down(). Events: 'state' (state, error?), 'line' (ssh output). */
+export class Tunnel extends EventEmitter {
+  state: TunnelState = 'starting';
+  restarts = 0;
+  lastError: TunnelError | undefined;
+  readonly startedAt = new Date();
+  private current: ReadyAttempt | undefined;
+  private currentPlan: Plan;
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private stopWake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(readonly spec: TunnelSpec, private readonly options: SuperviseOptions) {
+    super();
+    this.currentPlan = planTunnel(spec);
+  }
+
+  /** The plan in force (its strategy may have switched to relay under --strategy auto). */
+  get plan(): Plan {
+    return this.currentPlan;
+  }
+
+  forwards(): ForwardStatus[] {
+    return forwardStatuses(this.currentPlan.forwards, this.current?.progress());
+  }
+
+  /** PIDs of the ssh processes this tunnel runs right now. */
+  pids(): number[] {
+    const pid = this.current?.process.pid;
+    return pid === undefined ? [] : [pid];
+  }
+
+  /** Brings the tunnel up; resolves once every forward is ready. */
+  async start(): Promise<this> {
+    for (const path of this.currentPlan.localSockets) await prepareLocalSocket(path);
+    this.current = await this.connectFirst();
+    this.setState('up');
+    this.stopWake = watchWake(() => this.wakeUp?.());
+    this.loop = this.superviseLoop();
+    return this;
+  }
+
+  private async connectFirst(): Promise<ReadyAttempt> {
+    try {
+      return await this.attempt(this.currentPlan);
+    } catch (error) {
+      const fallback = this.spec.strategy === 'auto' && this.spec.via.length > 0 && error instanceof TunnelError && relayCanFix(error, this.spec.via.length);
+      if (!fallback) throw error;
+      this.emit('line', `jump failed (${error.message}); trying --strategy relay`);
+      this.currentPlan = planTunnel(this.spec, { strategy: 'relay' });
+      return this.attempt(this.currentPlan);
+    }
+  }
+
+  private attempt(plan: Plan): Promise<ReadyAttempt> {
+    return startAttempt(plan, {
+      spawn: this.options.spawn,
+      readyTimeoutMs: this.options.readyTimeoutMs,
+      signal: this.options.signal,
+      onLine: (line) => this.emit('line', line),
+    });
+  }
+
+  private async superviseLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping && this.current !== undefined) {
+      const upSince = Date.now();
+      const reason = await this.current.ended;
+      if (this.stopping) return;
+      this.lastError = reason;
+      if (Date.now() - upSince > this.options.backoff.stableMs) failures = 0;
+      if (!this.options.reconnect || isPermanent(reason)) return this.fail(reason);
+      this.current = undefined;
+      this.current = await this.reconnect(() => (failures += 1));
+    }
+  }
+
+  private async reconnect(countFailure: () => number): Promise<ReadyAttempt | undefined> {
+    while (!this.stopping) {
+      const failures = countFailure();
+      if (failures > this.options.maxRetries) {
+        this.fail(new TunnelError('SSH_EXITED', `gave up after ${failures - 1} reconnect attempts: ${this.lastError?.message ?? ''}`));
+        return undefined;
+      }
+      this.setState('reconnecting', this.lastError);
+      await this.sleep(backoffDelay(failures, this.options.backoff));
+      if (this.stopping) return undefined;
+      try {
+        await teardown(this.currentPlan, { remoteOnly: true });
+        this.currentPlan = planTunnel(this.spec, { strategy: this.currentPlan.strategy });
+        const attempt = await this.attempt(this.currentPlan);
+        this.restarts += 1;
+        this.setState('up');
+        return attempt;
+      } catch (error) {
+        const failure = error instanceof TunnelError ? error : new TunnelError('SSH_EXITED', String(error), { cause: error });
+        this.lastError = failure;
+        if (isPermanent(failure)) {
+          this.fail(failure);
+          return undefined;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private fail(error: TunnelError): void {
+    this.lastError = error;
+    this.setState(error.code === 'NEEDS_AUTH' ? 'needs-auth' : 'failed', error);
+  }
+
+  /** Waits, but a wake from sleep, a network change or down() cuts it short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private setState(state: TunnelState, error?: TunnelError): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state, error);
+    this.emit(state, error);
+  }
+
+  /** Stops the ssh processes and removes every socket the tunnel created. Safe to call twice. */
+  async down(): Promise<void> {
+    if (this.stopping) return this.loop?.catch(() => undefined);
+    this.stopping = true;
+    this.stopWake?.();
+    this.wakeUp?.();
+    await this.current?.process.stop();
+    await teardown(this.currentPlan, { remoteOnly: false });
+    await this.loop?.catch(() => undefined);
+    this.setState('down');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.down();
+  }
+}
