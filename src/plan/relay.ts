@@ -52,7 +52,7 @@ export function planRelayCommand(spec: TunnelSpec, runId: string): SshCommand {
  * Runs on the relay hop. `mkdir` (not -p) fails if the directory already exists, so a
  * directory planted by another user is refused, never used. The inner ssh runs as a
  * child so the hangup trap can kill it: a shell that traps SIGHUP would otherwise keep
- * the session alive and orphan it. No '!' and no newline, so csh users' shells parse it too.
+ * the session alive and orphan it. One line: csh users' login shells parse it too.
  */
 function relayScript(dir: string, inner: string[]): string {
   const qdir = shQuote(dir);
