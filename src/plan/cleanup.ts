@@ -28,5 +28,5 @@ export function planRemoteUnlink(spec: TunnelSpec, paths: readonly string[]): Ss
     ...destinationArgs(spec.to),
     `exec /bin/sh -c ${shQuote(script)}`,
   ];
-  return { role: 'cleanup', hop: formatHop(spec.to), argv, ready: [] };
+  return { role: 'cleanup', hop: formatHop(spec.to), argv, ready: [], listeners: 0 };
 }

@@ -16,7 +16,7 @@ export function planJumpCommand(spec: TunnelSpec): SshCommand {
     ...forwardArgs,
     ...destinationArgs(spec.to),
   ];
-  return { role: 'tunnel', hop: formatHop(spec.to), argv, ready: readyMarkers(spec) };
+  return { role: 'tunnel', hop: formatHop(spec.to), argv, ready: readyMarkers(spec), listeners: spec.forwards.filter((f) => f.direction === 'L').length };
 }
 
 function readyMarkers(spec: TunnelSpec): ReadyMarker[] {

@@ -45,7 +45,7 @@ export function planRelayCommand(spec: TunnelSpec, runId: string): SshCommand {
     ...destinationArgs(relay),
     `exec /bin/sh -c ${shQuote(relayScript(dir, inner))}`,
   ];
-  return { role: 'tunnel', hop: formatHop(relay), argv, ready: ['session', 'relay-inner'] };
+  return { role: 'tunnel', hop: formatHop(relay), argv, ready: ['session', 'relay-inner'], listeners: spec.forwards.length };
 }
 
 /**

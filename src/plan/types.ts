@@ -17,6 +17,8 @@ export interface SshCommand {
   argv: string[];
   /** Markers that must all be seen before the process counts as ready (tunnel role only). */
   ready: ReadyMarker[];
+  /** Local listeners the process must announce before it counts as ready. */
+  listeners: number;
 }
 
 export interface PlannedForward {

@@ -27,9 +27,10 @@ const RULES: Rule[] = [
 
 /** Turns an ssh that exited (or never became ready) into a TunnelError naming the hop and OpenSSH's reason. */
 export function diagnose(progress: SshProgress, facts: { argv: readonly string[]; exitCode: number | null; signal: string | null; hop: string }): TunnelError {
-  for (const line of [...progress.tail].reverse()) {
-    const rule = RULES.find((r) => r.pattern.test(line));
-    if (rule === undefined) continue;
+  // Rules are ranked: the most specific reason wins, and its first occurrence is the cause.
+  for (const rule of RULES) {
+    const line = progress.tail.find((l) => rule.pattern.test(l));
+    if (line === undefined) continue;
     const hop = progress.lastHost ?? facts.hop;
     return new TunnelError(rule.code, `${hop}: ${line.trim()} — ${rule.advice}`, { ...facts, hop, sshMessage: line.trim(), authenticatedHops: progress.authenticated });
   }

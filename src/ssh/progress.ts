@@ -4,7 +4,12 @@ export interface SshProgress {
   authenticated: number;
   /** The last host ssh said it was connecting or authenticating to. */
   lastHost: string | undefined;
-  /** The outer ssh opened its session (all -L listeners are bound by then). */
+  /** Local listeners the ssh announced (`Local forwarding listening on ...`). */
+  listening: number;
+  /**
+   * A session opened after the last listener was announced. With -J, each jump process
+   * prints its own session line first; only the main ssh's comes after its listeners.
+   */
   session: boolean;
   /** Every -R request got a reply. */
   remoteForwardsDone: boolean;
@@ -24,6 +29,7 @@ export function emptyProgress(): SshProgress {
   return {
     authenticated: 0,
     lastHost: undefined,
+    listening: 0,
     session: false,
     remoteForwardsDone: false,
     remoteForwards: [],
@@ -43,6 +49,10 @@ export function readLine(progress: SshProgress, rawLine: string, stream: Stream)
   const host = /^debug1: (?:Connecting to|Authenticating to) \[?([^\]\s:]+)/.exec(line)?.[1];
   if (host !== undefined) next.lastHost = host;
   if (line.startsWith('Authenticated to ')) next.authenticated += 1;
+  if (stream === 'stderr' && line.startsWith('debug1: Local forwarding listening on ')) {
+    next.listening += 1;
+    next.session = false;
+  }
   if (line === 'debug1: Entering interactive session.') {
     if (stream === 'stderr') next.session = true;
     else next.relayInnerSession = true;

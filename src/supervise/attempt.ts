@@ -34,7 +34,7 @@ export async function startAttempt(plan: Plan, options: AttemptOptions): Promise
   const ended = process.exited.then((exit) => diagnose(progress, facts(exit)));
   const ready = new Promise<void>((resolve) => {
     notifyProgress = () => {
-      if (isReady(progress, tunnel.ready)) resolve();
+      if (isReady(progress, tunnel.ready, tunnel.listeners)) resolve();
     };
   });
   try {
@@ -67,9 +67,9 @@ async function raceReady(ready: Promise<void>, ended: Promise<TunnelError>, opti
 }
 
 /** True once OpenSSH has said everything the plan waits for. */
-export function isReady(progress: SshProgress, markers: readonly ReadyMarker[]): boolean {
+export function isReady(progress: SshProgress, markers: readonly ReadyMarker[], listeners = 0): boolean {
   return markers.every((marker) => {
-    if (marker === 'session') return progress.session;
+    if (marker === 'session') return progress.session && progress.listening >= listeners;
     if (marker === 'remote-forwards') return progress.remoteForwardsDone;
     return progress.relayInnerSession;
   });

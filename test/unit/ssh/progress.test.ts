@@ -64,3 +64,14 @@ describe('diagnose names the hop and OpenSSH reason', () => {
     expect(error.message).toBe('node: ssh exited with code 1: something odd');
   });
 });
+
+describe('readiness with -J', () => {
+  it("ignores the jump process's own session line: only a session after the listeners counts", () => {
+    const jumpFirst = feed([['debug1: Entering interactive session.']]);
+    expect(jumpFirst.session).toBe(true);
+    const mainBinding = readLine(jumpFirst, 'debug1: Local forwarding listening on 127.0.0.1 port 8899.', 'stderr');
+    expect(mainBinding.session).toBe(false);
+    expect(mainBinding.listening).toBe(1);
+    expect(readLine(mainBinding, 'debug1: Entering interactive session.', 'stderr').session).toBe(true);
+  });
+});

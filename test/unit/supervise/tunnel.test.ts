@@ -31,7 +31,7 @@ function fakeSsh(script: (attempt: number) => { lines: string[]; exitAfterMs?: n
   return { spawn, spawned, live };
 }
 
-const READY = ['Authenticated to login', 'debug1: Entering interactive session.'];
+const READY = ['Authenticated to login', 'debug1: Local forwarding listening on 127.0.0.1 port 1.', 'debug1: Entering interactive session.'];
 const FAST = { backoff: { initialMs: 1, maxMs: 5 }, readyTimeoutMs: 2000 };
 
 describe('Tunnel lifecycle (fake ssh)', () => {
