@@ -18,6 +18,8 @@ export interface UpOptions {
   /** Failed reconnects in a row before giving up (default: retry forever). */
   maxRetries?: number;
   backoff?: Partial<BackoffPolicy>;
+  /** Probe each forward end to end this often (default 15 s; 0 = off). */
+  healthIntervalMs?: number;
   /** Process spawner; tests inject a fake one. */
   spawn?: SpawnSsh;
 }
@@ -46,6 +48,7 @@ export async function up(input: TunnelOptions | TunnelSpec, options: UpOptions =
     reconnect: options.reconnect ?? true,
     maxRetries: options.maxRetries ?? Number.POSITIVE_INFINITY,
     backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+    healthIntervalMs: options.healthIntervalMs ?? DEFAULTS.healthIntervalMs,
     signal: options.signal,
   });
   await tunnel.start();

@@ -6,4 +6,5 @@ export const DEFAULTS = {
   strategy: 'auto',
   localBind: '127.0.0.1',
   readyTimeoutMs: 30_000,
+  healthIntervalMs: 15_000,
 } as const;

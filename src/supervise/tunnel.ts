@@ -8,6 +8,8 @@ import { startAttempt, type ReadyAttempt } from './attempt.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { prepareLocalSocket } from './local-sockets.js';
 import { relayCanFix } from './relay-fallback.js';
+import { watchHealth } from './health.js';
+import type { Health } from './probe.js';
 import { forwardStatuses, type ForwardStatus, type TunnelState } from './status.js';
 import { teardown } from './teardown.js';
 import { watchWake } from './wake.js';
@@ -20,6 +22,8 @@ export interface SuperviseOptions {
   /** Consecutive failed reconnects before giving up (default: never). */
   maxRetries: number;
   backoff: BackoffPolicy;
+  /** How often to probe each forward end to end; 0 turns probing off. */
+  healthIntervalMs: number;
   signal?: AbortSignal | undefined;
 }
 
@@ -29,12 +33,15 @@ export class Tunnel extends EventEmitter {
   restarts = 0;
   lastError: TunnelError | undefined;
   readonly startedAt = new Date();
+  upSince: Date | undefined;
   private current: ReadyAttempt | undefined;
   private currentPlan: Plan;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
   private stopWake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  private health: Health[] | undefined;
+  private stopHealth: (() => void) | undefined;
 
   constructor(readonly spec: TunnelSpec, private readonly options: SuperviseOptions) {
     super();
@@ -47,7 +54,10 @@ export class Tunnel extends EventEmitter {
   }
 
   forwards(): ForwardStatus[] {
-    return forwardStatuses(this.currentPlan.forwards, this.current?.progress());
+    return forwardStatuses(this.currentPlan.forwards, this.current?.progress()).map((status, i) => {
+      const health = this.health?.[i];
+      return health === undefined ? status : { ...status, health };
+    });
   }
 
   /** PIDs of the ssh processes this tunnel runs right now. */
@@ -68,13 +78,29 @@ export class Tunnel extends EventEmitter {
 
   private async connectFirst(): Promise<ReadyAttempt> {
     try {
-      return await this.attempt(this.currentPlan);
+      return await this.attemptClearingStaleRemoteSockets(this.currentPlan);
     } catch (error) {
       const fallback = this.spec.strategy === 'auto' && this.spec.via.length > 0 && error instanceof TunnelError && relayCanFix(error, this.spec.via.length);
       if (!fallback) throw error;
       this.emit('line', `jump failed (${error.message}); trying --strategy relay`);
       this.currentPlan = planTunnel(this.spec, { strategy: 'relay' });
       return this.attempt(this.currentPlan);
+    }
+  }
+
+  /**
+   * A dead -R socket left on the server blocks the bind, and only the server's own
+   * StreamLocalBindUnlink could help; so remove our own (owned) socket over ssh and retry once.
+   */
+  private async attemptClearingStaleRemoteSockets(plan: Plan): Promise<ReadyAttempt> {
+    try {
+      return await this.attempt(plan);
+    } catch (error) {
+      const stale = error instanceof TunnelError && error.code === 'FORWARD_REFUSED' && /listen path/.test(error.sshMessage ?? '');
+      if (!stale || plan.remoteCleanup.length === 0) throw error;
+      this.emit('line', `removing a stale remote socket: ${error.sshMessage ?? ''}`);
+      await teardown(plan, { remoteOnly: true });
+      return this.attempt(plan);
     }
   }
 
@@ -146,8 +172,28 @@ export class Tunnel extends EventEmitter {
     });
   }
 
+  /** A forward whose target is gone makes the tunnel degraded, not up. */
+  private onHealth(health: Health[]): void {
+    const changed = health.some((h, i) => h !== this.health?.[i]);
+    this.health = health;
+    if (this.state !== 'up' && this.state !== 'degraded') return;
+    const degraded = health.includes('unreachable');
+    if (degraded !== (this.state === 'degraded')) this.setState(degraded ? 'degraded' : 'up');
+    else if (changed) this.emit('health', health);
+  }
+
   private setState(state: TunnelState, error?: TunnelError): void {
     if (this.state === state) return;
+    if (state === 'up' && this.state !== 'degraded' && this.options.healthIntervalMs > 0) {
+      this.stopHealth?.();
+      this.health = undefined;
+      this.stopHealth = watchHealth(this.spec.forwards, this.options.healthIntervalMs, (h) => this.onHealth(h));
+    }
+    if (state === 'reconnecting' || state === 'failed' || state === 'needs-auth' || state === 'down') {
+      this.stopHealth?.();
+      this.health = undefined;
+    }
+    if (state === 'up' && this.state !== 'degraded') this.upSince = new Date();
     this.state = state;
     this.emit('state', state, error);
     this.emit(state, error);

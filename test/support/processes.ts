@@ -7,14 +7,8 @@ export async function pidsMatching(needle: string): Promise<number[]> {
   return result.stdout.split('\n').filter(Boolean).map(Number).filter((pid) => pid !== process.pid);
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Alive and not a zombie (orphans may wait a while for a reaper in containers). */
+export { isProcessAlive as isAlive } from '../../src/state/process-check.js';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {

@@ -1,4 +1,10 @@
 import type { Command } from 'commander';
+import { registerConfig } from './config.js';
+import { registerDown } from './down.js';
+import { registerLogs } from './logs.js';
+import { registerLs } from './ls.js';
+import { registerStatus } from './status.js';
+import { registerSupervise } from './supervise.js';
 import { registerUp } from './up.js';
 
 /** Commands report their exit code here; only main() applies it. */
@@ -6,4 +12,10 @@ export type SetExit = (code: number) => void;
 
 export function registerCommands(program: Command, setExit: SetExit): void {
   registerUp(program, setExit);
+  registerConfig(program, setExit);
+  registerLs(program, setExit);
+  registerStatus(program, setExit);
+  registerLogs(program, setExit);
+  registerDown(program, setExit);
+  registerSupervise(program, setExit);
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { plan, up } from '../../api.js';
+import { plan, toSpec, up } from '../../api.js';
+import { startDetached } from '../../daemon/detach.js';
+import { newRunId } from '../../plan/index.js';
 import { parseInteger } from '../../spec/tunnel.js';
 import { DEFAULTS } from '../../spec/defaults.js';
 import type { Tunnel } from '../../supervise/tunnel.js';
@@ -15,6 +17,8 @@ interface UpFlags extends TunnelFlags {
   readyTimeout?: string;
   maxRetries?: string;
   reconnect?: boolean;
+  detach?: boolean;
+  healthInterval?: string;
 }
 
 export function registerUp(program: Command, setExit: SetExit): void {
@@ -24,6 +28,8 @@ export function registerUp(program: Command, setExit: SetExit): void {
     .option('--ready-timeout <seconds>', `give up if not ready in time (default ${DEFAULTS.readyTimeoutMs / 1000})`)
     .option('--max-retries <n>', 'failed reconnects in a row before giving up (default: forever)')
     .option('--no-reconnect', 'exit when the connection drops instead of reconnecting')
+    .option('--health-interval <seconds>', `probe every forward end to end this often; 0 = off (default ${DEFAULTS.healthIntervalMs / 1000})`)
+    .option('-d, --detach', 'return once ready, leaving a background supervisor (see tunnel ls/status/logs/down)')
     .action(async (flags: UpFlags) => setExit(await runUp(flags)));
 }
 
@@ -34,13 +40,31 @@ async function runUp(flags: UpFlags): Promise<number> {
     process.stdout.write(flags.json ? `${JSON.stringify({ state: 'planned', strategy: planned.strategy, forwards: planned.forwards.map(({ listen, target, forward }) => ({ direction: forward.direction, listen, target })), commands: [planned.tunnel.argv, ...planned.remoteCleanup.map((c) => c.argv)] })}\n` : `${dryRunLines(planned)}\n`);
     return 0;
   }
-  const tunnel = await up(options, {
-    readyTimeoutMs: parseInteger(flags.readyTimeout, '--ready-timeout', DEFAULTS.readyTimeoutMs / 1000, 1, 3600) * 1000,
-    maxRetries: flags.maxRetries === undefined ? Number.POSITIVE_INFINITY : parseInteger(flags.maxRetries, '--max-retries', 0, 0, 1_000_000),
-    reconnect: flags.reconnect !== false,
-  });
+  const readyTimeoutMs = parseInteger(flags.readyTimeout, '--ready-timeout', DEFAULTS.readyTimeoutMs / 1000, 1, 3600) * 1000;
+  const maxRetries = flags.maxRetries === undefined ? undefined : parseInteger(flags.maxRetries, '--max-retries', 0, 0, 1_000_000);
+  const reconnect = flags.reconnect !== false;
+  const healthIntervalMs = parseInteger(flags.healthInterval, '--health-interval', DEFAULTS.healthIntervalMs / 1000, 0, 86_400) * 1000;
+  if (flags.detach) return runDetached(toSpec({ ...options, name: options.name ?? `t-${newRunId().slice(0, 6)}` }), flags, { readyTimeoutMs, maxRetries: maxRetries ?? null, reconnect, healthIntervalMs });
+  const tunnel = await up(options, { readyTimeoutMs, maxRetries: maxRetries ?? Number.POSITIVE_INFINITY, reconnect, healthIntervalMs });
   process.stdout.write(flags.json ? `${JSON.stringify(tunnelJson(tunnel))}\n` : `${describeTunnel(tunnel.plan, tunnel.forwards())}\nPress Ctrl-C to stop.\n`);
   return stayUp(tunnel, flags.json === true);
+}
+
+async function runDetached(spec: ReturnType<typeof toSpec>, flags: UpFlags, run: { readyTimeoutMs: number; maxRetries: number | null; reconnect: boolean; healthIntervalMs: number }): Promise<number> {
+  const name = spec.name!;
+  const record = await startDetached(name, { spec, ...run });
+  const { name: _, ...rest } = record;
+  process.stdout.write(flags.json
+    ? `${JSON.stringify({ name, state: record.state, strategy: record.strategy, route: record.route, forwards: record.forwards, commands: record.commands, pids: record.sshPids, supervisorPid: record.supervisorPid })}\n`
+    : `${describeForwards(name, rest)}\n`);
+  return 0;
+}
+
+function describeForwards(name: string, record: { route: string[]; strategy: string; forwards: Array<{ listen: string; target: string; direction: string }> }): string {
+  const lines = [`${name}: up via ${record.route.join(' → ')} (${record.strategy}), in the background`];
+  for (const f of record.forwards) lines.push(`  ${f.listen}  ${f.direction === 'L' ? '→' : '←'}  ${f.target}`);
+  lines.push(`stop it with: tunnel down ${name}`);
+  return lines.join('\n');
 }
 
 /** Holds the foreground until a signal or a permanent failure, then tears down. */

@@ -32,7 +32,7 @@ function fakeSsh(script: (attempt: number) => { lines: string[]; exitAfterMs?: n
 }
 
 const READY = ['Authenticated to login', 'debug1: Local forwarding listening on 127.0.0.1 port 1.', 'debug1: Entering interactive session.'];
-const FAST = { backoff: { initialMs: 1, maxMs: 5 }, readyTimeoutMs: 2000 };
+const FAST = { backoff: { initialMs: 1, maxMs: 5 }, readyTimeoutMs: 2000, healthIntervalMs: 0 };
 
 describe('Tunnel lifecycle (fake ssh)', () => {
   it('resolves once ready and goes down cleanly', async () => {

@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { TunnelError } from '../../errors.js';
+import { parseTunnelSpec } from '../../spec/tunnel.js';
+import { renderLineDiff } from '../../sshconfig/diff.js';
+import { removeEntries, writeEntries, type FileChange, type InstallResult } from '../../sshconfig/install.js';
+import { controlPathFor, layoutFor } from '../../sshconfig/paths.js';
+import { renderHostEntry } from '../../sshconfig/render.js';
+import { resolveTarget } from '../../sshconfig/resolve-target.js';
+import { addTunnelFlags, tunnelOptionsFromFlags, type TunnelFlags } from '../tunnel-flags.js';
+import type { SetExit } from './index.js';
+
+interface ConfigFlags extends TunnelFlags {
+  hostAlias?: string;
+  controlMaster?: boolean;
+  write?: boolean;
+  remove?: boolean;
+  sshDir?: string;
+  json?: boolean;
+}
+
+export function registerConfig(program: Command, setExit: SetExit): void {
+  addTunnelFlags(
+    program
+      .command('config')
+      .argument('[name]', 'the Host alias (default: --host-alias, then --name)')
+      .description('print (or --write into ~/.ssh/config.d/tunnel.conf) a Host entry so plain `ssh -N NAME` builds the tunnel'),
+  )
+    .option('--host-alias <name>', 'the Host alias to write (default: NAME, then --name)')
+    .option('--control-master', 'add ControlMaster auto, ControlPath ~/.ssh/cm-%C, ControlPersist 10m')
+    .option('--write', 'install the entry (replacing one of the same name) and print what changed')
+    .option('--remove', 'take the entry named NAME out of tunnel.conf')
+    .option('--ssh-dir <dir>', 'the ssh directory to install into (default ~/.ssh)')
+    .option('--json', 'print one JSON object')
+    .action(async (name: string | undefined, flags: ConfigFlags) => setExit(await runConfig(name, flags)));
+}
+
+async function runConfig(name: string | undefined, flags: ConfigFlags): Promise<number> {
+  const alias = flags.hostAlias ?? name ?? flags.name;
+  if (alias === undefined) {
+    throw new TunnelError('BAD_OPTION', 'config: name the Host entry: tunnel config NAME (or --host-alias NAME)', { field: '--host-alias' });
+  }
+  const layout = layoutFor(flags.sshDir);
+  if (flags.remove) {
+    const result = await removeEntries({ sshDir: layout.sshDir, names: [alias] });
+    print(flags, { name: alias, action: 'remove', ...summary(result) }, () => describe(result, alias, 'removed'));
+    return 0;
+  }
+  const spec = parseTunnelSpec(tunnelOptionsFromFlags(flags));
+  const text = renderHostEntry({
+    name: alias,
+    spec,
+    target: await resolveTarget(spec),
+    controlMaster: flags.controlMaster === true,
+    controlPath: controlPathFor(layout),
+  });
+  if (!flags.write) {
+    print(flags, { name: alias, action: 'print', text }, () => text.trimEnd());
+    return 0;
+  }
+  const result = await writeEntries({ sshDir: layout.sshDir, entries: [{ name: alias, text }] });
+  print(flags, { name: alias, action: 'write', text, ...summary(result) }, () => `${describe(result, alias, 'wrote')}\nStart it with: ssh -N ${alias}`);
+  return 0;
+}
+
+function print(flags: ConfigFlags, json: Record<string, unknown>, human: () => string): void {
+  process.stdout.write(`${flags.json ? JSON.stringify(json) : human()}\n`);
+}
+
+/** The --json contract: changed, and per file its path, whether it changed and its backup. */
+function summary(result: InstallResult): Record<string, unknown> {
+  const file = (f: FileChange) => ({ path: f.path, changed: f.changed, backup: f.backup ?? null });
+  return { changed: result.changed, files: [file(result.tunnelConf), file(result.mainConfig)] };
+}
+
+function describe(result: InstallResult, alias: string, verb: string): string {
+  if (!result.changed) return `unchanged: Host ${alias} in ${result.tunnelConf.path}`;
+  const lines = [`${verb} Host ${alias} in ${result.tunnelConf.path}`];
+  for (const file of [result.tunnelConf, result.mainConfig]) {
+    if (!file.changed) continue;
+    lines.push(...renderLineDiff(file.before ?? '', file.after, file.path));
+    if (file.backup !== undefined) lines.push(`(previous ${file.path} saved as ${file.backup})`);
+  }
+  return lines.join('\n');
+}

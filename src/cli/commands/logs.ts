@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { TunnelError } from '../../errors.js';
+import { logPath } from '../../daemon/request.js';
+import { parseName } from '../../spec/name.js';
+import type { SetExit } from './index.js';
+
+export function registerLogs(program: Command, setExit: SetExit): void {
+  program
+    .command('logs <name>')
+    .description("print a background tunnel's log (state changes and OpenSSH messages)")
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .action(async (name: string, flags: { follow?: boolean }) => {
+      const path = logPath(parseName(name, 'name'));
+      const size = await stat(path).then((s) => s.size).catch(() => undefined);
+      if (size === undefined) throw new TunnelError('NOT_FOUND', `no log for '${name}'; see 'tunnel ls'`);
+      await copy(path, 0, size);
+      if (flags.follow) await follow(path, size);
+      setExit(0);
+    });
+}
+
+function copy(path: string, start: number, end: number): Promise<void> {
+  if (end <= start) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    createReadStream(path, { start, end: end - 1 }).on('error', reject).on('end', resolve).pipe(process.stdout, { end: false });
+  });
+}
+
+/** Polls for growth; ends when the log disappears (the tunnel went down) or on a signal. */
+async function follow(path: string, from: number): Promise<void> {
+  let offset = from;
+  let stopped = false;
+  const stop = () => (stopped = true);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  while (!stopped) {
+    const size = await stat(path).then((s) => s.size).catch(() => undefined);
+    if (size === undefined) return;
+    if (size > offset) {
+      await copy(path, offset, size);
+      offset = size;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

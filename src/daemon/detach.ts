@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { TunnelError, type ErrorCode } from '../errors.js';
+import { acquireLock, releaseLock } from '../state/lock.js';
+import { ensurePrivateDir, tunnelDir, tunnelsDir, stateHome } from '../state/paths.js';
+import { isProcessAlive } from '../state/process-check.js';
+import { readRecord, removeTunnelDir, type TunnelRecord } from '../state/record.js';
+import { lockPath, logPath, writeRequest, type SuperviseRequest } from './request.js';
+import { readLogTail } from './logs.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/**
+ * Starts a supervisor that survives the terminal (own session, no stdio), and waits
+ * until it reports the tunnel ready or failed. Two starts with one name: the lock picks one.
+ */
+export async function startDetached(name: string, request: SuperviseRequest): Promise<TunnelRecord> {
+  await ensurePrivateDir(stateHome());
+  await ensurePrivateDir(tunnelsDir());
+  await ensurePrivateDir(tunnelDir(name));
+  await acquireLock(lockPath(name), name);
+  let childPid: number | undefined;
+  try {
+    await writeRequest(name, request);
+    const log = await open(logPath(name), 'a', 0o600);
+    const child = spawn(process.execPath, [CLI, '__supervise', name], { detached: true, stdio: ['ignore', log.fd, log.fd] });
+    await log.close();
+    child.unref();
+    childPid = child.pid;
+    return await waitForOutcome(name, child.pid ?? -1, request.readyTimeoutMs + 10_000);
+  } catch (error) {
+    if (childPid !== undefined && isProcessAlive(childPid)) process.kill(childPid, 'SIGKILL');
+    if (!(error instanceof TunnelError && error.code === 'ALREADY_RUNNING')) {
+      await releaseLock(lockPath(name));
+      await removeTunnelDir(name);
+    }
+    throw error;
+  }
+}
+
+async function waitForOutcome(name: string, pid: number, timeoutMs: number): Promise<TunnelRecord> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const record = await readRecord(name).catch(() => undefined);
+    if (record?.state === 'up' || record?.state === 'degraded') return record;
+    if (record?.state === 'failed' || record?.state === 'needs-auth') {
+      const code = (record.lastError?.code ?? 'SSH_EXITED') as ErrorCode;
+      throw new TunnelError(code, record.lastError?.message ?? 'the tunnel failed to start');
+    }
+    if (!isProcessAlive(pid)) {
+      throw new TunnelError('SSH_EXITED', `the supervisor exited before the tunnel was ready: ${await readLogTail(name)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new TunnelError('READY_TIMEOUT', `not ready after ${Math.round(timeoutMs / 1000)} s; see 'tunnel logs ${name}'`);
+}

@@ -1,0 +1,28 @@
+import { isProcessAlive } from '../state/process-check.js';
+import { listTunnelNames, readRecord, type TunnelRecord } from '../state/record.js';
+
+export type ListedState = TunnelRecord['state'] | 'dead';
+
+export interface ListedTunnel extends Omit<TunnelRecord, 'state'> {
+  /** 'dead' when the supervisor is gone but the record says it was running: never shown as up. */
+  state: ListedState;
+  uptimeSeconds: number | null;
+}
+
+/** Every background tunnel, with its state checked against whether its supervisor still lives. */
+export async function listTunnels(): Promise<ListedTunnel[]> {
+  const listed: ListedTunnel[] = [];
+  for (const name of await listTunnelNames()) {
+    const record = await readRecord(name).catch(() => undefined);
+    if (record !== undefined) listed.push(truthful(record));
+  }
+  return listed;
+}
+
+export function truthful(record: TunnelRecord, now = Date.now()): ListedTunnel {
+  const final = record.state === 'failed' || record.state === 'needs-auth' || record.state === 'down';
+  const state: ListedState = !final && !isProcessAlive(record.supervisorPid) ? 'dead' : record.state;
+  const live = state === 'up' || state === 'degraded';
+  const uptimeSeconds = live && record.upSince !== undefined ? Math.round((now - Date.parse(record.upSince)) / 1000) : null;
+  return { ...record, state, uptimeSeconds };
+}

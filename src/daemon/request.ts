@@ -1,0 +1,27 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TunnelSpec } from '../spec/types.js';
+import { writeFileAtomic } from '../state/atomic.js';
+import { tunnelDir } from '../state/paths.js';
+
+/** What the CLI hands the detached supervisor: a validated spec and how to run it. */
+export interface SuperviseRequest {
+  spec: TunnelSpec;
+  readyTimeoutMs: number;
+  maxRetries: number | null;
+  reconnect: boolean;
+  healthIntervalMs: number;
+}
+
+const REQUEST_FILE = 'request.json';
+
+export async function writeRequest(name: string, request: SuperviseRequest, home?: string): Promise<void> {
+  await writeFileAtomic(join(tunnelDir(name, home), REQUEST_FILE), JSON.stringify(request));
+}
+
+export async function readRequest(name: string, home?: string): Promise<SuperviseRequest> {
+  return JSON.parse(await readFile(join(tunnelDir(name, home), REQUEST_FILE), 'utf8')) as SuperviseRequest;
+}
+
+export const lockPath = (name: string, home?: string) => join(tunnelDir(name, home), 'supervisor.lock');
+export const logPath = (name: string, home?: string) => join(tunnelDir(name, home), 'log');

@@ -1,0 +1,32 @@
+import { lstat, mkdir, chmod } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { TunnelError } from '../errors.js';
+import { parseName } from '../spec/name.js';
+
+/** Where running tunnels keep their state: $TUNNEL_HOME, else the XDG state dir. */
+export function stateHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TUNNEL_HOME) return env.TUNNEL_HOME;
+  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(base, 'tunnel');
+}
+
+export function tunnelsDir(home = stateHome()): string {
+  return join(home, 'tunnels');
+}
+
+/** A tunnel's own directory; the name is validated so it can never escape the state dir. */
+export function tunnelDir(name: string, home = stateHome()): string {
+  return join(tunnelsDir(home), parseName(name));
+}
+
+/** Creates a directory 0700, or checks an existing one is ours and private. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stat = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) {
+    throw new TunnelError('UNSAFE_PATH', `${dir} is not a directory owned by you; remove it or set TUNNEL_HOME elsewhere`);
+  }
+  if ((stat.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
