@@ -7,6 +7,8 @@ import type { TunnelOptions, TunnelSpec } from './spec/types.js';
 import { spawnSsh, type SpawnSsh } from './ssh/process.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './supervise/backoff.js';
 import { Tunnel } from './supervise/tunnel.js';
+import { stateHome } from './state/paths.js';
+import { join } from 'node:path';
 
 export interface UpOptions {
   /** Cancels bringing the tunnel up (and takes it down if already up). */
@@ -49,9 +51,11 @@ export async function up(input: TunnelOptions | TunnelSpec, options: UpOptions =
     maxRetries: options.maxRetries ?? Number.POSITIVE_INFINITY,
     backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
     healthIntervalMs: options.healthIntervalMs ?? DEFAULTS.healthIntervalMs,
+    controlDir: join(stateHome(), 'cm'),
     signal: options.signal,
   });
   await tunnel.start();
   options.signal?.addEventListener('abort', () => void tunnel.down(), { once: true });
   return tunnel;
 }
+

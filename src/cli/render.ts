@@ -12,7 +12,7 @@ export function tunnelJson(tunnel: Tunnel): Record<string, unknown> {
     strategy: tunnel.plan.strategy,
     route: tunnel.plan.route,
     forwards: tunnel.forwards(),
-    commands: [tunnel.plan.tunnel.argv],
+    commands: tunnel.mux === undefined ? [tunnel.plan.tunnel.argv] : [tunnel.mux.master, tunnel.mux.forward],
     pids: tunnel.pids(),
   };
 }

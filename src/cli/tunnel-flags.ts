@@ -17,7 +17,8 @@ export function addTunnelFlags(command: Command): Command {
     .option('--connect-timeout <seconds>', `ConnectTimeout for every hop (default ${DEFAULTS.connectTimeout})`)
     .option('-F, --ssh-config <file>', 'use this ssh_config file (passed to ssh as -F)')
     .option('--name <name>', 'a name for the tunnel (state, logs, down)')
-    .option('--batch', 'never prompt for passwords or codes (BatchMode=yes)');
+    .option('--batch', 'never prompt for passwords or codes (BatchMode=yes)')
+    .option('--multiplex', 'share one authenticated ControlMaster connection with other tunnels through the same hops');
 }
 
 export interface TunnelFlags {
@@ -32,6 +33,7 @@ export interface TunnelFlags {
   sshConfig?: string;
   name?: string;
   batch?: boolean;
+  multiplex?: boolean;
 }
 
 /** Maps flags to library options, one to one; validation happens in the library. */
@@ -48,5 +50,6 @@ export function tunnelOptionsFromFlags(flags: TunnelFlags): TunnelOptions {
     connectTimeout: flags.connectTimeout,
     sshConfig: flags.sshConfig,
     batchMode: flags.batch,
+    multiplex: flags.multiplex,
   };
 }

@@ -29,7 +29,7 @@ export async function stopTunnel(name: string): Promise<StopResult> {
   }
   for (const pid of record?.sshPids ?? []) await killSsh(pid);
   await Promise.all((record?.localSockets ?? []).map(removeLocalSocket));
-  for (const [file, ...args] of record?.remoteCleanup ?? []) {
+  for (const [file, ...args] of [...(record?.releaseCommands ?? []), ...(record?.remoteCleanup ?? [])]) {
     if (file !== undefined) await execa(file, args, { reject: false, timeout: 15_000, stdin: 'ignore' });
   }
   await removeTunnelDir(name);

@@ -39,7 +39,7 @@ export async function runSupervisor(name: string): Promise<number> {
     note(`${state}${error ? `: ${error.message}` : ''}`);
     publish();
   });
-  note(`up: ${tunnel.plan.tunnel.argv.join(' ')}`);
+  for (const argv of tunnel.mux === undefined ? [tunnel.plan.tunnel.argv] : [tunnel.mux.master, tunnel.mux.forward]) note(`up: ${argv.join(' ')}`);
   publish();
   return new Promise((resolve) => {
     const stop = (signal: string) => {

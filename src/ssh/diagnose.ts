@@ -18,6 +18,7 @@ const RULES: Rule[] = [
   { pattern: /unix_listener: cannot bind to path .*: Address already in use/, code: 'SOCKET_IN_USE', advice: 'the local socket is in use by a live process; pick another path or stop that process' },
   { pattern: /bind \[?[^\]]*\]?:\d+: Address already in use|cannot listen to port/, code: 'PORT_IN_USE', advice: 'the local port is already taken; pick another port (or 0 is not allowed for -L: choose a free one)' },
   { pattern: /unix_listener: cannot bind to path|cannot bind to path/, code: 'FORWARD_REFUSED', advice: 'the socket could not be bound; check that its directory exists and is writable' },
+  { pattern: /forwarding request failed|Port forwarding failed/, code: 'FORWARD_REFUSED', advice: 'the shared connection refused the forward (port in use, or forbidden by the server); see the master log in the state dir' },
   { pattern: /Could not resolve hostname|Name or service not known/, code: 'CONNECT_FAILED', advice: 'the host name does not resolve; check the spelling or your ~/.ssh/config Host entry' },
   { pattern: /connect to host .* port \d+: |Connection timed out during banner exchange|kex_exchange_identification|Connection (?:closed|reset) by/, code: 'CONNECT_FAILED', advice: 'the host could not be reached; check the network, the host and port, or the hop before it' },
   { pattern: /stdio forwarding failed|channel \d+: open failed/, code: 'CONNECT_FAILED', advice: 'a hop could not open the connection to the next one; check that the next host is reachable from it' },

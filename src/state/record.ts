@@ -18,6 +18,8 @@ export interface TunnelRecord {
   /** Files to remove locally, and ssh commands that remove remote sockets, on teardown. */
   localSockets: string[];
   remoteCleanup: string[][];
+  /** Commands that release forwards held in a shared ControlMaster (whose pid is not ours to kill). */
+  releaseCommands?: string[][];
   commands: string[][];
   startedAt: string;
   upSince: string | undefined;

@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { TunnelError, isPermanent } from '../errors.js';
 import { plan as planTunnel } from '../plan/index.js';
+import { planMux, type MuxPlan } from '../plan/mux.js';
 import type { Plan } from '../plan/types.js';
 import type { TunnelSpec } from '../spec/types.js';
 import type { SpawnSsh } from '../ssh/process.js';
 import { startAttempt, type ReadyAttempt } from './attempt.js';
+import { startMuxAttempt } from './mux-attempt.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { prepareLocalSocket } from './local-sockets.js';
 import { relayCanFix } from './relay-fallback.js';
@@ -24,6 +26,8 @@ export interface SuperviseOptions {
   backoff: BackoffPolicy;
   /** How often to probe each forward end to end; 0 turns probing off. */
   healthIntervalMs: number;
+  /** Where shared ControlMaster sockets live (private dir, short path for sun_path). */
+  controlDir: string;
   signal?: AbortSignal | undefined;
 }
 
@@ -43,9 +47,15 @@ export class Tunnel extends EventEmitter {
   private health: Health[] | undefined;
   private stopHealth: (() => void) | undefined;
 
+  /** Set when the tunnel shares a ControlMaster with others through the same hops. */
+  readonly mux: MuxPlan | undefined;
+  /** This tunnel's entry among the master's users; constant across reconnects so it counts once. */
+  private readonly muxUser = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+
   constructor(readonly spec: TunnelSpec, private readonly options: SuperviseOptions) {
     super();
     this.currentPlan = planTunnel(spec);
+    this.mux = spec.multiplex ? planMux(spec, options.controlDir, `${options.controlDir}/master.log`) : undefined;
   }
 
   /** The plan in force (its strategy may have switched to relay under --strategy auto). */
@@ -60,10 +70,15 @@ export class Tunnel extends EventEmitter {
     });
   }
 
-  /** PIDs of the ssh processes this tunnel runs right now. */
+  /** PIDs of the ssh processes this tunnel alone runs (a shared master is not ours to kill). */
   pids(): number[] {
     const pid = this.current?.process.pid;
-    return pid === undefined ? [] : [pid];
+    return pid === undefined || this.mux !== undefined ? [] : [pid];
+  }
+
+  /** Commands that release what this tunnel holds in a shared master (for cleanup after a crash). */
+  releaseCommands(): string[][] {
+    return this.mux === undefined ? [] : [this.mux.cancel];
   }
 
   /** Brings the tunnel up; resolves once every forward is ready. */
@@ -105,6 +120,7 @@ export class Tunnel extends EventEmitter {
   }
 
   private attempt(plan: Plan): Promise<ReadyAttempt> {
+    if (this.mux !== undefined) return startMuxAttempt(this.spec, this.mux, this.muxUser);
     return startAttempt(plan, {
       spawn: this.options.spawn,
       readyTimeoutMs: this.options.readyTimeoutMs,

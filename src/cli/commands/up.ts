@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { plan, toSpec, up } from '../../api.js';
 import { startDetached } from '../../daemon/detach.js';
 import { newRunId } from '../../plan/index.js';
+import { planMux } from '../../plan/mux.js';
+import { shJoin } from '../../plan/quote.js';
+import { stateHome } from '../../state/paths.js';
+import { join } from 'node:path';
 import { parseInteger } from '../../spec/tunnel.js';
 import { DEFAULTS } from '../../spec/defaults.js';
 import type { Tunnel } from '../../supervise/tunnel.js';
@@ -37,6 +41,11 @@ async function runUp(flags: UpFlags): Promise<number> {
   const options = tunnelOptionsFromFlags(flags);
   if (flags.dryRun) {
     const planned = plan(options, flags.strategy === 'relay' ? { strategy: 'relay' } : {});
+    if (options.multiplex) {
+      const mux = planMux(toSpec(options), join(stateHome(), 'cm'), join(stateHome(), 'cm', 'master.log'));
+      process.stdout.write(flags.json ? `${JSON.stringify({ state: 'planned', commands: [mux.master, mux.forward] })}\n` : `# a shared master (authenticates once), then this tunnel's forwards added to it:\n${shJoin(mux.master)}\n${shJoin(mux.forward)}\n# to take this tunnel down: ${shJoin(mux.cancel)}\n`);
+      return 0;
+    }
     process.stdout.write(flags.json ? `${JSON.stringify({ state: 'planned', strategy: planned.strategy, forwards: planned.forwards.map(({ listen, target, forward }) => ({ direction: forward.direction, listen, target })), commands: [planned.tunnel.argv, ...planned.remoteCleanup.map((c) => c.argv)] })}\n` : `${dryRunLines(planned)}\n`);
     return 0;
   }

@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
+import { startApp } from '../support/app.js';
+import { runCli } from '../support/cli.js';
+import { httpGet } from '../support/http.js';
+import { freePort, isAlive, waitFor } from '../support/processes.js';
+
+let sshd: TestSshd;
+let dir: string;
+let config: string;
+let appSocket: string;
+let app: Awaited<ReturnType<typeof startApp>>;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  sshd = await startSshd({ alias: 'login' });
+  dir = await mkdtemp(join(tmpdir(), 'tnl-mux-'));
+  env = { TUNNEL_HOME: join(dir, 's') };
+  config = await writeClientConfig(dir, [sshd]);
+  appSocket = join(dir, 'app.sock');
+  app = await startApp(appSocket, 'shared');
+});
+
+afterAll(async () => {
+  await runCli(['down', '--all'], env);
+  await app?.stop();
+  await sshd?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Established TCP connections from clients to the test sshd. */
+async function connectionsToSshd(): Promise<number> {
+  const { stdout } = await execa('ss', ['-Htn', 'state', 'established', `( dport = :${sshd.port} )`]);
+  return stdout.split('\n').filter(Boolean).length;
+}
+
+async function masterPid(): Promise<number> {
+  const { stdout } = await execa('pgrep', ['-f', `ControlPath=${env.TUNNEL_HOME}/cm/`]);
+  return Number(stdout.trim().split('\n')[0]);
+}
+
+describe('multiplexing through one ControlMaster', () => {
+  it('two tunnels share one authenticated connection; one going down leaves the other working; the last closes the master', async () => {
+    const [p1, p2] = [await freePort(), await freePort()];
+    const start = (name: string, port: number) => runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', name, '--multiplex'], env);
+    expect((await start('one', p1)).exitCode).toBe(0);
+    expect((await start('two', p2)).exitCode).toBe(0);
+    expect(await connectionsToSshd()).toBe(1);
+    expect((await httpGet({ port: p1 })).body).toBe('shared');
+    expect((await httpGet({ port: p2 })).body).toBe('shared');
+    const master = await masterPid();
+    expect((await runCli(['down', 'one'], env)).stdout).toBe('down one');
+    await expect(httpGet({ port: p1 }, '/', 1000)).rejects.toThrow();
+    expect((await httpGet({ port: p2 })).body).toBe('shared');
+    expect(isAlive(master)).toBe(true);
+    await runCli(['down', 'two'], env);
+    await waitFor(() => !isAlive(master), 5000, 'master to close after the last tunnel');
+    expect(await connectionsToSshd()).toBe(0);
+  });
+
+  it('when the master dies, every tunnel on it recovers', async () => {
+    const [p1, p2] = [await freePort(), await freePort()];
+    for (const [name, port] of [['a', p1], ['b', p2]] as const) {
+      await runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', name, '--multiplex', '--keepalive', '1'], env);
+    }
+    process.kill(await masterPid(), 'SIGKILL');
+    for (const port of [p1, p2]) {
+      await waitFor(async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.status === 200, 15_000, `tunnel on ${port} to recover`);
+    }
+    const listed = JSON.parse((await runCli(['ls', '--json'], env)).stdout) as Array<{ restarts: number; state: string }>;
+    expect(listed.map((t) => t.restarts)).toEqual([1, 1]);
+    expect(await connectionsToSshd()).toBe(1);
+    await runCli(['down', '--all'], env);
+  });
+
+  it('--dry-run shows the master and the -O forward that adds the tunnel', async () => {
+    const result = await runCli(['up', '-F', config, '--to', 'login', '-L', `1234:${appSocket}`, '--multiplex', '--dry-run'], env);
+    expect(result.stdout).toMatch(/^ssh -M -N -T -f /m);
+    expect(result.stdout).toMatch(/-O forward -L 127\.0\.0\.1:1234:/);
+  });
+});
