@@ -1,0 +1,17 @@
+import { resolveHostConfig } from '../ssh/resolve.js';
+import type { TunnelSpec } from '../spec/types.js';
+import { pickTargetSettings, type TargetSettings } from './target.js';
+
+/**
+ * Asks OpenSSH what the target resolves to, twice: with the user's config and with none
+ * (`-F none`), so only settings the config actually changed are copied into the entry.
+ * The port is not passed (ssh -G takes no -p here): an explicit hop port overrides, as -p does.
+ */
+export async function resolveTarget(spec: TunnelSpec): Promise<TargetSettings> {
+  const destination = spec.to.user === undefined ? spec.to.host : `${spec.to.user}@${spec.to.host}`;
+  const [resolved, defaults] = await Promise.all([
+    resolveHostConfig(destination, { sshConfig: spec.sshConfig }),
+    resolveHostConfig(destination, { sshConfig: 'none' }),
+  ]);
+  return pickTargetSettings(spec.to, resolved, defaults);
+}
