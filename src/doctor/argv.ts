@@ -1,0 +1,90 @@
+import { destinationArgs } from '../plan/destination.js';
+import { shQuote } from '../plan/quote.js';
+import type { Hop } from '../spec/types.js';
+import { GATEWAY_REQUESTS } from './gateway.js';
+
+export interface ProbeTarget {
+  hop: Hop;
+  sshConfig: string | undefined;
+  connectTimeout: number;
+}
+
+/**
+ * Options every probe gets: never prompt, bounded connect, INFO so ssh reports allocated
+ * ports, a fresh connection of its own (not someone's master), and no config-file command or
+ * ExitOnForwardFailure overriding ours. Host-key checking is left exactly as configured.
+ */
+export function probeBase(target: ProbeTarget): string[] {
+  const options = [
+    'BatchMode=yes',
+    `ConnectTimeout=${target.connectTimeout}`,
+    'LogLevel=INFO',
+    'ControlMaster=no',
+    'ControlPath=none',
+    'RemoteCommand=none',
+    'PermitLocalCommand=no',
+    'ExitOnForwardFailure=no',
+  ];
+  return ['ssh', ...(target.sshConfig === undefined ? [] : ['-F', target.sshConfig]), '-T', ...options.flatMap((o) => ['-o', o])];
+}
+
+/** A command for the remote login shell, whatever it is: one line, run by /bin/sh. */
+export function remoteSh(script: string): string {
+  return `exec /bin/sh -c ${shQuote(script)}`;
+}
+
+/** Facts for the later checks; POSIX sh, GNU or BSD stat. sshd -T usually only works for root. */
+export const INFO_SCRIPT = [
+  'echo "user=$(id -un 2>/dev/null)"',
+  'echo "home=$HOME"',
+  'echo "os=$(uname -s 2>/dev/null)"',
+  'echo "uid=$(id -u 2>/dev/null)"',
+  'echo "homemode=$(stat -c %a "$HOME" 2>/dev/null || stat -f %Lp "$HOME" 2>/dev/null)"',
+  'echo "homeowner=$(stat -c %u "$HOME" 2>/dev/null || stat -f %u "$HOME" 2>/dev/null)"',
+  'if [ -d /tmp ] && [ -w /tmp ]; then echo tmp=writable; fi',
+  'for s in sshd /usr/sbin/sshd /usr/local/sbin/sshd; do if command -v "$s" >/dev/null 2>&1; then "$s" -T 2>/dev/null | grep -iE "^(gatewayports|allowtcpforwarding|allowstreamlocalforwarding|streamlocalbindunlink|disableforwarding) " | sed "s/^/sshd: /"; break; fi; done',
+  'true',
+].join('; ');
+
+export function loginArgv(target: ProbeTarget): string[] {
+  return [...probeBase(target), ...destinationArgs(target.hop), remoteSh(INFO_SCRIPT)];
+}
+
+/** The direct-tcpip channel -L and -J use, to the host's own sshd port. */
+export function tcpArgv(target: ProbeTarget, port: number): string[] {
+  return [...probeBase(target), '-W', `127.0.0.1:${port}`, ...destinationArgs(target.hop)];
+}
+
+/**
+ * Two -R ports (on `*`, then on 127.0.0.1) whose targets are a local path nobody listens on,
+ * and the host's listener table from whichever tool it has.
+ */
+export function gatewayArgv(target: ProbeTarget, deadTarget: string): string[] {
+  const forwards = GATEWAY_REQUESTS.flatMap((bind) => ['-R', `${bind}:0:${deadTarget}`]);
+  const listing = 'ss -ltn 2>/dev/null || netstat -ltn 2>/dev/null || cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; true';
+  return [...probeBase(target), ...forwards, ...destinationArgs(target.hop), remoteSh(listing)];
+}
+
+/** -R of a remote socket to our local target, and -L from a local entry to that remote socket. */
+export function socketArgv(target: ProbeTarget, paths: { remote: string; localTarget: string; localEntry: string }): string[] {
+  return [
+    ...probeBase(target),
+    '-R', `${paths.remote}:${paths.localTarget}`,
+    '-L', `${paths.localEntry}:${paths.remote}`,
+    ...destinationArgs(target.hop),
+    remoteSh('echo ready; read x'),
+  ];
+}
+
+/** Binds the same remote path again, then removes it (only a socket we own). */
+export function rebindArgv(target: ProbeTarget, paths: { remote: string; localTarget: string }): string[] {
+  return [...probeBase(target), '-R', `${paths.remote}:${paths.localTarget}`, ...destinationArgs(target.hop), remoteSh(`echo rebound; ${removeScript(paths.remote)}`)];
+}
+
+export function cleanupArgv(target: ProbeTarget, remote: string): string[] {
+  return [...probeBase(target), ...destinationArgs(target.hop), remoteSh(removeScript(remote))];
+}
+
+function removeScript(path: string): string {
+  return `p=${shQuote(path)}; if [ -S "$p" ] && [ -O "$p" ]; then rm -f -- "$p"; fi`;
+}

@@ -1,0 +1,48 @@
+import { execa } from 'execa';
+import type { SpawnSsh, SshProcess } from '../ssh/process.js';
+import type { CommandResult } from './local-checks.js';
+import type { ProbeRun } from './types.js';
+
+export interface ProbeOptions {
+  timeoutMs: number;
+  /** Keep stdin open: `ssh -W` and `read x` sessions end when it closes. */
+  keepStdinOpen?: boolean;
+  /** Stop the process as soon as a line satisfies this. */
+  until?: (line: string, stream: 'stdout' | 'stderr') => boolean;
+  /** Called with the running process and its lines so far; for probes that act mid-run. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr', process: SshProcess) => void;
+}
+
+/** Runs one probe to its end, bounded by timeoutMs (then SIGTERM, SIGKILL after 1 s). */
+export async function runProbe(spawn: SpawnSsh, argv: readonly string[], options: ProbeOptions): Promise<ProbeRun> {
+  const started = performance.now();
+  const run: ProbeRun = { exitCode: null, signal: null, stdout: [], stderr: [], timedOut: false, ms: 0 };
+  let child: SshProcess;
+  try {
+    child = spawn(argv, { keepStdinOpen: options.keepStdinOpen ?? false });
+  } catch (error) {
+    return { ...run, stderr: [String(error)] };
+  }
+  const timer = setTimeout(() => {
+    run.timedOut = true;
+    void child.stop(1000);
+  }, options.timeoutMs);
+  child.onLine((line, stream) => {
+    (stream === 'stdout' ? run.stdout : run.stderr).push(line);
+    options.onLine?.(line, stream, child);
+    if (options.until?.(line, stream)) void child.stop(1000);
+  });
+  const exit = await child.exited;
+  clearTimeout(timer);
+  return { ...run, exitCode: exit.exitCode, signal: exit.signal, ms: performance.now() - started };
+}
+
+/** A local command that does not connect anywhere (ssh -V, ssh -G, ssh-add -l). */
+export type RunCommand = (argv: readonly string[]) => Promise<CommandResult>;
+
+export const runCommand: RunCommand = async (argv) => {
+  const [file, ...args] = argv;
+  const result = await execa(file!, args, { reject: false, timeout: 10_000, stdin: 'ignore' });
+  const missing = (result as { code?: string }).code === 'ENOENT';
+  return { exitCode: result.exitCode ?? null, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), missing };
+};
