@@ -9,8 +9,6 @@ export interface CommandResult {
 }
 
 const MIN_VERSION = [7, 6] as const;
-/** tunnel passes -o ForkAfterAuthentication=no, an option OpenSSH 8.7 added; older ssh rejects it. */
-const FULL_VERSION = [8, 7] as const;
 
 /** `ssh -V`: OpenSSH, new enough for -J, socket forwarding and the options tunnel passes. */
 export function interpretSshVersion(result: CommandResult): Finding {
@@ -23,10 +21,7 @@ export function interpretSshVersion(result: CommandResult): Finding {
   const version = [Number(match[1]), Number(match[2])] as const;
   const value = `${match[1]}.${match[2]}${match[3] ?? ''}`;
   if (older(version, MIN_VERSION)) {
-    return finding('ssh-version', 'fail', `OpenSSH ${value} is older than 7.6: -J with socket forwards is not supported`, 'upgrade OpenSSH to 8.7 or later', value);
-  }
-  if (older(version, FULL_VERSION)) {
-    return finding('ssh-version', 'warn', `OpenSSH ${value} predates 8.7 and rejects -o ForkAfterAuthentication, which tunnel passes`, 'upgrade OpenSSH to 8.7 or later', value);
+    return finding('ssh-version', 'fail', `OpenSSH ${value} is older than 7.6: -J with socket forwards is not supported`, 'upgrade OpenSSH to 7.6 or later', value);
   }
   return finding('ssh-version', 'ok', `OpenSSH ${value}: -J, socket forwarding and ControlMaster/ControlPersist supported`, '', value);
 }

@@ -23,7 +23,6 @@ export function planRemoteUnlink(spec: TunnelSpec, paths: readonly string[]): Ss
     '-o', `ConnectTimeout=${spec.connectTimeout}`,
     '-o', 'ControlMaster=no',
     '-o', 'ControlPath=none',
-    '-o', 'ForkAfterAuthentication=no',
     ...jumpArgs(spec.via),
     ...destinationArgs(spec.to),
     `exec /bin/sh -c ${shQuote(script)}`,

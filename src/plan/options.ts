@@ -12,7 +12,6 @@ export function baseSshOptions(spec: TunnelSpec): string[] {
     `ServerAliveCountMax=${spec.keepalive.count}`,
     `ConnectTimeout=${spec.connectTimeout}`,
     'StreamLocalBindUnlink=yes',
-    'ForkAfterAuthentication=no',
     'ControlMaster=no',
     'ControlPath=none',
   ];

@@ -17,9 +17,9 @@ describe('interpretSshVersion', () => {
   it.each([
     ['OpenSSH_9.2p1 Debian-2+deb12u10, OpenSSL 3.0.19 27 Jan 2026', 'ok', '9.2p1'],
     ['OpenSSH_8.7p1, OpenSSL 1.1.1k  FIPS 25 Mar 2021', 'ok', '8.7p1'],
-    ['OpenSSH_8.0p1, OpenSSL 1.1.1c FIPS  28 May 2019', 'warn', '8.0p1'],
+    ['OpenSSH_8.0p1, OpenSSL 1.1.1c FIPS  28 May 2019', 'ok', '8.0p1'],
     ['OpenSSH_7.4p1, OpenSSL 1.0.2k-fips  26 Jan 2017', 'fail', '7.4p1'],
-    ['OpenSSH_for_Windows_8.1p1, LibreSSL 3.0.2', 'warn', '8.1p1'],
+    ['OpenSSH_for_Windows_8.1p1, LibreSSL 3.0.2', 'ok', '8.1p1'],
     ['OpenSSH_10.0p2 Ubuntu-5ubuntu5, OpenSSL 3.5.3', 'ok', '10.0p2'],
     ['Sun_SSH_1.1.7, SSH protocols 1.5/2.0', 'warn', undefined],
   ])('%s', (stderr, status, value) => {

@@ -6,7 +6,7 @@ import type { TunnelOptions } from '../../../src/spec/types.js';
 
 const BASE = [
   '-o', 'ExitOnForwardFailure=yes', '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3',
-  '-o', 'ConnectTimeout=10', '-o', 'StreamLocalBindUnlink=yes', '-o', 'ForkAfterAuthentication=no',
+  '-o', 'ConnectTimeout=10', '-o', 'StreamLocalBindUnlink=yes',
   '-o', 'ControlMaster=no', '-o', 'ControlPath=none',
 ];
 
@@ -34,7 +34,7 @@ describe('jump strategy: one ssh, forwards on the target', () => {
       'unattended: BatchMode and custom keepalive',
       { to: 'h', local: ['1:h:2'], batchMode: true, keepalive: 1, keepaliveCount: 2 },
       ['ssh', '-N', '-T', '-v', '-o', 'ExitOnForwardFailure=yes', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2',
-        '-o', 'ConnectTimeout=10', '-o', 'StreamLocalBindUnlink=yes', '-o', 'ForkAfterAuthentication=no', '-o', 'ControlMaster=no',
+        '-o', 'ConnectTimeout=10', '-o', 'StreamLocalBindUnlink=yes', '-o', 'ControlMaster=no',
         '-o', 'ControlPath=none', '-o', 'BatchMode=yes', '-L', '127.0.0.1:1:h:2', 'h'],
     ],
   ])('%s', (_, options, argv) => {
