@@ -1,19 +1,14 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { TunnelError } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
-import { registerCommands } from './commands/index.js';
+import { buildProgram } from './program.js';
 import { styleFor } from './style.js';
 
 /** The only place that turns outcomes into exit codes. */
 async function main(argv: string[]): Promise<number> {
-  const program = new Command('tunnel')
-    .description('Build and supervise SSH tunnels through login and jump nodes with your own OpenSSH')
-    .option('--debug', 'show stack traces on errors')
-    .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(styleFor(process.stderr).red(text)) });
   let exitCode: number = EXIT.ok;
-  registerCommands(program, (code) => {
+  const program = buildProgram((code) => {
     exitCode = code;
   });
   try {

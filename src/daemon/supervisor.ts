@@ -42,15 +42,19 @@ export async function runSupervisor(name: string): Promise<number> {
   for (const argv of tunnel.mux === undefined ? [tunnel.plan.tunnel.argv] : [tunnel.mux.master, tunnel.mux.forward]) note(`up: ${argv.join(' ')}`);
   publish();
   return new Promise((resolve) => {
+    let stopping = false;
+    // process.on, not once: execa's signal-exit hook re-raises a signal it sees no other listener for.
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       note(`${signal}: going down`);
       void tunnel.down().then(async () => {
         await removeTunnelDir(name);
         resolve(0);
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
     tunnel.on('failed', () => resolve(1));
     tunnel.on('needs-auth', () => resolve(1));
   });

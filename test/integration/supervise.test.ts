@@ -40,7 +40,8 @@ const lsJson = async () => JSON.parse((await runCli(['ls', '--json'], env())).st
 describe('background tunnels', () => {
   it('up -d returns once ready; ls/status/logs tell the truth; down leaves nothing', async () => {
     const port = await freePort();
-    const started = await runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', 'web', '--json'], env());
+    const local = join(dir, 'web.sock');
+    const started = await runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-L', `${local}:${appSocket}`, '-d', '--name', 'web', '--json'], env());
     expect(started.exitCode).toBe(0);
     const json = JSON.parse(started.stdout) as { state: string; pids: number[]; supervisorPid: number };
     expect(json.state).toBe('up');
@@ -55,6 +56,7 @@ describe('background tunnels', () => {
     for (const pid of json.pids) expect(isAlive(pid)).toBe(false);
     expect(await lsJson()).toEqual([]);
     expect(existsSync(join(home, 'tunnels', 'web'))).toBe(false);
+    expect(existsSync(local)).toBe(false);
   });
 
   it('state files are private: 0700 dirs, 0600 files', async () => {

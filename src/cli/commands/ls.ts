@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { listTunnels, type ListedTunnel } from '../../daemon/list.js';
+import { listSaved, savedTunnelFlags } from '../../profiles/index.js';
 import { styleFor } from '../style.js';
 import type { SetExit } from './index.js';
 
@@ -8,10 +9,21 @@ export function registerLs(program: Command, setExit: SetExit): void {
     .command('ls')
     .description('list background tunnels: state, forwards, uptime, restarts, last error')
     .option('--json', 'print a JSON array')
-    .action(async (flags: { json?: boolean }) => {
-      const tunnels = await listTunnels();
+    .option('--saved', 'list saved tunnels (tunnel save) instead of running ones')
+    .action(async (flags: { json?: boolean; saved?: boolean }) => {
+      if (flags.saved) {
+        const saved = listSaved();
+        process.stdout.write(flags.json ? `${JSON.stringify(saved)}\n` : saved.length === 0 ? 'no saved tunnels (save one with: tunnel save NAME ...)\n' : saved.map((t) => `${t.name}\t${savedTunnelFlags(t).join(' ')}\n`).join(''));
+        return setExit(0);
+      }
+      // A tunnel whose state cannot be read is never silently left out: its ssh may still run.
+      let unreadable = 0;
+      const tunnels = await listTunnels((error) => {
+        unreadable += 1;
+        process.stderr.write(`tunnel: ${error instanceof Error ? error.message : String(error)}\n`);
+      });
       process.stdout.write(flags.json ? `${JSON.stringify(tunnels)}\n` : renderTable(tunnels));
-      setExit(0);
+      setExit(unreadable === 0 ? 0 : 1);
     });
 }
 

@@ -12,6 +12,7 @@ import type { Tunnel } from '../../supervise/tunnel.js';
 import { exitCodeFor, exitCodeForSignal } from '../exit-codes.js';
 import { describeTunnel, dryRunLines, tunnelJson } from '../render.js';
 import { styleFor } from '../style.js';
+import { resolveSavedOptions } from '../saved-options.js';
 import { addTunnelFlags, tunnelOptionsFromFlags, type TunnelFlags } from '../tunnel-flags.js';
 import type { SetExit } from './index.js';
 
@@ -26,7 +27,7 @@ interface UpFlags extends TunnelFlags {
 }
 
 export function registerUp(program: Command, setExit: SetExit): void {
-  addTunnelFlags(program.command('up').description('bring a tunnel up and keep it up until Ctrl-C'))
+  addTunnelFlags(program.command('up').argument('[name]', 'a saved tunnel (see tunnel save); flags given here override its settings').description('bring a tunnel up and keep it up until Ctrl-C'))
     .option('--dry-run', 'print the ssh command line(s) and run nothing')
     .option('--json', 'print one JSON object once every forward is ready')
     .option('--ready-timeout <seconds>', `give up if not ready in time (default ${DEFAULTS.readyTimeoutMs / 1000})`)
@@ -34,11 +35,11 @@ export function registerUp(program: Command, setExit: SetExit): void {
     .option('--no-reconnect', 'exit when the connection drops instead of reconnecting')
     .option('--health-interval <seconds>', `probe every forward end to end this often; 0 = off (default ${DEFAULTS.healthIntervalMs / 1000})`)
     .option('-d, --detach', 'return once ready, leaving a background supervisor (see tunnel ls/status/logs/down)')
-    .action(async (flags: UpFlags) => setExit(await runUp(flags)));
+    .action(async (name: string | undefined, flags: UpFlags) => setExit(await runUp(name, flags)));
 }
 
-async function runUp(flags: UpFlags): Promise<number> {
-  const options = tunnelOptionsFromFlags(flags);
+async function runUp(name: string | undefined, flags: UpFlags): Promise<number> {
+  const options = resolveSavedOptions(name, tunnelOptionsFromFlags(flags));
   if (flags.dryRun) {
     const planned = plan(options, flags.strategy === 'relay' ? { strategy: 'relay' } : {});
     if (options.multiplex) {
@@ -54,7 +55,23 @@ async function runUp(flags: UpFlags): Promise<number> {
   const reconnect = flags.reconnect !== false;
   const healthIntervalMs = parseInteger(flags.healthInterval, '--health-interval', DEFAULTS.healthIntervalMs / 1000, 0, 86_400) * 1000;
   if (flags.detach) return runDetached(toSpec({ ...options, name: options.name ?? `t-${newRunId().slice(0, 6)}` }), flags, { readyTimeoutMs, maxRetries: maxRetries ?? null, reconnect, healthIntervalMs });
-  const tunnel = await up(options, { readyTimeoutMs, maxRetries: maxRetries ?? Number.POSITIVE_INFINITY, reconnect, healthIntervalMs });
+  // Signals are caught from the start: one arriving while ssh is still coming up must tear it down too.
+  const starting = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onStartupSignal = (signal: NodeJS.Signals) => {
+    caught = signal;
+    starting.abort();
+  };
+  for (const signal of SIGNALS) process.on(signal, onStartupSignal);
+  let tunnel: Tunnel;
+  try {
+    tunnel = await up(options, { readyTimeoutMs, maxRetries: maxRetries ?? Number.POSITIVE_INFINITY, reconnect, healthIntervalMs, signal: starting.signal });
+  } catch (error) {
+    if (caught !== undefined) return exitCodeForSignal(caught);
+    throw error;
+  } finally {
+    for (const signal of SIGNALS) process.removeListener(signal, onStartupSignal);
+  }
   process.stdout.write(flags.json ? `${JSON.stringify(tunnelJson(tunnel))}\n` : `${describeTunnel(tunnel.plan, tunnel.forwards())}\nPress Ctrl-C to stop.\n`);
   return stayUp(tunnel, flags.json === true);
 }
@@ -80,12 +97,19 @@ function describeForwards(name: string, record: { route: string[]; strategy: str
 function stayUp(tunnel: Tunnel, json: boolean): Promise<number> {
   const style = styleFor(process.stderr);
   return new Promise((resolve) => {
+    let finishing = false;
+    // Our handlers stay installed until teardown is done: execa's signal-exit hook re-raises
+    // a signal (killing us mid-teardown) as soon as it sees no other listener.
     const finish = (code: number) => {
-      for (const signal of SIGNALS) process.removeListener(signal, onSignal);
-      void tunnel.down().then(() => resolve(code));
+      if (finishing) return;
+      finishing = true;
+      void tunnel.down().then(() => {
+        for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+        resolve(code);
+      });
     };
     const onSignal = (signal: NodeJS.Signals) => finish(exitCodeForSignal(signal));
-    for (const signal of SIGNALS) process.once(signal, onSignal);
+    for (const signal of SIGNALS) process.on(signal, onSignal);
     tunnel.on('state', (state: string, error?: { message: string; code: Parameters<typeof exitCodeFor>[0] }) => {
       if (!json) process.stderr.write(`${style.dim(new Date().toISOString())} ${state}${error ? `: ${error.message}` : ''}\n`);
       if ((state === 'failed' || state === 'needs-auth') && error) {

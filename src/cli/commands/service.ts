@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { enableHint } from '../../service/render.js';
+import { installUnit, planUnit, removeUnit } from '../../service/install.js';
+import { parseName } from '../../spec/name.js';
+import type { SetExit } from './index.js';
+
+export function registerService(program: Command, setExit: SetExit): void {
+  const service = program.command('service').description('run a saved tunnel durably under systemd --user');
+  service
+    .command('install <name>')
+    .description('write a systemd user unit that keeps the saved tunnel NAME up (Restart=always, no start limit)')
+    .option('--dry-run', 'print the unit and write nothing')
+    .action(async (name: string, flags: { dryRun?: boolean }) => {
+      const safe = parseName(name, 'name');
+      const unit = flags.dryRun ? await planUnit(safe) : await installUnit(safe);
+      process.stdout.write(flags.dryRun ? unit.text : `wrote ${unit.path}\nstart it with: ${enableHint(safe)}\n`);
+      setExit(0);
+    });
+  service
+    .command('remove <name>')
+    .description('remove the unit written by service install (stop it first: systemctl --user disable --now tunnel-NAME)')
+    .action(async (name: string) => {
+      process.stdout.write(`removed ${await removeUnit(parseName(name, 'name'))}\n`);
+      setExit(0);
+    });
+}
