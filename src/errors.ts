@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   UNSAFE_PATH: 'UNSAFE_PATH',
   LOCKED: 'LOCKED',
   CONFIG_INVALID: 'CONFIG_INVALID',
+  APP_FAILED: 'APP_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

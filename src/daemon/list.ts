@@ -9,11 +9,11 @@ export interface ListedTunnel extends Omit<TunnelRecord, 'state'> {
   uptimeSeconds: number | null;
 }
 
-/** Every background tunnel, with its state checked against whether its supervisor still lives. */
-export async function listTunnels(): Promise<ListedTunnel[]> {
+/** Every background tunnel, with its state checked against whether its supervisor still lives; unreadable ones go to onUnreadable. */
+export async function listTunnels(onUnreadable: (error: unknown) => void = () => undefined): Promise<ListedTunnel[]> {
   const listed: ListedTunnel[] = [];
   for (const name of await listTunnelNames()) {
-    const record = await readRecord(name).catch(() => undefined);
+    const record = await readRecord(name).catch((error: unknown) => void onUnreadable(error));
     if (record !== undefined) listed.push(truthful(record));
   }
   return listed;

@@ -14,9 +14,15 @@ export interface StopResult {
 
 /** Stops a background tunnel and removes everything it left, even if its supervisor was SIGKILLed. */
 export async function stopTunnel(name: string): Promise<StopResult> {
-  const record = await readRecord(name).catch(() => undefined);
+  let corrupt = false;
+  const record = await readRecord(name).catch((error: unknown) => {
+    // A corrupt record is still cleared (status tells people to run down for it); its commands are never run.
+    corrupt = error instanceof TunnelError && error.code === 'STATE_CORRUPT';
+    if (!corrupt) throw error;
+    return undefined;
+  });
   const supervisor = record?.supervisorPid ?? (await readLockPid(lockPath(name)));
-  if (record === undefined && supervisor === undefined) {
+  if (record === undefined && supervisor === undefined && !corrupt) {
     throw new TunnelError('NOT_FOUND', `no running tunnel named '${name}'; see 'tunnel ls'`);
   }
   if (supervisor !== undefined && isProcessAlive(supervisor) && isSupervisor(supervisor)) {

@@ -1,6 +1,6 @@
 import { badSpec } from '../errors.js';
 import { checkSocketPath } from './socket-path.js';
-import { isSocketField, parseHostField, parsePort, splitForwardFields } from './tokens.js';
+import { isSocketField, parseHostField, parsePort, printable, splitForwardFields } from './tokens.js';
 import type { Direction, Endpoint, Forward, ListenEndpoint } from './types.js';
 
 /**
@@ -8,11 +8,11 @@ import type { Direction, Endpoint, Forward, ListenEndpoint } from './types.js';
  * `[bind:]port:host:hostport`, `[bind:]port:socket`, `socket:host:hostport`, `socket:socket`.
  */
 export function parseForward(direction: Direction, text: string): Forward {
-  const field = `-${direction} ${text}`;
+  const field = `-${direction} ${printable(text)}`;
   if (text.trim() === '') throw badSpec(`-${direction}`, `-${direction}: empty forward spec (expected e.g. 8080:localhost:80)`);
   const parts = splitForwardFields(text, `-${direction}`);
   const withField = (detail: string): never => {
-    throw badSpec(`-${direction}`, `-${direction} '${text}': ${detail}`);
+    throw badSpec(`-${direction}`, `-${direction} '${printable(text)}': ${detail}`);
   };
   if (parts.length < 2) withField(direction === 'R' ? 'dynamic (SOCKS) -R is not supported; expected port:host:hostport' : 'expected port:host:hostport or port:/remote.sock');
   if (parts.length > 4) withField('too many fields; expected [bind:]port:host:hostport');
@@ -66,11 +66,16 @@ export function formatForwardArg(forward: Forward): string {
 
 /** The listen half of a forward in -L/-R syntax. */
 export function formatListenArg(listen: ListenEndpoint): string {
-  if (listen.kind === 'unix') return listen.path;
+  if (listen.kind === 'unix') return formatPath(listen.path);
   return listen.bind === undefined ? String(listen.port) : `${formatHost(listen.bind)}:${listen.port}`;
 }
 
 /** The target half of a forward in -L/-R syntax. */
 export function formatTargetArg(target: Endpoint): string {
-  return target.kind === 'unix' ? target.path : `${formatHost(target.host)}:${target.port}`;
+  return target.kind === 'unix' ? formatPath(target.path) : `${formatHost(target.host)}:${target.port}`;
+}
+
+/** A socket path with ':' or '[' only survives OpenSSH's field split as a bracketed (literal) field. */
+function formatPath(path: string): string {
+  return /[:[]/.test(path) ? `[${path}]` : path;
 }

@@ -56,7 +56,8 @@ function fail(field: string, value: string): never {
 
 /** Renders a hop the way ssh -J and the command line take it. */
 export function formatHop(hop: Hop): string {
-  const host = hop.host.includes(':') && hop.port !== undefined ? `[${hop.host}]` : hop.host;
+  // Always bracketed: `ssh -J ::1` and `-J user@fd00::2` are rejected as invalid -J arguments.
+  const host = hop.host.includes(':') ? `[${hop.host}]` : hop.host;
   const user = hop.user === undefined ? '' : `${hop.user}@`;
   return `${user}${host}${hop.port === undefined ? '' : `:${hop.port}`}`;
 }

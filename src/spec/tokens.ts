@@ -9,17 +9,17 @@ export function splitForwardFields(text: string, field: string): string[] {
     const ch = text[i]!;
     if (ch === '[') {
       const close = text.indexOf(']', i);
-      if (close === -1) throw badSpec(field, `${field} '${text}': unbalanced '[' (write IPv6 addresses as [::1])`);
+      if (close === -1) throw badSpec(field, `${field} '${printable(text)}': unbalanced '[' (write IPv6 addresses as [::1])`);
       const next = text[close + 1];
       if (current !== '' || (next !== undefined && next !== ':')) {
-        throw badSpec(field, `${field} '${text}': a bracketed IPv6 address must be a whole field, like [::1]:8080`);
+        throw badSpec(field, `${field} '${printable(text)}': a bracketed IPv6 address must be a whole field, like [::1]:8080`);
       }
       fields.push(text.slice(i + 1, close));
       i = close + 2;
       if (next === undefined) return fields;
       continue;
     }
-    if (ch === ']') throw badSpec(field, `${field} '${text}': unbalanced ']' (write IPv6 addresses as [::1])`);
+    if (ch === ']') throw badSpec(field, `${field} '${printable(text)}': unbalanced ']' (write IPv6 addresses as [::1])`);
     if (ch === ':') {
       fields.push(current);
       current = '';
@@ -40,7 +40,7 @@ export function isSocketField(value: string): boolean {
 /** Parses a port field; `allowZero` is for -R listeners, where 0 asks the server to pick. */
 export function parsePort(value: string, field: string, allowZero = false): number {
   if (!/^\d{1,5}$/.test(value)) {
-    throw badSpec(field, `${field}: port '${value}' is not a number (expected 1-65535)`);
+    throw badSpec(field, `${field}: port '${printable(value)}' is not a number (expected 1-65535)`);
   }
   const port = Number(value);
   const min = allowZero ? 0 : 1;
@@ -57,7 +57,7 @@ const IPV6_PATTERN = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?$/;
 export function parseHostField(value: string, field: string): string {
   if (value === '') throw badSpec(field, `${field}: empty host (expected a name or address)`);
   if (value.includes(':')) {
-    if (!IPV6_PATTERN.test(value)) throw badSpec(field, `${field}: '${value}' is not a valid IPv6 address`);
+    if (!IPV6_PATTERN.test(value)) throw badSpec(field, `${field}: '${printable(value)}' is not a valid IPv6 address`);
     return value;
   }
   if (value === '*') return value;
@@ -69,5 +69,6 @@ export function parseHostField(value: string, field: string): string {
 
 /** Renders a value safely inside an error message (control characters made visible). */
 export function printable(value: string): string {
-  return JSON.stringify(value).slice(1, -1);
+  // JSON escapes C0 controls; also escape DEL, C1 (0x9b is CSI on some terminals), line separators and bidi overrides.
+  return JSON.stringify(value).slice(1, -1).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -72,14 +72,14 @@ export function parseInteger(value: number | string | undefined, field: string, 
   if (value === undefined) return fallback;
   const number = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-    throw badSpec(field, `${field} '${String(value)}': expected a whole number from ${min} to ${max}`);
+    throw badSpec(field, `${field} '${printable(String(value))}': expected a whole number from ${min} to ${max}`);
   }
   return number;
 }
 
 function parseConfigPath(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (value === '' || value.startsWith('-') || /[\u0000-\u001f]/.test(value)) {
+  if (value === '' || value.startsWith('-') || /[\u0000-\u001f\u007f]/.test(value)) {
     throw badSpec('--ssh-config', `--ssh-config '${printable(value)}': expected a file path`);
   }
   return value;

@@ -41,13 +41,33 @@ export async function readRecord(name: string, home?: string): Promise<TunnelRec
   const path = join(tunnelDir(name, home), RECORD_FILE);
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
+  let record: unknown;
   try {
-    const record = JSON.parse(text) as TunnelRecord;
-    if (typeof record.supervisorPid !== 'number' || !Array.isArray(record.sshPids)) throw new Error('missing fields');
-    return record;
-  } catch (error) {
-    throw new TunnelError('STATE_CORRUPT', `${path} is corrupt (${(error as Error).message}); run 'tunnel down ${name}' to clear it`);
+    record = JSON.parse(text);
+  } catch {
+    record = undefined; // JSON.parse quotes the garbage (newlines included) in its message: keep it out of ours
   }
+  const problem = record === undefined ? 'not valid JSON' : recordProblem(record);
+  if (problem !== undefined) {
+    throw new TunnelError('STATE_CORRUPT', `${path} is corrupt (${problem}); run 'tunnel down ${name}' to clear it`);
+  }
+  return record as TunnelRecord;
+}
+
+/** What makes a record unusable: readers index into these fields, and `down` runs its cleanup commands. */
+function recordProblem(record: unknown): string | undefined {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'not a JSON object';
+  const fields = record as Record<string, unknown>;
+  if (typeof fields.supervisorPid !== 'number') return "no numeric 'supervisorPid'";
+  for (const key of ['sshPids', 'forwards', 'localSockets', 'commands', 'route']) {
+    if (!Array.isArray(fields[key])) return `'${key}' is not a list`;
+  }
+  for (const key of ['remoteCleanup', 'releaseCommands']) {
+    const commands = fields[key] ?? [];
+    const isSsh = (c: unknown) => Array.isArray(c) && c[0] === 'ssh' && c.every((word) => typeof word === 'string');
+    if (!Array.isArray(commands) || !commands.every(isSsh)) return `'${key}' holds something other than ssh commands`;
+  }
+  return undefined;
 }
 
 /** Names of every tunnel with a state directory. */
