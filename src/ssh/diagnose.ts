@@ -20,14 +20,17 @@ const RULES: Rule[] = [
   { pattern: /unix_listener: cannot bind to path|cannot bind to path/, code: 'FORWARD_REFUSED', advice: 'the socket could not be bound; check that its directory exists and is writable' },
   { pattern: /forwarding request failed|Port forwarding failed/, code: 'FORWARD_REFUSED', advice: 'the shared connection refused the forward (port in use, or forbidden by the server); see the master log in the state dir' },
   { pattern: /Could not resolve hostname|Name or service not known/, code: 'CONNECT_FAILED', advice: 'the host name does not resolve; check the spelling or your ~/.ssh/config Host entry' },
-  { pattern: /connect to host .* port \d+: |Connection timed out during banner exchange|kex_exchange_identification|Connection (?:closed|reset) by/, code: 'CONNECT_FAILED', advice: 'the host could not be reached; check the network, the host and port, or the hop before it' },
   { pattern: /stdio forwarding failed|channel \d+: open failed/, code: 'CONNECT_FAILED', advice: 'a hop could not open the connection to the next one; check that the next host is reachable from it' },
+  { pattern: /connect to host .* port \d+: |Connection timed out during banner exchange|kex_exchange_identification|Connection (?:closed|reset) by/, code: 'CONNECT_FAILED', advice: 'the host could not be reached; check the network, the host and port, or the hop before it' },
   { pattern: /Timeout, server .* not responding/, code: 'SSH_EXITED', advice: 'keepalives got no answer: the link went dead' },
   { pattern: /^ssh: .*(?:No such file|not found)|ssh: command not found/, code: 'SSH_NOT_FOUND', advice: 'ssh was not found on the relay hop; install OpenSSH there or use --strategy jump' },
 ];
 
 /** Turns an ssh that exited (or never became ready) into a TunnelError naming the hop and OpenSSH's reason. */
-export function diagnose(progress: SshProgress, facts: { argv: readonly string[]; exitCode: number | null; signal: string | null; hop: string }): TunnelError {
+export function diagnose(progress: SshProgress, facts: { argv: readonly string[]; exitCode: number | null; signal: string | null; hop: string; notFound?: boolean }): TunnelError {
+  if (facts.notFound) {
+    return new TunnelError('SSH_NOT_FOUND', `${facts.argv[0] ?? 'ssh'} was not found on PATH; install the OpenSSH client (Debian: apt install openssh-client)`, { argv: facts.argv, exitCode: null, signal: null });
+  }
   // Rules are ranked: the most specific reason wins, and its first occurrence is the cause.
   for (const rule of RULES) {
     const line = progress.tail.find((l) => rule.pattern.test(l));

@@ -5,6 +5,8 @@ import type { Stream } from './progress.js';
 export interface ExitInfo {
   exitCode: number | null;
   signal: string | null;
+  /** The program could not be started at all (ENOENT: no ssh on PATH). */
+  notFound?: boolean;
 }
 
 /** A running ssh, seen only through its lines and its exit. */
@@ -46,7 +48,7 @@ export const spawnSsh: SpawnSsh = (argv, options = {}) => {
     });
   }
   const exited: Promise<ExitInfo> = child.then(
-    (result) => ({ exitCode: result.exitCode ?? null, signal: result.signal ?? null }),
+    (result) => ({ exitCode: result.exitCode ?? null, signal: result.signal ?? null, notFound: (result as { code?: string }).code === 'ENOENT' }),
     () => ({ exitCode: null, signal: null }),
   );
   return {

@@ -75,3 +75,21 @@ describe('readiness with -J', () => {
     expect(readLine(mainBinding, 'debug1: Entering interactive session.', 'stderr').session).toBe(true);
   });
 });
+
+describe('diagnose ranking', () => {
+  it('a -J hop that cannot open the onward connection names that, not the banner error after it', () => {
+    const error = diagnose(feed([
+      ['channel 0: open failed: connect failed: Connection refused'],
+      ['stdio forwarding failed'],
+      ['kex_exchange_identification: Connection closed by remote host'],
+    ]), { argv: ['ssh'], exitCode: 255, signal: null, hop: 'node' });
+    expect(error.code).toBe('CONNECT_FAILED');
+    expect(error.sshMessage).toBe('channel 0: open failed: connect failed: Connection refused');
+  });
+
+  it('no ssh on PATH is SSH_NOT_FOUND with the fix', () => {
+    const error = diagnose(emptyProgress(), { argv: ['ssh'], exitCode: null, signal: null, hop: 'h', notFound: true });
+    expect(error.code).toBe('SSH_NOT_FOUND');
+    expect(error.message).toMatch(/install the OpenSSH client/);
+  });
+});
