@@ -8,3 +8,4 @@ export type { TunnelState, ForwardStatus } from './supervise/status.js';
 export type { TunnelSpec, TunnelOptions, Forward, Hop, Endpoint, ListenEndpoint } from './spec/types.js';
 export type { Plan, SshCommand, PlannedForward } from './plan/types.js';
 export type { SpawnSsh, SshProcess } from './ssh/process.js';
+export { resolvePresetUp, startPreset, stopPresetApp, loadPresets, renderPresetConfig, type PresetInput, type PresetUp, type PresetSession, type PresetReport, type PresetState, type StartedPreset } from './presets/index.js';

@@ -17,6 +17,7 @@ function withoutPreset(tunnel: ReturnType<typeof getTunnel>): TunnelOptions {
   return options;
 }
 
-function definedOnly(options: TunnelOptions): TunnelOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as TunnelOptions;
+/** Only the fields that were actually given (flags left unset must not erase saved values). */
+export function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

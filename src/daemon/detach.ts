@@ -8,6 +8,7 @@ import { isProcessAlive } from '../state/process-check.js';
 import { readRecord, removeTunnelDir, type TunnelRecord } from '../state/record.js';
 import { lockPath, logPath, writeRequest, type SuperviseRequest } from './request.js';
 import { readLogTail } from './logs.js';
+import { stopTunnel } from './stop.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -16,9 +17,10 @@ const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
  * until it reports the tunnel ready or failed. Two starts with one name: the lock picks one.
  */
 export async function startDetached(name: string, request: SuperviseRequest): Promise<TunnelRecord> {
+  const dir = tunnelDir(name); // validates the name before anything is created
   await ensurePrivateDir(stateHome());
   await ensurePrivateDir(tunnelsDir());
-  await ensurePrivateDir(tunnelDir(name));
+  await ensurePrivateDir(dir);
   await acquireLock(lockPath(name), name);
   let childPid: number | undefined;
   try {
@@ -33,7 +35,8 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
     if (childPid !== undefined && isProcessAlive(childPid)) process.kill(childPid, 'SIGKILL');
     if (!(error instanceof TunnelError && error.code === 'ALREADY_RUNNING')) {
       await releaseLock(lockPath(name));
-      await removeTunnelDir(name);
+      // Not just the directory: an ssh the dead supervisor had started is in its record, and stopped.
+      await stopTunnel(name).catch(() => removeTunnelDir(name));
     }
     throw error;
   }
@@ -42,7 +45,8 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
 async function waitForOutcome(name: string, pid: number, timeoutMs: number): Promise<TunnelRecord> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const record = await readRecord(name).catch(() => undefined);
+    // Only our supervisor's record counts: one left by a dead earlier run may still say "up".
+    const record = await readRecord(name).then((r) => (r?.supervisorPid === pid ? r : undefined), () => undefined);
     if (record?.state === 'up' || record?.state === 'degraded') return record;
     if (record?.state === 'failed' || record?.state === 'needs-auth') {
       const code = (record.lastError?.code ?? 'SSH_EXITED') as ErrorCode;

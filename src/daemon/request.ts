@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PresetInput } from '../presets/index.js';
 import type { TunnelSpec } from '../spec/types.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { tunnelDir } from '../state/paths.js';
 
 /** What the CLI hands the detached supervisor: a validated spec and how to run it. */
 export interface SuperviseRequest {
-  spec: TunnelSpec;
+  /** The tunnel; for a preset, its forwards are decided when the app starts. */
+  spec: TunnelSpec | undefined;
+  preset?: { name: string; input: PresetInput };
   readyTimeoutMs: number;
   maxRetries: number | null;
   reconnect: boolean;

@@ -5,6 +5,7 @@ import { readLockPid } from '../state/lock.js';
 import { isProcessAlive, processArgv } from '../state/process-check.js';
 import { listTunnelNames, readRecord, removeTunnelDir } from '../state/record.js';
 import { removeLocalSocket } from '../supervise/local-sockets.js';
+import { stopPresetApp, type PresetState } from '../presets/index.js';
 
 export interface StopResult {
   name: string;
@@ -35,6 +36,7 @@ export async function stopTunnel(name: string): Promise<StopResult> {
   }
   for (const pid of record?.sshPids ?? []) await killSsh(pid);
   await Promise.all((record?.localSockets ?? []).map(removeLocalSocket));
+  if (record?.preset !== undefined) await stopPresetApp(record.preset.state as PresetState).catch(() => undefined);
   for (const [file, ...args] of [...(record?.releaseCommands ?? []), ...(record?.remoteCleanup ?? [])]) {
     if (file !== undefined) await execa(file, args, { reject: false, timeout: 15_000, stdin: 'ignore' });
   }

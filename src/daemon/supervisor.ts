@@ -1,10 +1,22 @@
 import { createWriteStream } from 'node:fs';
 import { up } from '../api.js';
 import { TunnelError } from '../errors.js';
+import { resolvePresetUp, startPreset } from '../presets/index.js';
+import { spawnSsh, type SpawnSsh } from '../ssh/process.js';
 import { transferLock } from '../state/lock.js';
-import { removeTunnelDir, writeRecord } from '../state/record.js';
+import { removeTunnelDir, writeRecord, type TunnelRecord } from '../state/record.js';
+import type { Tunnel } from '../supervise/tunnel.js';
 import { recordOf } from './record-of.js';
-import { lockPath, logPath, readRequest } from './request.js';
+import { lockPath, logPath, readRequest, type SuperviseRequest } from './request.js';
+import { redactTokens, writeSecretReport } from './secrets.js';
+
+type PresetRecord = NonNullable<TunnelRecord['preset']>;
+
+interface Started {
+  tunnel: Tunnel;
+  down(): Promise<void>;
+  preset?: PresetRecord;
+}
 
 /**
  * The detached process behind `tunnel up -d`: owns the tunnel, publishes its record on
@@ -17,21 +29,39 @@ export async function runSupervisor(name: string): Promise<number> {
   process.on('SIGHUP', () => note('ignoring SIGHUP (terminal closed)'));
   const request = await readRequest(name);
   const startedAt = new Date();
-  let tunnel;
+  let current: Started | undefined;
+  // ssh pids are published the moment they exist, so a supervisor killed mid-start leaves none unfound.
+  const live = new Set<number>();
+  // Writes are serialized: an older snapshot must never land after a newer one.
+  let writing: Promise<void> = Promise.resolve();
+  const save = (record: TunnelRecord) => {
+    writing = writing.then(() => writeRecord(record)).catch((e: unknown) => void note(`cannot write state: ${String(e)}`));
+  };
+  const publish = () => save(current === undefined
+    ? { ...emptyRecord(name, startedAt), state: 'starting', sshPids: [...live], lastError: undefined }
+    : { ...recordOf(current.tunnel, name), ...(current.preset === undefined ? {} : { preset: { ...current.preset, report: redactTokens(current.preset.report) } }) });
+  const spawn: SpawnSsh = (argv, options) => {
+    const child = spawnSsh(argv, options);
+    const pid = child.pid;
+    if (pid !== undefined) {
+      live.add(pid);
+      void child.exited.then(() => live.delete(pid));
+      if (current === undefined) publish();
+    }
+    return child;
+  };
   try {
-    tunnel = await up({ ...request.spec, batchMode: true }, {
-      readyTimeoutMs: request.readyTimeoutMs,
-      reconnect: request.reconnect,
-      healthIntervalMs: request.healthIntervalMs,
-      maxRetries: request.maxRetries ?? Number.POSITIVE_INFINITY,
-    });
+    current = await start(request, spawn);
   } catch (error) {
     const failure = error instanceof TunnelError ? error : new TunnelError('SSH_EXITED', String(error));
     note(`failed: ${failure.message}`);
-    await writeRecord({ ...emptyRecord(name, startedAt), lastError: { code: failure.code, message: failure.message } });
+    save({ ...emptyRecord(name, startedAt), lastError: { code: failure.code, message: failure.message } });
+    await writing;
     return 1;
   }
-  const publish = () => void writeRecord(recordOf(tunnel, name)).catch((e: unknown) => note(`cannot write state: ${String(e)}`));
+  const started = current;
+  const { tunnel } = started;
+  if (started.preset !== undefined) await writeSecretReport(name, started.preset.report);
   tunnel.on('line', (line: string) => {
     if (!line.startsWith('debug')) note(`ssh: ${line}`);
   });
@@ -48,7 +78,8 @@ export async function runSupervisor(name: string): Promise<number> {
       if (stopping) return;
       stopping = true;
       note(`${signal}: going down`);
-      void tunnel.down().then(async () => {
+      void started.down().then(async () => {
+        await writing; // a queued write landing after the removal would recreate the directory
         await removeTunnelDir(name);
         resolve(0);
       });
@@ -60,12 +91,31 @@ export async function runSupervisor(name: string): Promise<number> {
   });
 }
 
-function emptyRecord(name: string, startedAt: Date) {
+/** A plain tunnel, or a preset's app and tunnel together (down stops both). Never prompts. */
+async function start(request: SuperviseRequest, spawn: SpawnSsh): Promise<Started> {
+  const upOptions = {
+    readyTimeoutMs: request.readyTimeoutMs,
+    reconnect: request.reconnect,
+    maxRetries: request.maxRetries ?? Number.POSITIVE_INFINITY,
+    healthIntervalMs: request.healthIntervalMs,
+    spawn,
+  };
+  if (request.preset !== undefined) {
+    const presetUp = await resolvePresetUp(request.preset.name, { ...request.preset.input, batchMode: true });
+    const preset = await startPreset(presetUp, upOptions);
+    return { tunnel: preset.tunnel, down: preset.down, preset: { name: request.preset.name, state: preset.session.state, report: preset.report } };
+  }
+  if (request.spec === undefined) throw new TunnelError('STATE_CORRUPT', 'the supervise request holds neither a tunnel nor a preset');
+  const tunnel = await up({ ...request.spec, batchMode: true }, upOptions);
+  return { tunnel, down: () => tunnel.down() };
+}
+
+function emptyRecord(name: string, startedAt: Date): TunnelRecord {
   return {
     name,
     supervisorPid: process.pid,
-    state: 'failed' as const,
-    strategy: 'jump' as const,
+    state: 'failed',
+    strategy: 'jump',
     route: [],
     forwards: [],
     sshPids: [],
@@ -76,5 +126,6 @@ function emptyRecord(name: string, startedAt: Date) {
     upSince: undefined,
     updatedAt: new Date().toISOString(),
     restarts: 0,
+    lastError: undefined,
   };
 }

@@ -26,6 +26,8 @@ export interface TunnelRecord {
   updatedAt: string;
   restarts: number;
   lastError: { code: string; message: string } | undefined;
+  /** For a preset: how to stop its app later, and its report with secrets redacted. */
+  preset?: { name: string; state: unknown; report: { lines: string[]; json: Record<string, unknown> } };
 }
 
 export const RECORD_FILE = 'record.json';

@@ -53,7 +53,7 @@ describe('saved tunnels', () => {
     const result = await runCli(['up', 'nosuch'], env);
     expect(result.exitCode).toBe(6);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/no saved tunnel 'nosuch'/);
+    expect(result.stderr).toMatch(/no saved tunnel or preset named 'nosuch'/);
   });
 });
 

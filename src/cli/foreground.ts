@@ -1,0 +1,67 @@
+import type { Tunnel } from '../supervise/tunnel.js';
+import { exitCodeFor, exitCodeForSignal } from './exit-codes.js';
+import { styleFor } from './style.js';
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export interface Foreground {
+  /** Brings everything up; must honour the signal (a Ctrl-C while ssh is still starting). */
+  start(signal: AbortSignal): Promise<Tunnel>;
+  /** Says what is up; runs synchronously between start and the steady-state handlers. */
+  announce(tunnel: Tunnel): void;
+  /** Runs after the tunnel is down (a preset stops its app here). */
+  after?: () => Promise<void>;
+  json: boolean;
+}
+
+/**
+ * Holds the foreground: signals are caught from before ssh starts until teardown ends, and
+ * our handlers stay installed throughout, because execa's signal-exit hook re-raises a signal
+ * (killing us mid-teardown) as soon as it sees no other listener.
+ */
+export async function runForeground(run: Foreground): Promise<number> {
+  const starting = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onStartupSignal = (signal: NodeJS.Signals) => {
+    caught = signal;
+    starting.abort();
+  };
+  for (const signal of SIGNALS) process.on(signal, onStartupSignal);
+  let tunnel: Tunnel;
+  try {
+    tunnel = await run.start(starting.signal);
+  } catch (error) {
+    if (caught !== undefined) return exitCodeForSignal(caught);
+    throw error;
+  } finally {
+    for (const signal of SIGNALS) process.removeListener(signal, onStartupSignal);
+  }
+  run.announce(tunnel);
+  const code = await stayUp(tunnel, run.json);
+  await run.after?.();
+  return code;
+}
+
+function stayUp(tunnel: Tunnel, json: boolean): Promise<number> {
+  const style = styleFor(process.stderr);
+  return new Promise((resolve) => {
+    let finishing = false;
+    const finish = (code: number) => {
+      if (finishing) return;
+      finishing = true;
+      void tunnel.down().then(() => {
+        for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+        resolve(code);
+      });
+    };
+    const onSignal = (signal: NodeJS.Signals) => finish(exitCodeForSignal(signal));
+    for (const signal of SIGNALS) process.on(signal, onSignal);
+    tunnel.on('state', (state: string, error?: { message: string; code: Parameters<typeof exitCodeFor>[0] }) => {
+      if (!json) process.stderr.write(`${style.dim(new Date().toISOString())} ${state}${error ? `: ${error.message}` : ''}\n`);
+      if ((state === 'failed' || state === 'needs-auth') && error) {
+        if (json) process.stderr.write(`tunnel: ${error.message}\n`);
+        finish(exitCodeFor(error.code));
+      }
+    });
+  });
+}
