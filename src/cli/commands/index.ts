@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { registerCompletion } from './completion.js';
 import { registerService } from './service.js';
 import { registerConfig } from './config.js';
+import { registerDemo } from './demo.js';
 import { registerDown } from './down.js';
+import { registerInit } from './init.js';
 import { registerLogs } from './logs.js';
 import { registerLs } from './ls.js';
 import { registerStatus } from './status.js';
@@ -11,6 +13,8 @@ import { registerUp } from './up.js';
 import { registerSave } from './save.js';
 import { registerRm } from './rm.js';
 import { registerDoctor } from './doctor.js';
+import { registerApps } from './apps.js';
+import { registerWorker } from './worker.js';
 
 /** Commands report their exit code here; only main() applies it. */
 export type SetExit = (code: number) => void;
@@ -28,4 +32,8 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerCompletion(program, setExit);
   registerService(program, setExit);
   registerSupervise(program, setExit);
+  registerDemo(program, setExit);
+  registerInit(program, setExit);
+  registerApps(program, setExit);
+  registerWorker(program, setExit);
 }
