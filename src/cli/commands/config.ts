@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { renderPresetConfig } from '../../presets/index.js';
 import { TunnelError } from '../../errors.js';
 import { parseTunnelSpec } from '../../spec/tunnel.js';
 import { renderLineDiff } from '../../sshconfig/diff.js';
@@ -16,6 +19,9 @@ interface ConfigFlags extends TunnelFlags {
   remove?: boolean;
   sshDir?: string;
   json?: boolean;
+  pvsc?: string | boolean;
+  port?: string;
+  launch?: string;
 }
 
 export function registerConfig(program: Command, setExit: SetExit): void {
@@ -31,7 +37,31 @@ export function registerConfig(program: Command, setExit: SetExit): void {
     .option('--remove', 'take the entry named NAME out of tunnel.conf')
     .option('--ssh-dir <dir>', 'the ssh directory to install into (default ~/.ssh)')
     .option('--json', 'print one JSON object')
-    .action(async (name: string | undefined, flags: ConfigFlags) => setExit(await runConfig(name, flags)));
+    .option('--pvsc [file]', 'with NAME paraview: write a ParaView server configuration whose Connect starts the tunnel (default file: tunnel-paraview.pvsc)')
+    .option('--port <port>', 'with --pvsc: the port the ParaView client listens on (default 11111)')
+    .option('--launch <command>', 'with --pvsc: how pvserver is started on the cluster (default: pvserver)')
+    .action(async (name: string | undefined, flags: ConfigFlags) => setExit(flags.pvsc === undefined ? await runConfig(name, flags) : await runPvsc(name, flags)));
+}
+
+/** `tunnel config paraview --pvsc`: ParaView's Connect dialog then runs `tunnel up paraview ...` itself. */
+async function runPvsc(name: string | undefined, flags: ConfigFlags): Promise<number> {
+  if (name !== 'paraview') throw new TunnelError('BAD_OPTION', `--pvsc is for the paraview preset: tunnel config paraview --pvsc --via LOGIN`, { field: '--pvsc' });
+  const text = await renderPresetConfig('paraview', {
+    name: flags.name ?? 'tunnel-paraview',
+    via: flags.via ?? [],
+    to: flags.to,
+    port: flags.port,
+    launch: flags.launch,
+    sshConfig: flags.sshConfig === undefined ? undefined : resolve(flags.sshConfig),
+    exec: process.argv[1] === undefined ? undefined : resolve(process.argv[1]),
+  });
+  const file = typeof flags.pvsc === 'string' ? flags.pvsc : 'tunnel-paraview.pvsc';
+  await writeFile(file, text, { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EEXIST') throw new TunnelError('BAD_OPTION', `${file} exists; remove it or name another file: --pvsc FILE`, { field: '--pvsc' });
+    throw error;
+  });
+  print(flags, { name: 'paraview', action: 'pvsc', file: resolve(file) }, () => `wrote ${resolve(file)}: in ParaView, File > Connect > Load Servers, pick it, then Connect`);
+  return 0;
 }
 
 async function runConfig(name: string | undefined, flags: ConfigFlags): Promise<number> {
