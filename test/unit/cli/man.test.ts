@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { renderMan } from '../../../src/cli/man.js';
 import { buildProgram } from '../../../src/cli/program.js';
@@ -26,5 +27,14 @@ describe('man page and completion come from the same tree as --help', () => {
     const script = renderCompletion(buildProgram(), shell);
     for (const name of ['up', 'ls', 'status', 'logs', 'down']) expect(script).toContain(name);
     expect(script).not.toContain('__supervise');
+  });
+});
+
+describe('man/tunnel.1 renders', () => {
+  it.runIf(existsSync('/usr/bin/groff'))('with groff and no warnings', () => {
+    const result = spawnSync('groff', ['-man', '-Tutf8', '-ww', 'man/tunnel.1'], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('EXIT STATUS');
   });
 });
