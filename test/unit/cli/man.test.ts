@@ -32,7 +32,7 @@ describe('man page and completion come from the same tree as --help', () => {
 
 describe('man/tunnel.1 renders', () => {
   it.runIf(existsSync('/usr/bin/groff'))('with groff and no warnings', () => {
-    const result = spawnSync('groff', ['-man', '-Tutf8', '-ww', 'man/tunnel.1'], { encoding: 'utf8' });
+    const result = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-P-cbou', 'man/tunnel.1'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('EXIT STATUS');
