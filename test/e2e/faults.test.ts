@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildTopology, canBuildTopology, type Topology } from '../harness/topology.js';
 import type { Spawned } from '../harness/node-exec.js';
+import { stageForCluster } from '../harness/stage.js';
 
 const can = canBuildTopology();
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const HTTP = fileURLToPath(new URL('../fixtures/http-unix-server.mjs', import.meta.url));
+const HTTP_SOURCE = fileURLToPath(new URL('../fixtures/http-unix-server.mjs', import.meta.url));
+let HTTP = HTTP_SOURCE;
 
 if (!can.ok) {
   console.warn(`\n${'!'.repeat(72)}\n!! SKIPPING e2e fault tests: ${can.why}\n${'!'.repeat(72)}\n`);
@@ -44,6 +46,7 @@ if (!can.ok) {
 
     beforeAll(async () => {
       t = await buildTopology();
+      HTTP = (await stageForCluster(t, HTTP_SOURCE)).path;
       stateDir = await mkdtemp(join(tmpdir(), 'tnl-faults-'));
       await startApp();
     }, 180_000);
@@ -55,6 +58,7 @@ if (!can.ok) {
 
     afterAll(async () => {
       await app?.kill('SIGKILL').catch(() => undefined);
+      if (HTTP !== HTTP_SOURCE) await rm(HTTP, { force: true });
       await t?.teardown();
       await rm(stateDir, { recursive: true, force: true });
     });

@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../harness/proc.js';
 import { buildTopology, canBuildTopology, type Topology } from '../harness/topology.js';
+import { stageForCluster } from '../harness/stage.js';
 
 const can = canBuildTopology();
 const httpServer = fileURLToPath(new URL('../fixtures/http-unix-server.mjs', import.meta.url));
@@ -62,7 +63,8 @@ if (!can.ok) {
 
     it('forwards a Unix socket on the node to a laptop port with -J', async () => {
       const sock = '/tmp/tnl-http.sock';
-      const server = await t.spawn('node', ['node', httpServer, sock, 'hello from the node'], { asUser: true });
+      const staged = await stageForCluster(t, httpServer);
+      const server = await t.spawn('node', ['node', staged.path, sock, 'hello from the node'], { asUser: true });
       await server.waitForOutput(/listening/);
       expect((await t.exec('login', ['test', '-S', sock])).exitCode).toBe(1);
 
@@ -84,6 +86,7 @@ if (!can.ok) {
       // The ProxyJump child (`ssh -W`) must go with its parent.
       await waitFor(async () => (await t.pids('laptop', /^ssh /)).length === 0, 5000, 'laptop ssh processes to exit');
       await server.kill();
+      await staged.remove();
       expect((await t.exec('node', ['test', '-e', sock])).exitCode).toBe(1);
     });
 
