@@ -34,9 +34,9 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
   } catch (error) {
     if (childPid !== undefined && isProcessAlive(childPid)) process.kill(childPid, 'SIGKILL');
     if (!(error instanceof TunnelError && error.code === 'ALREADY_RUNNING')) {
-      await releaseLock(lockPath(name));
-      // Not just the directory: an ssh the dead supervisor had started is in its record, and stopped.
+      // Not just the directory: an ssh the dead supervisor had started is found (record, process group) and stopped.
       await stopTunnel(name).catch(() => removeTunnelDir(name));
+      await releaseLock(lockPath(name));
     }
     throw error;
   }

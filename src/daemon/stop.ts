@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { TunnelError } from '../errors.js';
 import { lockPath } from './request.js';
 import { readLockPid } from '../state/lock.js';
-import { isProcessAlive, processArgv } from '../state/process-check.js';
+import { isProcessAlive, processArgv, sshInProcessGroup } from '../state/process-check.js';
 import { listTunnelNames, readRecord, removeTunnelDir } from '../state/record.js';
 import { removeLocalSocket } from '../supervise/local-sockets.js';
 import { stopPresetApp, type PresetState } from '../presets/index.js';
@@ -29,12 +29,14 @@ export async function stopTunnel(name: string): Promise<StopResult> {
   if (supervisor !== undefined && isProcessAlive(supervisor) && isSupervisor(supervisor)) {
     process.kill(supervisor, 'SIGTERM');
     if (await waitForExit(supervisor, 15_000)) {
+      for (const pid of sshInProcessGroup(supervisor)) await killSsh(pid); // none, unless it died another way
       await removeTunnelDir(name);
       return { name, how: 'supervisor' };
     }
     process.kill(supervisor, 'SIGKILL');
   }
   for (const pid of record?.sshPids ?? []) await killSsh(pid);
+  if (supervisor !== undefined && !isProcessAlive(supervisor)) for (const pid of sshInProcessGroup(supervisor)) await killSsh(pid);
   await Promise.all((record?.localSockets ?? []).map(removeLocalSocket));
   if (record?.preset !== undefined) await stopPresetApp(record.preset.state as PresetState).catch(() => undefined);
   for (const [file, ...args] of [...(record?.releaseCommands ?? []), ...(record?.remoteCleanup ?? [])]) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 /** True when a process with this pid exists (and is not a zombie). */
 export function isProcessAlive(pid: number): boolean {
@@ -21,4 +21,29 @@ export function processArgv(pid: number): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Our ssh processes still in a process group whose leader (a detached supervisor) is gone:
+ * one started just before the supervisor was SIGKILLed may be in no record. Linux /proc only;
+ * a group leader itself is never one of them (our ssh never lead a group).
+ */
+export function sshInProcessGroup(pgid: number): number[] {
+  const uid = process.getuid?.();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return names.filter((name) => /^\d+$/.test(name) && Number(name) !== pgid).map(Number).filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const [state, , pgrp] = stat.slice(close + 2).split(' ');
+      return stat.slice(stat.indexOf('(') + 1, close) === 'ssh' && state !== 'Z' && Number(pgrp) === pgid && (uid === undefined || statSync(`/proc/${pid}`).uid === uid);
+    } catch {
+      return false;
+    }
+  });
 }
