@@ -1,4 +1,4 @@
-import { lstat, mkdir, chmod } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TunnelError } from '../errors.js';
@@ -28,5 +28,8 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) {
     throw new TunnelError('UNSAFE_PATH', `${dir} is not a directory owned by you; remove it or set TUNNEL_HOME elsewhere`);
   }
-  if ((stat.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  // Refused, not tightened: a chmod of a shared directory (TUNNEL_HOME=/tmp as root) would do harm.
+  if ((stat.mode & 0o077) !== 0) {
+    throw new TunnelError('UNSAFE_PATH', `${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); run chmod 700 ${dir}, or set TUNNEL_HOME to a private directory`);
+  }
 }
