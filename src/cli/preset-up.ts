@@ -9,11 +9,11 @@ import { runOptionsFromFlags, upOptionsOf, type RunFlags } from './run-flags.js'
 /** `tunnel up <preset>`: start the app, bring the tunnel up, say how to use it; down stops both. */
 export async function runPresetUp(presetName: string, input: PresetInput, flags: RunFlags): Promise<number> {
   const presetUp = await resolvePresetUp(presetName, input);
+  const run = runOptionsFromFlags(flags);
   if (flags.dryRun) {
     process.stdout.write(`${presetUp.dryRun().join('\n')}\n`);
     return 0;
   }
-  const run = runOptionsFromFlags(flags);
   if (flags.detach) return runPresetDetached(presetName, input, flags, run);
   let started: StartedPreset | undefined;
   return runForeground({

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DOCTOR_EXIT, doctorExitCode, renderFindings, runDoctor } from '../../doctor/index.js';
+import { DOCTOR_EXIT } from '../../doctor/types.js';
 import { DEFAULTS } from '../../spec/defaults.js';
 import { parseInteger } from '../../spec/tunnel.js';
 import { styleFor } from '../style.js';
@@ -21,6 +21,7 @@ export function registerDoctor(program: Command, setExit: SetExit): void {
     .option('--connect-timeout <seconds>', `ConnectTimeout for every probe (default ${DEFAULTS.connectTimeout})`)
     .addHelpText('after', `\nExit status: ${DOCTOR_EXIT.ok} all ok, ${DOCTOR_EXIT.warn} a warning or an undecided check, ${DOCTOR_EXIT.fail} a check failed.`)
     .action(async (host: string | undefined, flags: DoctorFlags) => {
+      const { doctorExitCode, renderFindings, runDoctor } = await import('../../doctor/index.js');
       const findings = await runDoctor({
         host,
         sshConfig: flags.sshConfig,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TunnelError } from '../../errors.js';
-import { stopAll, stopTunnel, type StopResult } from '../../daemon/stop.js';
+import type { StopResult } from '../../daemon/stop.js';
 import { parseName } from '../../spec/name.js';
 import type { SetExit } from './index.js';
 
@@ -12,6 +12,7 @@ export function registerDown(program: Command, setExit: SetExit): void {
     .option('--json', 'print what was stopped as JSON')
     .action(async (names: string[], flags: { all?: boolean; json?: boolean }) => {
       if (!flags.all && names.length === 0) throw new TunnelError('BAD_OPTION', 'down: name a tunnel (see tunnel ls) or pass --all', { field: 'names' });
+      const { stopAll, stopTunnel } = await import('../../daemon/stop.js');
       const results: StopResult[] = flags.all ? await stopAll() : [];
       for (const name of flags.all ? [] : names) results.push(await stopTunnel(parseName(name, 'name')));
       process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : results.map((r) => `down ${r.name}${r.how === 'supervisor' ? '' : ' (supervisor was dead; cleaned up after it)'}\n`).join(''));

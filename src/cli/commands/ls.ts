@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { listTunnels, type ListedTunnel } from '../../daemon/list.js';
-import { listSaved, savedTunnelFlags } from '../../profiles/index.js';
 import { styleFor } from '../style.js';
 import type { SetExit } from './index.js';
 
@@ -12,6 +11,7 @@ export function registerLs(program: Command, setExit: SetExit): void {
     .option('--saved', 'list saved tunnels (tunnel save) instead of running ones')
     .action(async (flags: { json?: boolean; saved?: boolean }) => {
       if (flags.saved) {
+        const { listSaved, savedTunnelFlags } = await import('../../profiles/index.js');
         const saved = listSaved();
         process.stdout.write(flags.json ? `${JSON.stringify(saved)}\n` : saved.length === 0 ? 'no saved tunnels (save one with: tunnel save NAME ...)\n' : saved.map((t) => `${t.name}\t${savedTunnelFlags(t).join(' ')}\n`).join(''));
         return setExit(0);

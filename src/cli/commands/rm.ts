@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { removeTunnels } from '../../profiles/index.js';
 import type { SetExit } from './index.js';
 
 export function registerRm(program: Command, setExit: SetExit): void {
@@ -9,6 +8,7 @@ export function registerRm(program: Command, setExit: SetExit): void {
     .argument('<name...>', 'saved tunnel names')
     .option('--json', 'print {"removed": [...]}')
     .action(async (names: string[], flags: { json?: boolean }) => {
+      const { removeTunnels } = await import('../../profiles/index.js');
       const removed = await removeTunnels(names);
       process.stdout.write(flags.json ? `${JSON.stringify({ removed })}\n` : `removed ${removed.join(', ')}\n`);
       setExit(0);

@@ -1,21 +1,9 @@
 import type { Command } from 'commander';
-import { toSpec, up } from '../../api.js';
-import { startDetached } from '../../daemon/detach.js';
-import { newRunId } from '../../plan/index.js';
-import { addPresetFlags, hasPreset, presetOptionsFromFlags, type PresetFlags } from '../../presets/index.js';
-import { getTunnel } from '../../profiles/index.js';
-import { TunnelError } from '../../errors.js';
-import type { TunnelOptions } from '../../spec/types.js';
-import { renderDryRun } from '../dry-run.js';
-import { runForeground } from '../foreground.js';
-import { runPresetUp } from '../preset-up.js';
-import { describeTunnel, tunnelJson } from '../render.js';
-import { addRunFlags, runOptionsFromFlags, upOptionsOf, type RunFlags, type RunOptions } from '../run-flags.js';
-import { definedOnly, resolveSavedOptions } from '../saved-options.js';
-import { addTunnelFlags, tunnelOptionsFromFlags, type TunnelFlags } from '../tunnel-flags.js';
+import { addPresetFlags } from '../../presets/cli-flags.js';
+import { addRunFlags } from '../run-flags.js';
+import { addTunnelFlags } from '../tunnel-flags.js';
+import type { UpFlags } from '../actions/up.js';
 import type { SetExit } from './index.js';
-
-type UpFlags = TunnelFlags & RunFlags & PresetFlags;
 
 export function registerUp(program: Command, setExit: SetExit): void {
   const command = program
@@ -23,53 +11,5 @@ export function registerUp(program: Command, setExit: SetExit): void {
     .argument('[name]', 'a saved tunnel (tunnel save) or an app preset (tunnel apps); flags given here override its settings')
     .description('bring a tunnel up and keep it up until Ctrl-C (or in the background with -d)');
   addPresetFlags(addRunFlags(addTunnelFlags(command)))
-    .action(async (name: string | undefined, flags: UpFlags) => setExit(await runUp(name, flags)));
-}
-
-async function runUp(name: string | undefined, flags: UpFlags): Promise<number> {
-  const fromFlags = tunnelOptionsFromFlags(flags);
-  const preset = await presetFor(name);
-  if (preset !== undefined) {
-    return runPresetUp(preset.name, { ...preset.saved, ...definedOnly(fromFlags), ...definedOnly(presetOptionsFromFlags(flags)) }, flags);
-  }
-  const options = resolveSavedOptions(name, fromFlags);
-  if (flags.dryRun) {
-    process.stdout.write(renderDryRun(options, flags.json === true));
-    return 0;
-  }
-  const run = runOptionsFromFlags(flags);
-  if (flags.detach) return runDetached(options, flags, run);
-  return runForeground({
-    json: flags.json === true,
-    start: (signal) => up(options, upOptionsOf(run, signal)),
-    announce: (tunnel) => process.stdout.write(flags.json ? `${JSON.stringify(tunnelJson(tunnel))}\n` : `${describeTunnel(tunnel.plan, tunnel.forwards())}\nPress Ctrl-C to stop.\n`),
-  });
-}
-
-/** NAME is a saved tunnel first (which may itself name a preset), else a shipped preset. */
-async function presetFor(name: string | undefined): Promise<{ name: string; saved: Record<string, unknown> } | undefined> {
-  if (name === undefined) return undefined;
-  try {
-    const { preset, presetOptions, ...saved } = getTunnel(name);
-    return preset === undefined ? undefined : { name: preset, saved: { ...saved, ...presetOptions } };
-  } catch (error) {
-    if (!(error instanceof TunnelError && error.code === 'NOT_FOUND')) throw error;
-    if (await hasPreset(name)) return { name, saved: {} };
-    throw new TunnelError('NOT_FOUND', `no saved tunnel or preset named '${name}'; see 'tunnel ls --saved' and 'tunnel apps'`);
-  }
-}
-
-async function runDetached(options: TunnelOptions, flags: UpFlags, run: RunOptions): Promise<number> {
-  const spec = toSpec({ ...options, name: options.name ?? `t-${newRunId().slice(0, 6)}` });
-  const name = spec.name!;
-  const record = await startDetached(name, { spec, ...run });
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ name, state: record.state, strategy: record.strategy, route: record.route, forwards: record.forwards, commands: record.commands, pids: record.sshPids, supervisorPid: record.supervisorPid })}\n`);
-    return 0;
-  }
-  const lines = [`${name}: up via ${record.route.join(' → ')} (${record.strategy}), in the background`];
-  for (const f of record.forwards) lines.push(`  ${f.listen}  ${f.direction === 'L' ? '→' : '←'}  ${f.target}`);
-  lines.push(`stop it with: tunnel down ${name}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+    .action(async (name: string | undefined, flags: UpFlags) => setExit(await (await import('../actions/up.js')).runUp(name, flags)));
 }
