@@ -55,7 +55,9 @@ export class Tunnel extends EventEmitter {
   constructor(readonly spec: TunnelSpec, private readonly options: SuperviseOptions) {
     super();
     this.currentPlan = planTunnel(spec);
-    this.mux = spec.multiplex ? planMux(spec, options.controlDir, `${options.controlDir}/master.log`) : undefined;
+    // Windows' OpenSSH has no ControlMaster: there every tunnel keeps its own connection.
+    const canMultiplex = spec.multiplex && process.platform !== 'win32';
+    this.mux = canMultiplex ? planMux(spec, options.controlDir, `${options.controlDir}/master.log`) : undefined;
   }
 
   /** The plan in force (its strategy may have switched to relay under --strategy auto). */
@@ -86,7 +88,7 @@ export class Tunnel extends EventEmitter {
     for (const path of this.currentPlan.localSockets) await prepareLocalSocket(path);
     this.current = await this.connectFirst();
     this.setState('up');
-    this.stopWake = watchWake(() => this.wakeUp?.());
+    this.stopWake = watchWake(() => this.retryNow());
     this.loop = this.superviseLoop();
     return this;
   }
@@ -175,6 +177,11 @@ export class Tunnel extends EventEmitter {
   private fail(error: TunnelError): void {
     this.lastError = error;
     this.setState(error.code === 'NEEDS_AUTH' ? 'needs-auth' : 'failed', error);
+  }
+
+  /** If waiting to reconnect, try now instead of waiting out the backoff (called on wake and network changes). */
+  retryNow(): void {
+    this.wakeUp?.();
   }
 
   /** Waits, but a wake from sleep, a network change or down() cuts it short. */

@@ -85,6 +85,17 @@ describe('Tunnel lifecycle (fake ssh)', () => {
     expect(ssh.spawned).toHaveLength(1);
   });
 
+  it('retryNow() cuts a long backoff short (what a wake from sleep or a network change does)', async () => {
+    const ssh = fakeSsh((n) => (n === 1 ? { lines: READY, exitAfterMs: 20 } : { lines: READY }));
+    const tunnel = await up({ to: 'h', local: ['1:h:2'] }, { spawn: ssh.spawn, ...FAST, backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 } });
+    await new Promise((resolve) => tunnel.once('reconnecting', resolve));
+    const started = Date.now();
+    tunnel.retryNow();
+    await new Promise((resolve) => tunnel.once('up', resolve));
+    expect(Date.now() - started).toBeLessThan(5000);
+    await tunnel.down();
+  });
+
   it('honours an already-aborted signal', async () => {
     const ssh = fakeSsh(() => ({ lines: READY }));
     await expect(up({ to: 'h', local: ['1:h:2'] }, { spawn: ssh.spawn, signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
