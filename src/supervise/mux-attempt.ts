@@ -48,7 +48,8 @@ export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, userId: st
   };
 }
 
-async function ensureMaster(mux: MuxPlan, spec: TunnelSpec): Promise<number> {
+/** The running master's pid, starting (and authenticating) one if none answers; serialized by a lock. */
+export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec): Promise<number> {
   const dir = dirname(mux.controlPath);
   await ensurePrivateDir(dirname(dir));
   await ensurePrivateDir(dir);

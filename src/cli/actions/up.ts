@@ -4,7 +4,9 @@ import { newRunId } from '../../plan/index.js';
 import { addPresetFlags, hasPreset, presetOptionsFromFlags, type PresetFlags } from '../../presets/index.js';
 import { getTunnel } from '../../profiles/index.js';
 import { TunnelError } from '../../errors.js';
-import type { TunnelOptions } from '../../spec/types.js';
+import type { TunnelOptions, TunnelSpec } from '../../spec/types.js';
+import { join } from 'node:path';
+import { stateHome } from '../../state/paths.js';
 import { renderDryRun } from '../dry-run.js';
 import { runForeground } from '../foreground.js';
 import { runPresetUp } from '../preset-up.js';
@@ -51,6 +53,9 @@ async function presetFor(name: string | undefined): Promise<{ name: string; save
 async function runDetached(options: TunnelOptions, flags: UpFlags, run: RunOptions): Promise<number> {
   const spec = toSpec({ ...options, name: options.name ?? `t-${newRunId().slice(0, 6)}` });
   const name = spec.name!;
+  // From a terminal, authenticate the shared master here (prompts work); the background
+  // supervisor, which never prompts, then just adds its forwards to it.
+  if (spec.multiplex && process.stdin.isTTY) await authenticateMaster(spec);
   const record = await startDetached(name, { spec, ...run });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ name, state: record.state, strategy: record.strategy, route: record.route, forwards: record.forwards, commands: record.commands, pids: record.sshPids, supervisorPid: record.supervisorPid })}\n`);
@@ -61,4 +66,11 @@ async function runDetached(options: TunnelOptions, flags: UpFlags, run: RunOptio
   lines.push(`stop it with: tunnel down ${name}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+async function authenticateMaster(spec: TunnelSpec): Promise<void> {
+  const { ensureMaster } = await import('../../supervise/mux-attempt.js');
+  const { planMux } = await import('../../plan/mux.js');
+  const dir = join(stateHome(), 'cm');
+  await ensureMaster(planMux({ ...spec, batchMode: false }, dir, join(dir, 'master.log')), { ...spec, batchMode: false });
 }
