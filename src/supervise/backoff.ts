@@ -1,5 +1,5 @@
 export interface BackoffPolicy {
-  /** First retry delay: fast, a dropped link usually comes straight back. */
+  /** Delay before the second retry (the first is immediate); doubles from there. */
   initialMs: number;
   factor: number;
   maxMs: number;
@@ -11,9 +11,13 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 200, factor: 2, maxMs: 30_000, jitter: 0.2, stableMs: 60_000 };
 
-/** Delay before retry number `failures` (1-based), with jitter from `random` in [0, 1). */
+/**
+ * Delay before retry number `failures` (1-based), with jitter from `random` in [0, 1). The first
+ * retry is immediate: a dropped link usually comes straight back; only repeated failures wait.
+ */
 export function backoffDelay(failures: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
-  const raw = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, failures - 1));
+  if (failures <= 1) return 0;
+  const raw = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, failures - 2));
   const spread = raw * policy.jitter * (random() * 2 - 1);
   return Math.max(0, Math.round(raw + spread));
 }

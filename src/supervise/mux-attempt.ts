@@ -55,7 +55,7 @@ export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec): Promise<numb
   await ensurePrivateDir(dir);
   checkSocketPath(mux.controlPath, 'ControlPath (set TUNNEL_HOME to a shorter directory)');
   const lock = `${mux.controlPath}.lock`;
-  await acquireLock(lock, `the shared connection ${mux.controlPath}`);
+  await waitForLock(lock, spec.connectTimeout * 1000 * (spec.via.length + 1) + 20_000);
   try {
     const running = await masterPid(mux.check);
     if (running !== undefined) return running;
@@ -68,6 +68,19 @@ export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec): Promise<numb
     return pid;
   } finally {
     await releaseLock(lock);
+  }
+}
+
+/** Tunnels starting together wait their turn: the first starts the master, the rest find it. */
+async function waitForLock(lock: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await acquireLock(lock, `the shared connection ${lock}`);
+    } catch (error) {
+      if (!(error instanceof TunnelError && error.code === 'ALREADY_RUNNING') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }
 

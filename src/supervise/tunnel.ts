@@ -31,6 +31,8 @@ export interface SuperviseOptions {
   signal?: AbortSignal | undefined;
 }
 
+const FIRST_CONNECT_TRIES = 3;
+
 /** A live tunnel: its state, its forwards, and down(). Events: 'state' (state, error?), 'line' (ssh output). */
 export class Tunnel extends EventEmitter {
   state: TunnelState = 'starting';
@@ -86,11 +88,28 @@ export class Tunnel extends EventEmitter {
   /** Brings the tunnel up; resolves once every forward is ready. */
   async start(): Promise<this> {
     for (const path of this.currentPlan.localSockets) await prepareLocalSocket(path);
-    this.current = await this.connectFirst();
+    this.current = await this.connectWithRetries();
     this.setState('up');
     this.stopWake = watchWake(() => this.retryNow());
     this.loop = this.superviseLoop();
     return this;
+  }
+
+  /**
+   * A busy sshd drops handshakes beyond MaxStartups ("kex_exchange_identification: Connection
+   * reset"), so a transient failure gets two more tries; one retrying cannot fix fails at once.
+   */
+  private async connectWithRetries(): Promise<ReadyAttempt> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.connectFirst();
+      } catch (error) {
+        const transient = error instanceof TunnelError && !isPermanent(error) && error.code !== 'READY_TIMEOUT' && error.code !== 'ABORTED';
+        if (!transient || attempt >= FIRST_CONNECT_TRIES || this.options.signal?.aborted) throw error;
+        this.emit('line', `retrying after: ${error.message}`);
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   }
 
   private async connectFirst(): Promise<ReadyAttempt> {

@@ -1,19 +1,16 @@
 import { toSpec, up } from '../../api.js';
-import { startDetached } from '../../daemon/detach.js';
 import { newRunId } from '../../plan/index.js';
-import { addPresetFlags, hasPreset, presetOptionsFromFlags, type PresetFlags } from '../../presets/index.js';
-import { getTunnel } from '../../profiles/index.js';
+import { presetOptionsFromFlags, type PresetFlags } from '../../presets/cli-flags.js';
 import { TunnelError } from '../../errors.js';
 import type { TunnelOptions, TunnelSpec } from '../../spec/types.js';
 import { join } from 'node:path';
 import { stateHome } from '../../state/paths.js';
 import { renderDryRun } from '../dry-run.js';
 import { runForeground } from '../foreground.js';
-import { runPresetUp } from '../preset-up.js';
 import { describeTunnel, tunnelJson } from '../render.js';
-import { addRunFlags, runOptionsFromFlags, upOptionsOf, type RunFlags, type RunOptions } from '../run-flags.js';
+import { runOptionsFromFlags, upOptionsOf, type RunFlags, type RunOptions } from '../run-flags.js';
 import { definedOnly, resolveSavedOptions } from '../saved-options.js';
-import { addTunnelFlags, tunnelOptionsFromFlags, type TunnelFlags } from '../tunnel-flags.js';
+import { tunnelOptionsFromFlags, type TunnelFlags } from '../tunnel-flags.js';
 export type UpFlags = TunnelFlags & RunFlags & PresetFlags;
 
 
@@ -21,9 +18,10 @@ export async function runUp(name: string | undefined, flags: UpFlags): Promise<n
   const fromFlags = tunnelOptionsFromFlags(flags);
   const preset = await presetFor(name);
   if (preset !== undefined) {
+    const { runPresetUp } = await import('../preset-up.js');
     return runPresetUp(preset.name, { ...preset.saved, ...definedOnly(fromFlags), ...definedOnly(presetOptionsFromFlags(flags)) }, flags);
   }
-  const options = resolveSavedOptions(name, fromFlags);
+  const options = await resolveSavedOptions(name, fromFlags);
   const run = runOptionsFromFlags(flags);
   if (flags.dryRun) {
     process.stdout.write(renderDryRun(options, flags.json === true));
@@ -41,10 +39,12 @@ export async function runUp(name: string | undefined, flags: UpFlags): Promise<n
 async function presetFor(name: string | undefined): Promise<{ name: string; saved: Record<string, unknown> } | undefined> {
   if (name === undefined) return undefined;
   try {
+    const { getTunnel } = await import('../../profiles/index.js');
     const { preset, presetOptions, ...saved } = getTunnel(name);
     return preset === undefined ? undefined : { name: preset, saved: { ...saved, ...presetOptions } };
   } catch (error) {
     if (!(error instanceof TunnelError && error.code === 'NOT_FOUND')) throw error;
+    const { hasPreset } = await import('../../presets/index.js');
     if (await hasPreset(name)) return { name, saved: {} };
     throw new TunnelError('NOT_FOUND', `no saved tunnel or preset named '${name}'; see 'tunnel ls --saved' and 'tunnel apps'`);
   }
@@ -56,6 +56,7 @@ async function runDetached(options: TunnelOptions, flags: UpFlags, run: RunOptio
   // From a terminal, authenticate the shared master here (prompts work); the background
   // supervisor, which never prompts, then just adds its forwards to it.
   if (spec.multiplex && process.stdin.isTTY) await authenticateMaster(spec);
+  const { startDetached } = await import('../../daemon/detach.js');
   const record = await startDetached(name, { spec, ...run });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ name, state: record.state, strategy: record.strategy, route: record.route, forwards: record.forwards, commands: record.commands, pids: record.sshPids, supervisorPid: record.supervisorPid })}\n`);

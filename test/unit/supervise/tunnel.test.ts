@@ -64,9 +64,22 @@ describe('Tunnel lifecycle (fake ssh)', () => {
     await tunnel.down();
   });
 
-  it('rejects with the diagnosed error when the first attempt fails', async () => {
+  it('rejects with the diagnosed error when the first attempt fails for good (no retry)', async () => {
     const ssh = fakeSsh(() => ({ lines: ['bind [127.0.0.1]:1: Address already in use'], exitAfterMs: 10 }));
     await expect(up({ to: 'h', local: ['1:h:2'] }, { spawn: ssh.spawn, ...FAST })).rejects.toMatchObject({ code: 'PORT_IN_USE' });
+    expect(ssh.spawned).toHaveLength(1);
+  });
+
+  it('retries a first connection the server dropped during the handshake (MaxStartups), up to 3 tries', async () => {
+    const dropped = { lines: ['kex_exchange_identification: read: Connection reset by peer'], exitAfterMs: 5 };
+    const ssh = fakeSsh((n) => (n < 3 ? dropped : { lines: READY }));
+    const tunnel = await up({ to: 'h', local: ['1:h:2'] }, { spawn: ssh.spawn, ...FAST });
+    expect(tunnel.state).toBe('up');
+    expect(ssh.spawned).toHaveLength(3);
+    await tunnel.down();
+    const never = fakeSsh(() => dropped);
+    await expect(up({ to: 'h', local: ['1:h:2'] }, { spawn: never.spawn, ...FAST })).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
+    expect(never.spawned).toHaveLength(3);
   });
 
   it('falls back to relay under --strategy auto when the target refuses the laptop key', async () => {
@@ -86,13 +99,17 @@ describe('Tunnel lifecycle (fake ssh)', () => {
   });
 
   it('retryNow() cuts a long backoff short (what a wake from sleep or a network change does)', async () => {
-    const ssh = fakeSsh((n) => (n === 1 ? { lines: READY, exitAfterMs: 20 } : { lines: READY }));
+    // Drop, then a failed immediate retry: the next one would wait a minute.
+    const ssh = fakeSsh((n) => (n === 1 ? { lines: READY, exitAfterMs: 20 } : n === 2 ? { lines: ['ssh: connect to host h port 22: Connection refused'], exitAfterMs: 5 } : { lines: READY }));
     const tunnel = await up({ to: 'h', local: ['1:h:2'] }, { spawn: ssh.spawn, ...FAST, backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 } });
-    await new Promise((resolve) => tunnel.once('reconnecting', resolve));
-    const started = Date.now();
+    const deadline = Date.now() + 5000;
+    while (ssh.spawned.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(tunnel.state).toBe('reconnecting');
+    const back = new Promise((resolve) => tunnel.once('up', resolve));
     tunnel.retryNow();
-    await new Promise((resolve) => tunnel.once('up', resolve));
-    expect(Date.now() - started).toBeLessThan(5000);
+    await back;
+    expect(ssh.spawned).toHaveLength(3);
     await tunnel.down();
   });
 
