@@ -115,7 +115,14 @@ function watchMaster(pid: number): { gone: Promise<void>; cancel: () => void } {
   }, 500);
   // Deliberately not unref'd: with no ssh child of its own, this watch is what keeps a
   // multiplexed tunnel's process alive until down(), like the ssh child does otherwise.
-  return { gone, cancel: () => clearInterval(timer) };
+  // Cancelling settles `gone` too: whoever waits for this attempt to end must not wait forever.
+  return {
+    gone,
+    cancel: () => {
+      clearInterval(timer);
+      resolveGone();
+    },
+  };
 }
 
 /** `-O forward` prints one allocated port per `-R 0`, in order. */

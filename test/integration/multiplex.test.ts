@@ -83,3 +83,24 @@ describe('multiplexing through one ControlMaster', () => {
     expect(result.stdout).toMatch(/-O forward -L 127\.0\.0\.1:1234:/);
   });
 });
+
+describe('multiplexing through the library', () => {
+  it('up() with multiplex: true shares one connection, and down() returns and closes the master', async () => {
+    const { up } = await import('../../src/api.js');
+    const previous = process.env.TUNNEL_HOME;
+    process.env.TUNNEL_HOME = env.TUNNEL_HOME;
+    try {
+      const [p1, p2] = [await freePort(), await freePort()];
+      const tunnels = await Promise.all([p1, p2].map((port) => up({ sshConfig: config, to: 'login', local: [`${port}:${appSocket}`], multiplex: true }, { healthIntervalMs: 0 })));
+      expect(await connectionsToSshd()).toBe(1);
+      expect((await httpGet({ port: p2 })).body).toBe('shared');
+      const master = await masterPid();
+      await tunnels[0]!.down();
+      expect((await httpGet({ port: p2 })).body).toBe('shared');
+      await tunnels[1]!.down();
+      await waitFor(() => !isAlive(master), 5000, 'master to close');
+    } finally {
+      process.env.TUNNEL_HOME = previous;
+    }
+  });
+});
