@@ -9,7 +9,7 @@ export interface BackoffPolicy {
   stableMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 200, factor: 2, maxMs: 30_000, jitter: 0.2, stableMs: 60_000 };
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 100, factor: 2, maxMs: 30_000, jitter: 0.2, stableMs: 60_000 };
 
 /**
  * Delay before retry number `failures` (1-based), with jitter from `random` in [0, 1). The first
