@@ -4,12 +4,12 @@ import { backoffDelay, DEFAULT_BACKOFF } from '../../../src/supervise/backoff.js
 describe('backoffDelay', () => {
   const noJitter = () => 0.5;
   it.each([
-    [1, 0], [2, 100], [3, 200], [4, 400], [5, 800], [10, 25_600], [11, 30_000], [50, 30_000],
+    [1, 0], [2, 100], [6, 100], [11, 100], [12, 200], [13, 400], [20, 25_600], [21, 30_000], [50, 30_000],
   ])('retry %i waits %i ms without jitter', (failures, ms) => {
     expect(backoffDelay(failures, DEFAULT_BACKOFF, noJitter)).toBe(ms);
   });
   it('jitters within ±20 %', () => {
-    expect(backoffDelay(6, DEFAULT_BACKOFF, () => 0)).toBe(1280);
-    expect(backoffDelay(6, DEFAULT_BACKOFF, () => 0.999999)).toBe(1920);
+    expect(backoffDelay(15, DEFAULT_BACKOFF, () => 0)).toBe(1280);
+    expect(backoffDelay(15, DEFAULT_BACKOFF, () => 0.999999)).toBe(1920);
   });
 });
