@@ -110,7 +110,7 @@ function report(env, cfg, raw) {
     key: 'recovery',
     title: '3. Recovery',
     method: [
-      `One hop -L. tunnel: library up() with keepalive ${KEEPALIVE.interval} s x ${KEEPALIVE.count}, ConnectTimeout ${CONNECT_TIMEOUT}, default backoff (first retry immediate, then ${DEFAULT_BACKOFF.fastRetries} retries ${DEFAULT_BACKOFF.initialMs} ms apart, then doubling to ${DEFAULT_BACKOFF.maxMs / 1000} s, ± ${DEFAULT_BACKOFF.jitter * 100} %). autossh 1.4: \`AUTOSSH_GATETIME=0 autossh -M 0\` with the same ServerAliveInterval/CountMax, ConnectTimeout, ExitOnForwardFailure and BatchMode.`,
+      `One hop -L. tunnel: library up() with keepalive ${KEEPALIVE.interval} s x ${KEEPALIVE.count}, ConnectTimeout ${CONNECT_TIMEOUT}, default backoff (first retry immediate, then ${DEFAULT_BACKOFF.fastRetries} retries ${DEFAULT_BACKOFF.fastMs} ms apart, then from ${DEFAULT_BACKOFF.initialMs} ms doubling to ${DEFAULT_BACKOFF.maxMs / 1000} s, ± ${DEFAULT_BACKOFF.jitter * 100} %). autossh 1.4: \`AUTOSSH_GATETIME=0 autossh -M 0\` with the same ServerAliveInterval/CountMax, ConnectTimeout, ExitOnForwardFailure and BatchMode.`,
       'Each run starts a fresh tunnel/autossh (so neither carries backoff from an earlier fault), waits for an answer, injects the fault, then probes every 25 ms (250 ms per probe) until an echo comes back; the figure is seconds from injecting the fault to that answer.',
       `Blackhole: ${env.blackholeKind}, lifted after ${cfg.blackholeMs / 1000} s; "after lift" = recovery - ${cfg.blackholeMs / 1000} s.`,
       '"Noticed" is when the Tunnel emitted its reconnecting state (autossh does not say).',

@@ -1,5 +1,7 @@
 export interface BackoffPolicy {
-  /** Delay between the fast retries, and the first step of the exponential phase after them. */
+  /** Delay between the fast retries (each also costs an ssh start, ~50 ms). */
+  fastMs: number;
+  /** The first step of the exponential phase after the fast retries. */
   initialMs: number;
   /**
    * Retries spaced initialMs apart before the backoff grows: a restarting sshd refuses
@@ -14,17 +16,19 @@ export interface BackoffPolicy {
   stableMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 100, fastRetries: 10, factor: 2, maxMs: 30_000, jitter: 0.2, stableMs: 60_000 };
+export const DEFAULT_BACKOFF: BackoffPolicy = { fastMs: 10, fastRetries: 15, initialMs: 200, factor: 2, maxMs: 30_000, jitter: 0.2, stableMs: 60_000 };
 
 /**
- * Delay before retry number `failures` (1-based), with jitter from `random` in [0, 1). The first
- * retry is immediate (a dropped link usually comes straight back), then about a second of fast
- * retries, then exponential growth up to maxMs.
+ * Delay before retry number `failures` (1-based), with jitter from `random` in [0, 1) on the
+ * exponential phase. The first retry is immediate (a dropped link usually comes straight back),
+ * then about a second of fast retries (a restarting sshd refuses for a moment, and a refused
+ * connection costs the server nothing), then growth from initialMs up to maxMs.
  */
 export function backoffDelay(failures: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
   if (failures <= 1) return 0;
   const grown = failures - 1 - policy.fastRetries;
-  const raw = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, grown));
+  if (grown <= 0) return policy.fastMs;
+  const raw = Math.min(policy.maxMs, policy.initialMs * policy.factor ** (grown - 1));
   const spread = raw * policy.jitter * (random() * 2 - 1);
   return Math.max(0, Math.round(raw + spread));
 }

@@ -101,7 +101,7 @@ describe('Tunnel lifecycle (fake ssh)', () => {
   it('retryNow() cuts a long backoff short (what a wake from sleep or a network change does)', async () => {
     // Drop, then a failed immediate retry: the next one would wait a minute.
     const ssh = fakeSsh((n) => (n === 1 ? { lines: READY, exitAfterMs: 20 } : n === 2 ? { lines: ['ssh: connect to host h port 22: Connection refused'], exitAfterMs: 5 } : { lines: READY }));
-    const tunnel = await up({ to: 'h', local: ['1:h:2'] }, { spawn: ssh.spawn, ...FAST, backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 } });
+    const tunnel = await up({ to: 'h', local: ['1:h:2'] }, { spawn: ssh.spawn, ...FAST, backoff: { fastRetries: 0, initialMs: 60_000, maxMs: 60_000, jitter: 0 } });
     const deadline = Date.now() + 5000;
     while (ssh.spawned.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 100));
