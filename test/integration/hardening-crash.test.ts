@@ -87,8 +87,9 @@ describe(`up -d killed with SIGKILL at ${ITERATIONS} seeded moments (seed ${SEED
       for (let i = 0; i < ITERATIONS; i += 1) {
         const mark = `crash-${i}`;
         const port = await freePort();
-        const delayMs = r.int(0, 1200);
         const target = i % 2 === 0 ? '__supervise' : 'up';
+        // The CLI hands over to the supervisor within a few hundred ms: aim its kills inside that window.
+        const delayMs = target === 'up' ? r.int(0, 300) : r.int(0, 1200);
         const cli = execa(process.execPath, [CLI, 'up', '-d', '--name', 'crash', '-F', config, '--to', 'hopA', '-L', `${port}:${appSocket}`, '--health-interval', '0'], {
           env: sandboxEnv(box, { mark }), extendEnv: false, reject: false, stdin: 'ignore', timeout: 40_000,
         });
