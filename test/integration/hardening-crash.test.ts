@@ -10,7 +10,7 @@ import { startApp } from '../support/app.js';
 import { freePort } from '../support/processes.js';
 import { CLI, makeSandbox, plant, removeDir, runInSandbox, sandboxEnv, type Sandbox } from '../fixtures/hardening/cli-sandbox.js';
 import { makeShortDir } from '../fixtures/hardening/odd-names.js';
-import { randomTools } from '../fixtures/hardening/prng.js';
+import { randomTools } from '../support/prng.js';
 
 // SIGKILL at random (seeded) moments while state is being written: files are always whole
 // JSON (old or new), nothing is left running that `down` cannot find, and a lock left by a

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../support/cli.js';
+import { seededRandom } from '../support/prng.js';
 
 // SIGKILL `tunnel config --write` at seeded-random moments: whatever instant it dies, each file
 // holds a complete old or new version (temp file + fsync + rename), and the next run recovers
@@ -18,18 +19,6 @@ const initialConfig = '# the user\'s own file\nHost far\n  HostName 127.0.0.1\n 
 
 const writeArgs = (port: number) => ['config', 'crash', '-F', config, '--to', 'far', '-L', `${port}:/tmp/crash.sock`, '--ssh-dir', dir, '--write'];
 const read = (path: string) => readFile(path, 'utf8').catch(() => undefined);
-
-/** mulberry32: a tiny seeded PRNG, so a failing sequence of kill times can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tnl-crash-'));
@@ -83,7 +72,7 @@ describe('tunnel config --write killed at random moments', () => {
       tunnelBackup: [undefined, tunnelA, tunnelB],
     };
     const holdMs = Math.max(...holds);
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const outcomes = { killedHoldingLock: 0, committedBeforeKill: 0 };
     for (let i = 0; i < ITERATIONS; i++) {
       if (next() < 0.3) {

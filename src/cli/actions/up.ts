@@ -16,12 +16,12 @@ export type UpFlags = TunnelFlags & RunFlags & PresetFlags;
 
 export async function runUp(name: string | undefined, flags: UpFlags): Promise<number> {
   const fromFlags = tunnelOptionsFromFlags(flags);
-  const preset = await presetFor(name);
+  const { saved, preset } = await resolveName(name);
   if (preset !== undefined) {
     const { runPresetUp } = await import('../preset-up.js');
     return runPresetUp(preset.name, { ...preset.saved, ...definedOnly(fromFlags), ...definedOnly(presetOptionsFromFlags(flags)) }, flags);
   }
-  const options = await resolveSavedOptions(name, fromFlags);
+  const options = await resolveSavedOptions(saved, fromFlags);
   const run = runOptionsFromFlags(flags);
   if (flags.dryRun) {
     process.stdout.write(renderDryRun(options, flags.json === true));
@@ -35,17 +35,17 @@ export async function runUp(name: string | undefined, flags: UpFlags): Promise<n
   });
 }
 
-/** NAME is a saved tunnel first (which may itself name a preset), else a shipped preset. */
-async function presetFor(name: string | undefined): Promise<{ name: string; saved: Record<string, unknown> } | undefined> {
-  if (name === undefined) return undefined;
+/** NAME is a saved tunnel first (which may itself name a preset), else a shipped preset. Read once. */
+async function resolveName(name: string | undefined): Promise<{ saved?: TunnelOptions; preset?: { name: string; saved: Record<string, unknown> } }> {
+  if (name === undefined) return {};
   try {
     const { getTunnel } = await import('../../profiles/index.js');
     const { preset, presetOptions, ...saved } = getTunnel(name);
-    return preset === undefined ? undefined : { name: preset, saved: { ...saved, ...presetOptions } };
+    return preset === undefined ? { saved } : { preset: { name: preset, saved: { ...saved, ...presetOptions } } };
   } catch (error) {
     if (!(error instanceof TunnelError && error.code === 'NOT_FOUND')) throw error;
     const { hasPreset } = await import('../../presets/index.js');
-    if (await hasPreset(name)) return { name, saved: {} };
+    if (await hasPreset(name)) return { preset: { name, saved: {} } };
     throw new TunnelError('NOT_FOUND', `no saved tunnel or preset named '${name}'; see 'tunnel ls --saved' and 'tunnel apps'`);
   }
 }

@@ -5,7 +5,7 @@ import { formatForwardArg, parseForward } from '../../../src/spec/forward.js';
 import { formatHop, parseHop } from '../../../src/spec/hop.js';
 import { parseTunnelSpec } from '../../../src/spec/tunnel.js';
 import type { Direction, Endpoint, Forward, Hop, ListenEndpoint, TunnelOptions, TunnelSpec } from '../../../src/spec/types.js';
-import { randomTools } from '../../fixtures/hardening/prng.js';
+import { randomTools } from '../../support/prng.js';
 
 // Fixed seed: a failure replays exactly. Change it only together with a note of what it found.
 const SEED = 0x7e57_5eed;
