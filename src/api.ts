@@ -24,6 +24,8 @@ export interface UpOptions {
   healthIntervalMs?: number;
   /** Process spawner; tests inject a fake one. */
   spawn?: SpawnSsh;
+  /** Every line of ssh output and every decision (a relay fallback, a stale socket removed), from the first attempt on. */
+  onLine?: (line: string) => void;
 }
 
 /** Validates options (or passes a spec through) into a TunnelSpec. */
@@ -54,6 +56,7 @@ export async function up(input: TunnelOptions | TunnelSpec, options: UpOptions =
     controlDir: join(stateHome(), 'cm'),
     signal: options.signal,
   });
+  if (options.onLine !== undefined) tunnel.on('line', options.onLine);
   await tunnel.start();
   options.signal?.addEventListener('abort', () => void tunnel.down(), { once: true });
   return tunnel;

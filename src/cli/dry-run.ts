@@ -9,7 +9,7 @@ import { dryRunLines } from './render.js';
 /** What --dry-run prints for a plain tunnel: copy-pasteable ssh lines, or the same as JSON. */
 export function renderDryRun(options: TunnelOptions, json: boolean): string {
   if (options.multiplex) {
-    const mux = planMux(toSpec(options), join(stateHome(), 'cm'), join(stateHome(), 'cm', 'master.log'));
+    const mux = planMux(toSpec(options), join(stateHome(), 'cm'));
     return json
       ? `${JSON.stringify({ state: 'planned', commands: [mux.master, mux.forward] })}\n`
       : `# a shared master (authenticates once), then this tunnel's forwards added to it:\n${shJoin(mux.master)}\n${shJoin(mux.forward)}\n# to take this tunnel down: ${shJoin(mux.cancel)}\n`;

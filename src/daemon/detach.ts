@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { TunnelError, type ErrorCode } from '../errors.js';
-import { acquireLock, releaseLock } from '../state/lock.js';
+import { acquireLock, readLockHolder, releaseLock } from '../state/lock.js';
 import { ensurePrivateDir, tunnelDir, tunnelsDir, stateHome } from '../state/paths.js';
-import { isProcessAlive } from '../state/process-check.js';
+import { isProcessAlive, isSameProcess } from '../state/process-check.js';
 import { readRecord, removeTunnelDir, type TunnelRecord } from '../state/record.js';
 import { lockPath, logPath, writeRequest, type SuperviseRequest } from './request.js';
 import { readLogTail } from './logs.js';
@@ -20,8 +20,9 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
   const dir = tunnelDir(name); // validates the name before anything is created
   await ensurePrivateDir(stateHome());
   await ensurePrivateDir(tunnelsDir());
+  await clearDeadRun(name);
   await ensurePrivateDir(dir);
-  await acquireLock(lockPath(name), name);
+  await acquireLock(lockPath(name), { what: name });
   let childPid: number | undefined;
   try {
     await writeRequest(name, request);
@@ -40,6 +41,17 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
     }
     throw error;
   }
+}
+
+/**
+ * An earlier run of this name whose supervisor died may still have ssh forwarding, an app on
+ * the node, sockets: clean it exactly as `down` would. A live holder is left alone (the lock refuses).
+ */
+async function clearDeadRun(name: string): Promise<void> {
+  const holder = await readLockHolder(lockPath(name));
+  if (holder !== undefined && isSameProcess(holder)) return;
+  const exists = await stat(tunnelDir(name)).then(() => true, () => false);
+  if (exists) await stopTunnel(name).catch(() => removeTunnelDir(name));
 }
 
 async function waitForOutcome(name: string, pid: number, timeoutMs: number): Promise<TunnelRecord> {

@@ -1,4 +1,4 @@
-import { isProcessAlive } from '../state/process-check.js';
+import { isOurSupervisor } from './mark.js';
 import { listTunnelNames, readRecord, type TunnelRecord } from '../state/record.js';
 
 export type ListedState = TunnelRecord['state'] | 'dead';
@@ -21,7 +21,8 @@ export async function listTunnels(onUnreadable: (error: unknown) => void = () =>
 
 export function truthful(record: TunnelRecord, now = Date.now()): ListedTunnel {
   const final = record.state === 'failed' || record.state === 'needs-auth' || record.state === 'down';
-  const state: ListedState = !final && !isProcessAlive(record.supervisorPid) ? 'dead' : record.state;
+  const supervisor = record.supervisor ?? { pid: record.supervisorPid };
+  const state: ListedState = !final && !isOurSupervisor(supervisor) ? 'dead' : record.state;
   const live = state === 'up' || state === 'degraded';
   const uptimeSeconds = live && record.upSince !== undefined ? Math.round((now - Date.parse(record.upSince)) / 1000) : null;
   return { ...record, state, uptimeSeconds };

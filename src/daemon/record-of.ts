@@ -1,20 +1,24 @@
+import { identifyProcess, type ProcessIdentity } from '../state/process-check.js';
 import type { TunnelRecord } from '../state/record.js';
 import type { Tunnel } from '../supervise/tunnel.js';
 
-/** Snapshot of a live Tunnel as the record `ls` and `down` read. */
-export function recordOf(tunnel: Tunnel, name: string): TunnelRecord {
+/** Snapshot of a live Tunnel as the record `ls` and `down` read; `ssh` names every ssh the supervisor runs now. */
+export function recordOf(tunnel: Tunnel, name: string, ssh: readonly ProcessIdentity[]): TunnelRecord {
   const { plan } = tunnel;
+  const lease = tunnel.muxLease();
   return {
     name,
     supervisorPid: process.pid,
+    supervisor: identifyProcess() ?? { pid: process.pid },
     state: tunnel.state,
     strategy: plan.strategy,
     route: plan.route,
     forwards: tunnel.forwards(),
     sshPids: tunnel.pids(),
+    sshProcesses: [...ssh],
     localSockets: plan.localSockets,
     remoteCleanup: plan.remoteCleanup.map((c) => c.argv),
-    releaseCommands: tunnel.releaseCommands(),
+    ...(lease === undefined ? {} : { muxLease: lease }),
     commands: tunnel.mux === undefined ? [plan.tunnel.argv] : [tunnel.mux.master, tunnel.mux.forward],
     startedAt: tunnel.startedAt.toISOString(),
     upSince: tunnel.upSince?.toISOString(),

@@ -1,11 +1,12 @@
-import { execa } from 'execa';
 import { TunnelError } from '../errors.js';
 import { lockPath } from './request.js';
-import { readLockPid } from '../state/lock.js';
-import { isProcessAlive, processArgv, sshInProcessGroup } from '../state/process-check.js';
-import { listTunnelNames, readRecord, removeTunnelDir } from '../state/record.js';
-import { removeLocalSocket } from '../supervise/local-sockets.js';
+import { readLockHolder } from '../state/lock.js';
+import { isProcessAlive, isSameProcess, processArgv, processEnv, sshInProcessGroup, type ProcessIdentity } from '../state/process-check.js';
+import { listTunnelNames, readRecord, removeTunnelDir, type TunnelRecord } from '../state/record.js';
+import { leaveMaster } from '../supervise/mux-attempt.js';
+import { teardown } from '../supervise/teardown.js';
 import { stopPresetApp, type PresetState } from '../presets/index.js';
+import { isOurSupervisor, SUPERVISOR_MARK, supervisorMark } from './mark.js';
 
 export interface StopResult {
   name: string;
@@ -13,35 +14,26 @@ export interface StopResult {
   how: 'supervisor' | 'cleaned-after-dead-supervisor';
 }
 
+const SUPERVISOR_GRACE_MS = 15_000;
+
 /** Stops a background tunnel and removes everything it left, even if its supervisor was SIGKILLed. */
 export async function stopTunnel(name: string): Promise<StopResult> {
-  let corrupt = false;
-  const record = await readRecord(name).catch((error: unknown) => {
-    // A corrupt record is still cleared (status tells people to run down for it); its commands are never run.
-    corrupt = error instanceof TunnelError && error.code === 'STATE_CORRUPT';
-    if (!corrupt) throw error;
-    return undefined;
-  });
-  const supervisor = record?.supervisorPid ?? (await readLockPid(lockPath(name)));
+  const { record, corrupt } = await readRecordForStop(name);
+  const supervisor = record?.supervisor ?? (record === undefined ? await readLockHolder(lockPath(name)) : { pid: record.supervisorPid });
   if (record === undefined && supervisor === undefined && !corrupt) {
     throw new TunnelError('NOT_FOUND', `no running tunnel named '${name}'; see 'tunnel ls'`);
   }
-  if (supervisor !== undefined && isProcessAlive(supervisor) && isSupervisor(supervisor)) {
-    process.kill(supervisor, 'SIGTERM');
-    if (await waitForExit(supervisor, 15_000)) {
-      for (const pid of sshInProcessGroup(supervisor)) await killSsh(pid); // none, unless it died another way
+  if (supervisor !== undefined && isOurSupervisor(supervisor)) {
+    process.kill(supervisor.pid, 'SIGTERM');
+    if (await waitForExit(supervisor.pid, SUPERVISOR_GRACE_MS)) {
+      await killStrays(supervisor); // none, unless it died another way
       await removeTunnelDir(name);
       return { name, how: 'supervisor' };
     }
-    process.kill(supervisor, 'SIGKILL');
+    process.kill(supervisor.pid, 'SIGKILL');
+    await waitForExit(supervisor.pid, 2000);
   }
-  for (const pid of record?.sshPids ?? []) await killSsh(pid);
-  if (supervisor !== undefined && !isProcessAlive(supervisor)) for (const pid of sshInProcessGroup(supervisor)) await killSsh(pid);
-  await Promise.all((record?.localSockets ?? []).map(removeLocalSocket));
-  if (record?.preset !== undefined) await stopPresetApp(record.preset.state as PresetState).catch(() => undefined);
-  for (const [file, ...args] of [...(record?.releaseCommands ?? []), ...(record?.remoteCleanup ?? [])]) {
-    if (file !== undefined) await execa(file, args, { reject: false, timeout: 15_000, stdin: 'ignore' });
-  }
+  await cleanAfterDeadSupervisor(record, supervisor);
   await removeTunnelDir(name);
   return { name, how: 'cleaned-after-dead-supervisor' };
 }
@@ -52,16 +44,42 @@ export async function stopAll(): Promise<StopResult[]> {
   return results;
 }
 
-/** Only a pid that still runs our supervisor is signalled: pids get recycled. */
-function isSupervisor(pid: number): boolean {
-  return processArgv(pid)?.includes('__supervise') ?? false;
+/** A corrupt record is still cleared (status tells people to run down for it); its commands are never run. */
+async function readRecordForStop(name: string): Promise<{ record: TunnelRecord | undefined; corrupt: boolean }> {
+  try {
+    return { record: await readRecord(name), corrupt: false };
+  } catch (error) {
+    if (error instanceof TunnelError && error.code === 'STATE_CORRUPT') return { record: undefined, corrupt: true };
+    throw error;
+  }
 }
 
-async function killSsh(pid: number): Promise<void> {
-  const argv = processArgv(pid);
-  if (argv === undefined || !/(^|\/)ssh$/.test(argv[0] ?? '')) return;
-  process.kill(pid, 'SIGTERM');
-  if (!(await waitForExit(pid, 3000))) process.kill(pid, 'SIGKILL');
+/** What teardown would have done: ssh stopped, sockets removed, the preset's app stopped, the shared master released. */
+async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined): Promise<void> {
+  // Records of earlier versions name ssh by pid alone: those are still checked to be ssh before a signal.
+  for (const ssh of record?.sshProcesses ?? record?.sshPids.map((pid) => ({ pid })) ?? []) await killSsh(ssh);
+  if (supervisor !== undefined) await killStrays(supervisor);
+  if (record === undefined) return;
+  if (record.preset !== undefined) await stopPresetApp(record.preset.state as PresetState).catch(() => undefined);
+  if (record.muxLease !== undefined) await leaveMaster(record.muxLease);
+  await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false });
+}
+
+/** ssh left in a dead supervisor's process group (started just before a SIGKILL, in no record yet), known by its mark. */
+async function killStrays(supervisor: ProcessIdentity): Promise<void> {
+  if (isProcessAlive(supervisor.pid) && isSameProcess(supervisor)) return;
+  const mark = supervisorMark(supervisor);
+  for (const pid of sshInProcessGroup(supervisor.pid)) {
+    if (processEnv(pid, SUPERVISOR_MARK) === mark) await killSsh({ pid });
+  }
+}
+
+/** Signals only the process the identity names, and only if it is an ssh. */
+async function killSsh(identity: ProcessIdentity): Promise<void> {
+  const argv = processArgv(identity.pid);
+  if (!isSameProcess(identity) || (argv !== undefined && !/(^|\/)ssh$/.test(argv[0] ?? ''))) return;
+  process.kill(identity.pid, 'SIGTERM');
+  if (!(await waitForExit(identity.pid, 3000))) process.kill(identity.pid, 'SIGKILL');
 }
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {

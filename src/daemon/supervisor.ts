@@ -4,8 +4,10 @@ import { TunnelError } from '../errors.js';
 import { resolvePresetUp, startPreset } from '../presets/index.js';
 import { spawnSsh, type SpawnSsh } from '../ssh/process.js';
 import { transferLock } from '../state/lock.js';
+import { identifyProcess, type ProcessIdentity } from '../state/process-check.js';
 import { removeTunnelDir, writeRecord, type TunnelRecord } from '../state/record.js';
 import type { Tunnel } from '../supervise/tunnel.js';
+import { SUPERVISOR_MARK, supervisorMark } from './mark.js';
 import { recordOf } from './record-of.js';
 import { lockPath, logPath, readRequest, type SuperviseRequest } from './request.js';
 import { redactTokens, writeSecretReport } from './secrets.js';
@@ -23,35 +25,37 @@ interface Started {
  * every change, and tears down on SIGTERM. Never prompts: reconnects run in BatchMode.
  */
 export async function runSupervisor(name: string): Promise<number> {
-  await transferLock(lockPath(name), process.pid);
+  await transferLock(lockPath(name), identifyProcess() ?? { pid: process.pid });
   const log = createWriteStream(logPath(name), { flags: 'a', mode: 0o600 });
   const note = (text: string) => log.write(`${new Date().toISOString()} ${text}\n`);
   process.on('SIGHUP', () => note('ignoring SIGHUP (terminal closed)'));
+  // Every ssh inherits this mark: after a SIGKILL, `down` tells our ssh from a stranger's by it.
+  process.env[SUPERVISOR_MARK] = supervisorMark(identifyProcess() ?? { pid: process.pid });
   const request = await readRequest(name);
   const startedAt = new Date();
   let current: Started | undefined;
-  // ssh pids are published the moment they exist, so a supervisor killed mid-start leaves none unfound.
-  const live = new Set<number>();
+  // ssh processes are published the moment they exist, so a supervisor killed mid-start leaves none unfound.
+  const live = new Map<number, ProcessIdentity>();
   // Writes are serialized: an older snapshot must never land after a newer one.
   let writing: Promise<void> = Promise.resolve();
   const save = (record: TunnelRecord) => {
     writing = writing.then(() => writeRecord(record)).catch((e: unknown) => void note(`cannot write state: ${String(e)}`));
   };
   const publish = () => save(current === undefined
-    ? { ...emptyRecord(name, startedAt), state: 'starting', sshPids: [...live], lastError: undefined }
-    : { ...recordOf(current.tunnel, name), ...(current.preset === undefined ? {} : { preset: { ...current.preset, report: redactTokens(current.preset.report) } }) });
+    ? { ...emptyRecord(name, startedAt), state: 'starting', sshPids: [...live.keys()], sshProcesses: [...live.values()], lastError: undefined }
+    : { ...recordOf(current.tunnel, name, [...live.values()]), ...(current.preset === undefined ? {} : { preset: { ...current.preset, report: redactTokens(current.preset.report) } }) });
   const spawn: SpawnSsh = (argv, options) => {
     const child = spawnSsh(argv, options);
     const pid = child.pid;
     if (pid !== undefined) {
-      live.add(pid);
+      live.set(pid, identifyProcess(pid) ?? { pid });
       void child.exited.then(() => live.delete(pid));
-      if (current === undefined) publish();
+      publish();
     }
     return child;
   };
   try {
-    current = await start(request, spawn);
+    current = await start(request, spawn, note);
   } catch (error) {
     const failure = error instanceof TunnelError ? error : new TunnelError('SSH_EXITED', String(error));
     note(`failed: ${failure.message}`);
@@ -62,9 +66,6 @@ export async function runSupervisor(name: string): Promise<number> {
   const started = current;
   const { tunnel } = started;
   if (started.preset !== undefined) await writeSecretReport(name, started.preset.report);
-  tunnel.on('line', (line: string) => {
-    if (!line.startsWith('debug')) note(`ssh: ${line}`);
-  });
   tunnel.on('state', (state: string, error?: TunnelError) => {
     note(`${state}${error ? `: ${error.message}` : ''}`);
     publish();
@@ -92,8 +93,10 @@ export async function runSupervisor(name: string): Promise<number> {
 }
 
 /** A plain tunnel, or a preset's app and tunnel together (down stops both). Never prompts. */
-async function start(request: SuperviseRequest, spawn: SpawnSsh): Promise<Started> {
+async function start(request: SuperviseRequest, spawn: SpawnSsh, note: (text: string) => void): Promise<Started> {
   const upOptions = {
+    // From the first attempt on: a relay fallback or a stale socket removed must reach the log.
+    onLine: (line: string) => void (line.startsWith('debug') || note(`ssh: ${line}`)),
     readyTimeoutMs: request.readyTimeoutMs,
     reconnect: request.reconnect,
     maxRetries: request.maxRetries ?? Number.POSITIVE_INFINITY,
@@ -114,6 +117,7 @@ function emptyRecord(name: string, startedAt: Date): TunnelRecord {
   return {
     name,
     supervisorPid: process.pid,
+    supervisor: identifyProcess() ?? { pid: process.pid },
     state: 'failed',
     strategy: 'jump',
     route: [],

@@ -47,6 +47,9 @@ export interface LaunchScriptInput {
   command: string;
 }
 
+/** `st PID` prints the process's start time: clock ticks from /proc on Linux, ps's lstart (to the second) elsewhere. */
+const START_TIME_FN = 'st() { if [ -r "/proc/$1/stat" ]; then sed \'s/.*) //\' "/proc/$1/stat" | cut -d" " -f20; else ps -o lstart= -p "$1" 2>/dev/null; fi; }';
+
 /**
  * Starts the server detached (setsid + nohup, stdio to a log) so it outlives this ssh and
  * any tunnel reconnect. Prints `tunnel-launched pid=N port=P`.
@@ -73,6 +76,8 @@ export function launchScript(input: LaunchScriptInput): string {
     'umask "$o"',
     `$s nohup /bin/sh -c ${shQuote(input.command)} >"$d/server.log" 2>&1 </dev/null & p=$!`,
     'echo "$p" >"$d/pid"',
+    // The start time names the process beyond its pid: stop must never signal a recycled one.
+    `${START_TIME_FN}; st "$p" >"$d/pid.start"`,
     'echo "tunnel-launched pid=$p port=$TUNNEL_PORT"',
   );
   return lines.join('; ');
@@ -111,11 +116,17 @@ export function waitScript(input: WaitScriptInput): string {
   return lines.join('; ');
 }
 
-/** Stops the server's whole process group (TERM, then KILL after 5 s) and removes the run's directory. */
+/**
+ * Stops the server's whole process group (TERM, then KILL after 5 s) and removes the run's
+ * directory; only while the pid still has the start time recorded at launch (pids are recycled).
+ */
 export function stopScript(dir: string): string {
   return [
     `d=${shQuote(dir)}`,
     'p=$(cat "$d/pid" 2>/dev/null)',
+    's=$(cat "$d/pid.start" 2>/dev/null)',
+    START_TIME_FN,
+    'case "$p" in [1-9]*) [ -n "$s" ] && [ "$(st "$p")" = "$s" ] || p=;; *) p=;; esac',
     'case "$p" in [1-9]*) kill -TERM "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; i=0; ' +
       'while kill -0 "$p" 2>/dev/null; do i=$((i+1)); if [ "$i" -gt 50 ]; then kill -KILL "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; break; fi; sleep 0.1; done;; esac',
     'rm -rf -- "$d"',

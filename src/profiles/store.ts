@@ -5,7 +5,7 @@ import { TunnelError } from '../errors.js';
 import { parseName } from '../spec/name.js';
 import { describeInvalidEntry, describeJsonError, describeSchemaViolation } from './corrupt.js';
 import { resolveDefaults } from './defaults.js';
-import { withLock } from './lock.js';
+import { withLock } from '../state/lock.js';
 import { CONFIG_FILE, checkPrivateFile, configDir, ensurePrivateDir, isPrivateDir } from './paths.js';
 import { ROOT_SCHEMA, STORE_SCHEMA } from './schema.js';
 import type { Defaults, SavedTunnel, StoreData, StoreOptions } from './types.js';

@@ -1,21 +1,38 @@
 import { execa } from 'execa';
 
-export interface ControlResult {
+export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string;
 }
 
-/** Runs one `ssh -O ...` (or the master's `-f` start); bounded, never prompts through stdin. */
-export async function runControl(argv: readonly string[], timeoutMs = 30_000): Promise<ControlResult> {
+export interface RunOptions {
+  /** Killed after this long (default 30 s): a dead hop must never hang the caller. */
+  timeoutMs?: number;
+  /** Cancels the run (down() during a reconnect). */
+  signal?: AbortSignal | undefined;
+  /**
+   * A file descriptor for stderr instead of a pipe. Needed for `ssh -f`: its backgrounded
+   * master, and a ProxyJump `ssh -W` child, keep stderr open, so a pipe would never close.
+   */
+  stderrFd?: number;
+}
+
+/** Runs one ssh to completion (`-O` operations, the master's `-f` start, remote cleanup); never prompts through stdin. */
+export async function runSsh(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [file, ...args] = argv;
-  const result = await execa(file ?? 'ssh', args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
-  return { exitCode: result.exitCode ?? 255, stdout: result.stdout, stderr: result.stderr };
+  const common = { reject: false, timeout: options.timeoutMs ?? 30_000, cancelSignal: options.signal, stdin: 'ignore' } as const;
+  const result = options.stderrFd === undefined
+    ? await execa(file ?? 'ssh', args, common)
+    // execa passes an integer straight to the child as its fd (documented), though its types only list a few.
+    : await execa(file ?? 'ssh', args, { ...common, stdout: 'ignore', stderr: options.stderrFd as unknown as 'ignore' });
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return { exitCode: result.exitCode ?? 255, stdout: text(result.stdout), stderr: text(result.stderr) };
 }
 
 /** The master's pid from `ssh -O check` ("Master running (pid=123)"), or undefined if none answers. */
 export async function masterPid(checkArgv: readonly string[]): Promise<number | undefined> {
-  const result = await runControl(checkArgv, 10_000);
+  const result = await runSsh(checkArgv, { timeoutMs: 10_000 });
   const pid = /Master running \(pid=(\d+)\)/.exec(result.stderr)?.[1];
   return result.exitCode === 0 && pid !== undefined ? Number(pid) : undefined;
 }

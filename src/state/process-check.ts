@@ -1,4 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+
+/**
+ * A process named by more than its pid: pids are recycled (pid_max is often 32768) and
+ * records outlive reboots, so a pid alone never proves a process is the one we started.
+ */
+export interface ProcessIdentity {
+  pid: number;
+  /** Start time: /proc/PID/stat field 22 (clock ticks since boot), or `ps -o lstart` elsewhere. */
+  start?: string | undefined;
+  /** /proc/sys/kernel/random/boot_id: the same start time after a reboot is another process. */
+  boot?: string | undefined;
+}
 
 /** True when a process with this pid exists (and is not a zombie). */
 export function isProcessAlive(pid: number): boolean {
@@ -7,17 +20,53 @@ export function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
+  const stat = readStat(pid);
+  return stat === undefined || stat.state !== 'Z';
 }
 
-/** The argv of a live process (Linux /proc), or undefined; used to never kill a recycled pid. */
+/** Who this pid is now, or undefined when no such process lives. */
+export function identifyProcess(pid: number = process.pid): ProcessIdentity | undefined {
+  if (!isProcessAlive(pid)) return undefined;
+  const stat = readStat(pid);
+  if (stat !== undefined) return { pid, start: stat.start, boot: bootId() };
+  return { pid, start: psStartTime(pid), boot: undefined };
+}
+
+/** True only while the very process the identity names still runs (same pid, start time and boot). */
+export function isSameProcess(identity: ProcessIdentity): boolean {
+  const now = identifyProcess(identity.pid);
+  if (now === undefined) return false;
+  if (identity.boot !== undefined && now.boot !== undefined && identity.boot !== now.boot) return false;
+  // A record without a start time (an older version wrote it) cannot be checked: trust it no further than its pid.
+  return identity.start === undefined || identity.start === now.start;
+}
+
+/** `pid start boot`, the form lock files hold. */
+export function formatIdentity(identity: ProcessIdentity): string {
+  return [identity.pid, identity.start ?? '-', identity.boot ?? '-'].join(' ');
+}
+
+export function parseIdentity(text: string): ProcessIdentity | undefined {
+  const [pid, start, boot] = text.trim().split(/\s+/);
+  if (pid === undefined || !/^[1-9]\d*$/.test(pid)) return undefined;
+  const known = (value: string | undefined) => (value === undefined || value === '-' ? undefined : value);
+  return { pid: Number(pid), start: known(start), boot: known(boot) };
+}
+
+/** The argv of a live process (Linux /proc), or undefined. */
 export function processArgv(pid: number): string[] | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One variable of a process's environment (Linux /proc; only our own processes are readable). */
+export function processEnv(pid: number, key: string): string | undefined {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(`${key}=`));
+    return entry?.slice(key.length + 1);
   } catch {
     return undefined;
   }
@@ -37,13 +86,56 @@ export function sshInProcessGroup(pgid: number): number[] {
     return [];
   }
   return names.filter((name) => /^\d+$/.test(name) && Number(name) !== pgid).map(Number).filter((pid) => {
+    const stat = readStat(pid);
+    if (stat === undefined || stat.comm !== 'ssh' || stat.state === 'Z' || stat.pgrp !== pgid) return false;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const [state, , pgrp] = stat.slice(close + 2).split(' ');
-      return stat.slice(stat.indexOf('(') + 1, close) === 'ssh' && state !== 'Z' && Number(pgrp) === pgid && (uid === undefined || statSync(`/proc/${pid}`).uid === uid);
+      return uid === undefined || statSync(`/proc/${pid}`).uid === uid;
     } catch {
       return false;
     }
   });
+}
+
+interface Stat {
+  comm: string;
+  state: string;
+  pgrp: number;
+  start: string;
+}
+
+/** Parses /proc/PID/stat; the command name may hold spaces and parentheses, so split after the last ')'. */
+function readStat(pid: number): Stat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' ');
+  const [state, , pgrp] = fields;
+  const start = fields[19];
+  if (state === undefined || pgrp === undefined || start === undefined) return undefined;
+  return { comm: text.slice(text.indexOf('(') + 1, close), state, pgrp: Number(pgrp), start };
+}
+
+let cachedBootId: string | undefined;
+function bootId(): string | undefined {
+  if (cachedBootId !== undefined) return cachedBootId;
+  try {
+    cachedBootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    cachedBootId = undefined;
+  }
+  return cachedBootId;
+}
+
+/** Systems without /proc (macOS): ps's start time, to the second. */
+function psStartTime(pid: number): string | undefined {
+  try {
+    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.trim().replace(/\s+/g, '_') || undefined;
+  } catch {
+    return undefined;
+  }
 }

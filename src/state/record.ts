@@ -1,7 +1,9 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TunnelError } from '../errors.js';
+import type { MuxLease } from '../plan/mux.js';
 import type { ForwardStatus, TunnelState } from '../supervise/status.js';
+import type { ProcessIdentity } from './process-check.js';
 import { writeFileAtomic } from './atomic.js';
 import { ensurePrivateDir, tunnelDir, tunnelsDir } from './paths.js';
 
@@ -9,17 +11,21 @@ import { ensurePrivateDir, tunnelDir, tunnelsDir } from './paths.js';
 export interface TunnelRecord {
   name: string;
   supervisorPid: number;
+  /** The supervisor by identity: a recycled pid is never mistaken for it. */
+  supervisor?: ProcessIdentity;
   state: TunnelState;
   strategy: 'jump' | 'relay';
   route: string[];
   forwards: ForwardStatus[];
   /** ssh processes running now; `down` kills them even when the supervisor was SIGKILLed. */
   sshPids: number[];
+  /** Every ssh the supervisor runs now, by identity; `down` signals only these very processes. */
+  sshProcesses?: ProcessIdentity[];
   /** Files to remove locally, and ssh commands that remove remote sockets, on teardown. */
   localSockets: string[];
   remoteCleanup: string[][];
-  /** Commands that release forwards held in a shared ControlMaster (whose pid is not ours to kill). */
-  releaseCommands?: string[][];
+  /** Forwards held in a shared ControlMaster (whose pid is not ours to kill), and how to give them back. */
+  muxLease?: MuxLease;
   commands: string[][];
   startedAt: string;
   upSince: string | undefined;
@@ -64,10 +70,12 @@ function recordProblem(record: unknown): string | undefined {
   for (const key of ['sshPids', 'forwards', 'localSockets', 'commands', 'route']) {
     if (!Array.isArray(fields[key])) return `'${key}' is not a list`;
   }
-  for (const key of ['remoteCleanup', 'releaseCommands']) {
-    const commands = fields[key] ?? [];
-    const isSsh = (c: unknown) => Array.isArray(c) && c[0] === 'ssh' && c.every((word) => typeof word === 'string');
-    if (!Array.isArray(commands) || !commands.every(isSsh)) return `'${key}' holds something other than ssh commands`;
+  const isSsh = (c: unknown) => Array.isArray(c) && c[0] === 'ssh' && c.every((word) => typeof word === 'string');
+  const commands = fields.remoteCleanup ?? [];
+  if (!Array.isArray(commands) || !commands.every(isSsh)) return "'remoteCleanup' holds something other than ssh commands";
+  const lease = fields.muxLease as Partial<MuxLease> | undefined;
+  if (lease !== undefined && !(isSsh(lease.cancel) && isSsh(lease.exit) && typeof lease.usersDir === 'string' && typeof lease.user === 'string' && !lease.user.includes('/'))) {
+    return "'muxLease' is not a valid lease";
   }
   return undefined;
 }

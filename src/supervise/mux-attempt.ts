@@ -1,32 +1,38 @@
-import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checkSocketPath } from '../spec/socket-path.js';
 import { ensurePrivateDir } from '../state/paths.js';
 import { TunnelError } from '../errors.js';
-import type { MuxPlan } from '../plan/mux.js';
+import type { MuxLease, MuxPlan } from '../plan/mux.js';
 import type { TunnelSpec } from '../spec/types.js';
-import { masterPid, runControl } from '../ssh/control.js';
+import { masterPid, runSsh } from '../ssh/control.js';
 import { diagnose } from '../ssh/diagnose.js';
 import { emptyProgress, readLine, type SshProgress } from '../ssh/progress.js';
 import type { ExitInfo } from '../ssh/process.js';
-import { acquireLock, releaseLock } from '../state/lock.js';
-import { isProcessAlive } from '../state/process-check.js';
+import { acquireLock, formatLock, parseLock, releaseLock } from '../state/lock.js';
+import { identifyProcess, isProcessAlive, isSameProcess } from '../state/process-check.js';
 import type { ReadyAttempt } from './attempt.js';
 import { removeLocalSocket } from './local-sockets.js';
+
+/** The lease a tunnel takes in the shared master; `user` is constant across reconnects so it counts once. */
+export function leaseOf(mux: MuxPlan, user: string): MuxLease {
+  return { cancel: mux.cancel, exit: mux.exit, usersDir: mux.usersDir, user };
+}
 
 /**
  * Adds this tunnel's forwards to the shared master (starting it if none answers). The
  * master belongs to no tunnel: stopping one tunnel cancels only its forwards, and the
  * last one out closes the master.
  */
-export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, userId: string): Promise<ReadyAttempt> {
-  const pid = await ensureMaster(mux, spec);
-  const users = `${mux.controlPath}.users`;
-  await mkdir(users, { recursive: true, mode: 0o700 });
-  await writeFile(join(users, userId), `${process.pid}\n`, { mode: 0o600 });
-  const added = await runControl(mux.forward);
-  if (added.exitCode !== 0) {
-    await leave(mux, userId);
+export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, user: string, signal?: AbortSignal): Promise<ReadyAttempt> {
+  const lease = leaseOf(mux, user);
+  const pid = await ensureMaster(mux, spec, signal);
+  await mkdir(mux.usersDir, { recursive: true, mode: 0o700 });
+  await writeFile(join(mux.usersDir, user), formatLock(identifyProcess() ?? { pid: process.pid }), { mode: 0o600 });
+  const added = await runSsh(mux.forward, { signal });
+  if (added.exitCode !== 0 || signal?.aborted) {
+    await leaveMaster(lease);
+    if (signal?.aborted) throw new TunnelError('ABORTED', 'stopped before the tunnel was ready');
     throw diagnoseControl(added.stderr, mux.forward, spec, await readMasterLog(mux));
   }
   const progress = withAllocatedPorts(spec, added.stdout);
@@ -38,7 +44,7 @@ export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, userId: st
       pid,
       onLine: () => undefined,
       exited: ended.then(() => ({ exitCode: null, signal: null })),
-      stop: () => (stopped ??= leave(mux, userId).then(() => {
+      stop: () => (stopped ??= leaveMaster(lease).then(() => {
         watch.cancel();
         return { exitCode: 0, signal: null };
       })),
@@ -49,55 +55,50 @@ export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, userId: st
 }
 
 /** The running master's pid, starting (and authenticating) one if none answers; serialized by a lock. */
-export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec): Promise<number> {
+export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec, signal?: AbortSignal): Promise<number> {
   const dir = dirname(mux.controlPath);
   await ensurePrivateDir(dirname(dir));
   await ensurePrivateDir(dir);
   checkSocketPath(mux.controlPath, 'ControlPath (set TUNNEL_HOME to a shorter directory)');
   const lock = `${mux.controlPath}.lock`;
-  await waitForLock(lock, spec.connectTimeout * 1000 * (spec.via.length + 1) + 20_000);
+  const startMs = spec.connectTimeout * 1000 * (spec.via.length + 1) + 20_000;
+  // Tunnels starting together wait their turn: the first starts the master, the rest find it.
+  await acquireLock(lock, { waitMs: startMs });
   try {
     const running = await masterPid(mux.check);
     if (running !== undefined) return running;
     // A master killed with SIGKILL leaves its socket; ssh -M would then silently run without multiplexing.
     await removeLocalSocket(mux.controlPath);
-    await writeFile(masterLogPath(mux), '', { mode: 0o600 });
-    const started = await runControl(mux.master, spec.connectTimeout * 1000 * (spec.via.length + 1) + 20_000);
+    // Appending, like the master's own -E, so neither writer overwrites the other.
+    await writeFile(mux.logFile, '', { mode: 0o600 });
+    const log = await open(mux.logFile, 'a');
+    let started;
+    try {
+      started = await runSsh(mux.master, { timeoutMs: startMs, signal, stderrFd: log.fd });
+    } finally {
+      await log.close();
+    }
     const pid = started.exitCode === 0 ? await masterPid(mux.check) : undefined;
-    if (pid === undefined) throw diagnoseControl(started.stderr, mux.master, spec, await readMasterLog(mux));
+    if (pid === undefined) throw diagnoseControl('', mux.master, spec, await readMasterLog(mux));
     return pid;
   } finally {
     await releaseLock(lock);
   }
 }
 
-/** Tunnels starting together wait their turn: the first starts the master, the rest find it. */
-async function waitForLock(lock: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await acquireLock(lock, `the shared connection ${lock}`);
-    } catch (error) {
-      if (!(error instanceof TunnelError && error.code === 'ALREADY_RUNNING') || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+/** Cancels the lease's forwards; closes the master when no live tunnel uses it any more. */
+export async function leaveMaster(lease: MuxLease): Promise<void> {
+  await runSsh(lease.cancel, { timeoutMs: 10_000 });
+  await unlink(join(lease.usersDir, lease.user)).catch(() => undefined);
+  if ((await liveUsers(lease.usersDir)) === 0) await runSsh(lease.exit, { timeoutMs: 10_000 });
 }
 
-/** Cancels our forwards; closes the master when no live tunnel uses it any more. */
-async function leave(mux: MuxPlan, userId: string): Promise<void> {
-  const users = `${mux.controlPath}.users`;
-  await runControl(mux.cancel, 10_000);
-  await unlink(join(users, userId)).catch(() => undefined);
-  const remaining = await liveUsers(users);
-  if (remaining === 0) await runControl(mux.exit, 10_000);
-}
-
+/** Users whose process still runs; files of dead ones (a recycled pid included) are removed. */
 async function liveUsers(dir: string): Promise<number> {
   let live = 0;
   for (const entry of await readdir(dir).catch(() => [])) {
-    const pid = Number((await readFile(join(dir, entry), 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) live += 1;
+    const owner = parseLock(await readFile(join(dir, entry), 'utf8').catch(() => ''));
+    if (owner !== undefined && isSameProcess(owner)) live += 1;
     else await unlink(join(dir, entry)).catch(() => undefined);
   }
   return live;
@@ -105,10 +106,9 @@ async function liveUsers(dir: string): Promise<number> {
 
 /** `gone` resolves when the master process exits (it does when its keepalives go unanswered). */
 function watchMaster(pid: number): { gone: Promise<void>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
   let resolveGone: () => void = () => {};
   const gone = new Promise<void>((resolve) => (resolveGone = resolve));
-  timer = setInterval(() => {
+  const timer = setInterval(() => {
     if (isProcessAlive(pid)) return;
     clearInterval(timer);
     resolveGone();
@@ -134,12 +134,8 @@ function withAllocatedPorts(spec: TunnelSpec, stdout: string): SshProgress {
   return { ...emptyProgress(), session: true, remoteForwardsDone: true, remoteForwards };
 }
 
-function masterLogPath(mux: MuxPlan): string {
-  return mux.master[mux.master.indexOf('-E') + 1] ?? `${mux.controlPath}.log`;
-}
-
 async function readMasterLog(mux: MuxPlan): Promise<string> {
-  return readFile(masterLogPath(mux), 'utf8').catch(() => '');
+  return readFile(mux.logFile, 'utf8').catch(() => '');
 }
 
 function diagnoseControl(stderr: string, argv: string[], spec: TunnelSpec, log: string): TunnelError {

@@ -1,17 +1,16 @@
-import { execa } from 'execa';
 import type { Plan } from '../plan/types.js';
+import { runSsh } from '../ssh/control.js';
 import { removeLocalSocket } from './local-sockets.js';
 
 /**
  * Removes what the tunnel left: local socket files (ssh never unlinks them) and, over a
  * short-lived ssh, the -R sockets on the target (the server never unlinks them either).
- * Bounded: a dead hop must not hang teardown.
+ * Bounded, since a dead hop must not hang teardown; cancellable, for down() during a reconnect.
  */
-export async function teardown(plan: Plan, options: { remoteOnly: boolean; timeoutMs?: number }): Promise<void> {
+export async function teardown(plan: Pick<Plan, 'localSockets'> & { remoteCleanup: ReadonlyArray<{ argv: readonly string[] }> }, options: { remoteOnly: boolean; timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
   if (!options.remoteOnly) await Promise.all(plan.localSockets.map(removeLocalSocket));
   for (const command of plan.remoteCleanup) {
-    const [file, ...args] = command.argv;
-    if (file === undefined) continue;
-    await execa(file, args, { reject: false, timeout: options.timeoutMs ?? 15_000, stdin: 'ignore' });
+    if (options.signal?.aborted) return;
+    await runSsh(command.argv, { timeoutMs: options.timeoutMs ?? 15_000, signal: options.signal });
   }
 }

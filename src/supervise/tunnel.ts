@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { TunnelError, isPermanent } from '../errors.js';
 import { plan as planTunnel } from '../plan/index.js';
-import { planMux, type MuxPlan } from '../plan/mux.js';
+import { planMux, type MuxLease, type MuxPlan } from '../plan/mux.js';
 import type { Plan } from '../plan/types.js';
 import type { TunnelSpec } from '../spec/types.js';
 import type { SpawnSsh } from '../ssh/process.js';
 import { startAttempt, type ReadyAttempt } from './attempt.js';
-import { startMuxAttempt } from './mux-attempt.js';
+import { leaseOf, startMuxAttempt } from './mux-attempt.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { prepareLocalSocket } from './local-sockets.js';
 import { relayCanFix } from './relay-fallback.js';
@@ -43,6 +43,10 @@ export class Tunnel extends EventEmitter {
   private current: ReadyAttempt | undefined;
   private currentPlan: Plan;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
+  /** Aborted by down(): cancels an attempt in flight (connecting, reconnecting) and its cleanup. */
+  private readonly lifetime = new AbortController();
+  private readonly signal: AbortSignal;
   private wakeUp: (() => void) | undefined;
   private stopWake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -56,10 +60,11 @@ export class Tunnel extends EventEmitter {
 
   constructor(readonly spec: TunnelSpec, private readonly options: SuperviseOptions) {
     super();
+    this.signal = options.signal === undefined ? this.lifetime.signal : AbortSignal.any([options.signal, this.lifetime.signal]);
     this.currentPlan = planTunnel(spec);
     // Windows' OpenSSH has no ControlMaster: there every tunnel keeps its own connection.
     const canMultiplex = spec.multiplex && process.platform !== 'win32';
-    this.mux = canMultiplex ? planMux(spec, options.controlDir, `${options.controlDir}/master.log`) : undefined;
+    this.mux = canMultiplex ? planMux(spec, options.controlDir) : undefined;
   }
 
   /** The plan in force (its strategy may have switched to relay under --strategy auto). */
@@ -80,15 +85,20 @@ export class Tunnel extends EventEmitter {
     return pid === undefined || this.mux !== undefined ? [] : [pid];
   }
 
-  /** Commands that release what this tunnel holds in a shared master (for cleanup after a crash). */
-  releaseCommands(): string[][] {
-    return this.mux === undefined ? [] : [this.mux.cancel];
+  /** What this tunnel holds in a shared master, so it can be given back after a crash. */
+  muxLease(): MuxLease | undefined {
+    return this.mux === undefined ? undefined : leaseOf(this.mux, this.muxUser);
   }
 
   /** Brings the tunnel up; resolves once every forward is ready. */
   async start(): Promise<this> {
     for (const path of this.currentPlan.localSockets) await prepareLocalSocket(path);
-    this.current = await this.connectWithRetries();
+    const first = await this.connectWithRetries();
+    if (this.stopping) {
+      await first.process.stop();
+      throw new TunnelError('ABORTED', 'stopped before the tunnel was ready');
+    }
+    this.current = first;
     this.setState('up');
     this.stopWake = watchWake(() => this.retryNow());
     this.loop = this.superviseLoop();
@@ -105,7 +115,7 @@ export class Tunnel extends EventEmitter {
         return await this.connectFirst();
       } catch (error) {
         const transient = error instanceof TunnelError && !isPermanent(error) && error.code !== 'READY_TIMEOUT' && error.code !== 'ABORTED';
-        if (!transient || attempt >= FIRST_CONNECT_TRIES || this.options.signal?.aborted) throw error;
+        if (!transient || attempt >= FIRST_CONNECT_TRIES || this.signal.aborted) throw error;
         this.emit('line', `retrying after: ${error.message}`);
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }
@@ -135,17 +145,17 @@ export class Tunnel extends EventEmitter {
       const stale = error instanceof TunnelError && error.code === 'FORWARD_REFUSED' && /listen path/.test(error.sshMessage ?? '');
       if (!stale || plan.remoteCleanup.length === 0) throw error;
       this.emit('line', `removing a stale remote socket: ${error.sshMessage ?? ''}`);
-      await teardown(plan, { remoteOnly: true });
+      await teardown(plan, { remoteOnly: true, signal: this.signal });
       return this.attempt(plan);
     }
   }
 
   private attempt(plan: Plan): Promise<ReadyAttempt> {
-    if (this.mux !== undefined) return startMuxAttempt(this.spec, this.mux, this.muxUser);
+    if (this.mux !== undefined) return startMuxAttempt(this.spec, this.mux, this.muxUser, this.signal);
     return startAttempt(plan, {
       spawn: this.options.spawn,
       readyTimeoutMs: this.options.readyTimeoutMs,
-      signal: this.options.signal,
+      signal: this.signal,
       onLine: (line) => this.emit('line', line),
     });
   }
@@ -160,37 +170,44 @@ export class Tunnel extends EventEmitter {
       if (Date.now() - upSince > this.options.backoff.stableMs) failures = 0;
       if (!this.options.reconnect || isPermanent(reason)) return this.fail(reason);
       this.current = undefined;
-      this.current = await this.reconnect(() => (failures += 1));
+      await this.reconnect(() => (failures += 1));
     }
   }
 
-  private async reconnect(countFailure: () => number): Promise<ReadyAttempt | undefined> {
+  /** Retries until up (this.current set), a failure retrying cannot fix, or down(). */
+  private async reconnect(countFailure: () => number): Promise<void> {
     while (!this.stopping) {
       const failures = countFailure();
       if (failures > this.options.maxRetries) {
         this.fail(new TunnelError('SSH_EXITED', `gave up after ${failures - 1} reconnect attempts: ${this.lastError?.message ?? ''}`));
-        return undefined;
+        return;
       }
       this.setState('reconnecting', this.lastError);
       await this.sleep(backoffDelay(failures, this.options.backoff));
-      if (this.stopping) return undefined;
+      if (this.stopping) return;
       try {
-        await teardown(this.currentPlan, { remoteOnly: true });
+        await teardown(this.currentPlan, { remoteOnly: true, signal: this.signal });
         this.currentPlan = planTunnel(this.spec, { strategy: this.currentPlan.strategy });
         const attempt = await this.attempt(this.currentPlan);
+        // down() may have come while this attempt was finishing: what it started is ours to stop.
+        if (this.stopping) {
+          await attempt.process.stop();
+          return;
+        }
+        this.current = attempt;
         this.restarts += 1;
         this.setState('up');
-        return attempt;
+        return;
       } catch (error) {
+        if (this.stopping) return;
         const failure = error instanceof TunnelError ? error : new TunnelError('SSH_EXITED', String(error), { cause: error });
         this.lastError = failure;
         if (isPermanent(failure)) {
           this.fail(failure);
-          return undefined;
+          return;
         }
       }
     }
-    return undefined;
   }
 
   private fail(error: TunnelError): void {
@@ -241,15 +258,24 @@ export class Tunnel extends EventEmitter {
     this.emit(state, error);
   }
 
-  /** Stops the ssh processes and removes every socket the tunnel created. Safe to call twice. */
-  async down(): Promise<void> {
-    if (this.stopping) return this.loop?.catch(() => undefined);
+  /**
+   * Stops the ssh processes and removes every socket the tunnel created, in any phase:
+   * an attempt in flight is aborted and what it started is stopped. Safe to call twice.
+   */
+  down(): Promise<void> {
+    this.stopped ??= this.stopEverything();
+    return this.stopped;
+  }
+
+  private async stopEverything(): Promise<void> {
     this.stopping = true;
     this.stopWake?.();
+    this.stopHealth?.();
+    this.lifetime.abort();
     this.wakeUp?.();
     await this.current?.process.stop();
-    await teardown(this.currentPlan, { remoteOnly: false });
     await this.loop?.catch(() => undefined);
+    await teardown(this.currentPlan, { remoteOnly: false });
     this.setState('down');
   }
 

@@ -73,5 +73,5 @@ async function authenticateMaster(spec: TunnelSpec): Promise<void> {
   const { ensureMaster } = await import('../../supervise/mux-attempt.js');
   const { planMux } = await import('../../plan/mux.js');
   const dir = join(stateHome(), 'cm');
-  await ensureMaster(planMux({ ...spec, batchMode: false }, dir, join(dir, 'master.log')), { ...spec, batchMode: false });
+  await ensureMaster(planMux({ ...spec, batchMode: false }, dir), { ...spec, batchMode: false });
 }

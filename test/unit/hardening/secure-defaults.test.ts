@@ -39,7 +39,7 @@ describe('host keys are never accepted automatically', () => {
         expect(argv.join('\n')).not.toMatch(WEAK_HOST_KEYS);
       }
     }
-    const mux = planMux(spec, '/tmp/cm', '/tmp/cm/log');
+    const mux = planMux(spec, '/tmp/cm');
     for (const argv of [mux.master, mux.check, mux.forward, mux.cancel, mux.exit]) expect(argv.join('\n')).not.toMatch(WEAK_HOST_KEYS);
   });
 

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -173,5 +173,24 @@ describe('scripts run through a real shell keep every value one argument', () =>
     expect(r.stdout.trim()).toBe('tunnel-stopped');
     expect(existsSync(dir)).toBe(false);
     expect(group()).toEqual([]);
+  });
+
+  it('stop: never signals a recycled pid (the pid file names a process with another start time)', async () => {
+    const dir = join(base, 'recycled');
+    const launched = runAsRemote(launchScript({ dir, socket: join(dir, 's'), command: 'exec sleep 30' }), base);
+    const server = Number(/pid=(\d+)/.exec(launched.stdout)?.[1]);
+    expect((await readFile(join(dir, 'pid.start'), 'utf8')).trim()).not.toBe('');
+    process.kill(-server, 'SIGKILL');
+    // A stranger now holds the pid the file names (pid reuse, simulated by editing the file).
+    const stranger = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    await writeFile(join(dir, 'pid'), `${stranger.pid}\n`);
+    try {
+      const r = runAsRemote(stopScript(dir), base);
+      expect(r.status, r.stderr).toBe(0);
+      expect(existsSync(dir)).toBe(false);
+      expect(() => process.kill(stranger.pid!, 0)).not.toThrow();
+    } finally {
+      stranger.kill('SIGKILL');
+    }
   });
 });
