@@ -1,6 +1,15 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
+import { descendantsOf } from '../state/process-check.js';
 import type { Stream } from './progress.js';
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
 
 export interface ExitInfo {
   exitCode: number | null;
@@ -56,8 +65,14 @@ export const spawnSsh: SpawnSsh = (argv, options = {}) => {
     onLine: (listener) => void listeners.push(listener),
     exited,
     stop: async (graceMs = 2000) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      // The tree, not just ssh: its ProxyJump child outlives an ssh killed mid-handshake.
+      const tree = child.pid === undefined ? [] : descendantsOf(child.pid);
+      const signalAll = (signal: NodeJS.Signals) => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        for (const pid of tree) signalQuietly(pid, signal);
+      };
+      signalAll('SIGTERM');
+      const timer = setTimeout(() => signalAll('SIGKILL'), graceMs);
       try {
         return await exited;
       } finally {

@@ -96,9 +96,40 @@ export function sshInProcessGroup(pgid: number): number[] {
   });
 }
 
+/**
+ * Children, grandchildren... of a process (Linux /proc). An ssh killed during its handshake
+ * does not reap its ProxyJump `ssh -W` child, which would keep forwarding and hold its pipes.
+ */
+export function descendantsOf(pid: number): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const parents = new Map<number, number>();
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readStat(Number(name));
+    if (stat !== undefined) parents.set(Number(name), stat.ppid);
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of parents) {
+      if (ppid === parent && !found.includes(child)) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return found;
+}
+
 interface Stat {
   comm: string;
   state: string;
+  ppid: number;
   pgrp: number;
   start: string;
 }
@@ -113,10 +144,10 @@ function readStat(pid: number): Stat | undefined {
   }
   const close = text.lastIndexOf(')');
   const fields = text.slice(close + 2).split(' ');
-  const [state, , pgrp] = fields;
+  const [state, ppid, pgrp] = fields;
   const start = fields[19];
-  if (state === undefined || pgrp === undefined || start === undefined) return undefined;
-  return { comm: text.slice(text.indexOf('(') + 1, close), state, pgrp: Number(pgrp), start };
+  if (state === undefined || ppid === undefined || pgrp === undefined || start === undefined) return undefined;
+  return { comm: text.slice(text.indexOf('(') + 1, close), state, ppid: Number(ppid), pgrp: Number(pgrp), start };
 }
 
 let cachedBootId: string | undefined;
