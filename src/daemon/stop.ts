@@ -1,7 +1,7 @@
 import { TunnelError } from '../errors.js';
 import { lockPath } from './request.js';
 import { readLockHolder } from '../state/lock.js';
-import { isProcessAlive, isSameProcess, processArgv, processEnv, sshInProcessGroup, type ProcessIdentity } from '../state/process-check.js';
+import { descendantsOf, isProcessAlive, isSameProcess, processArgv, processEnv, sshInProcessGroup, type ProcessIdentity } from '../state/process-check.js';
 import { listTunnelNames, readRecord, removeTunnelDir, type TunnelRecord } from '../state/record.js';
 import { leaveMaster } from '../supervise/mux-attempt.js';
 import { teardown } from '../supervise/teardown.js';
@@ -56,8 +56,8 @@ async function readRecordForStop(name: string): Promise<{ record: TunnelRecord |
 
 /** What teardown would have done: ssh stopped, sockets removed, the preset's app stopped, the shared master released. */
 async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined): Promise<void> {
-  // Records of earlier versions name ssh by pid alone: those are still checked to be ssh before a signal.
-  for (const ssh of record?.sshProcesses ?? record?.sshPids.map((pid) => ({ pid })) ?? []) await killSsh(ssh);
+  // Only ssh named by identity: a bare pid (a record of an earlier version, or an edited one) may be anyone's now.
+  for (const ssh of record?.sshProcesses ?? []) if (ssh.start !== undefined) await killSsh(ssh);
   if (supervisor !== undefined) await killStrays(supervisor);
   if (record === undefined) return;
   if (record.preset !== undefined) await stopPresetApp(record.preset.state as PresetState).catch(() => undefined);
@@ -70,7 +70,10 @@ async function killStrays(supervisor: ProcessIdentity): Promise<void> {
   if (isProcessAlive(supervisor.pid) && isSameProcess(supervisor)) return;
   const mark = supervisorMark(supervisor);
   for (const pid of sshInProcessGroup(supervisor.pid)) {
-    if (processEnv(pid, SUPERVISOR_MARK) === mark) await killSsh({ pid });
+    if (processEnv(pid, SUPERVISOR_MARK) !== mark) continue;
+    const tree = descendantsOf(pid); // its ProxyJump child, if it died mid-handshake
+    await killSsh({ pid });
+    for (const child of tree) await killSsh({ pid: child });
   }
 }
 

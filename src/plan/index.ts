@@ -30,6 +30,7 @@ export function plan(spec: TunnelSpec, options: PlanOptions = {}): Plan {
     forwards: spec.forwards.map((f) => describeForward(spec, f)),
     localSockets: spec.forwards.flatMap((f) => (f.direction === 'L' && f.listen.kind === 'unix' ? [f.listen.path] : [])),
     remoteCleanup: remoteSockets.length === 0 ? [] : [planRemoteUnlink(spec, remoteSockets)],
+    staleRemoteCleanup: remoteSockets.length === 0 ? [] : [planRemoteUnlink(spec, remoteSockets, { onlyStale: true })],
     route: describeRoute(spec),
   };
 }

@@ -39,6 +39,8 @@ export interface Plan {
   localSockets: string[];
   /** One-shot ssh commands that remove sockets the tunnel binds on the target (the server never unlinks -R sockets). */
   remoteCleanup: SshCommand[];
+  /** The same, for a first start: removes only sockets nobody listens on (another tunnel's live one is reported). */
+  staleRemoteCleanup: SshCommand[];
   /** Hops in order, for display: laptop -> ... -> target. */
   route: string[];
 }

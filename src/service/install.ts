@@ -27,7 +27,8 @@ export async function planUnit(name: string): Promise<{ path: string; text: stri
 
 export async function installUnit(name: string): Promise<{ path: string; text: string }> {
   const unit = await planUnit(name);
-  await ensurePrivateDir(unitDir());
+  // systemd itself creates this directory 0755: readable is fine, writable by others is not.
+  await ensurePrivateDir(unitDir(), { othersMayRead: true });
   await writeFileAtomic(unit.path, unit.text, 0o600);
   return unit;
 }

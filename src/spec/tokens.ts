@@ -67,6 +67,15 @@ export function parseHostField(value: string, field: string): string {
   return value;
 }
 
+/**
+ * Makes remote text safe for a terminal: control characters (ESC, BEL, CSI...) become visible
+ * \\uXXXX escapes, so a login node's banner or .bashrc cannot retitle or clear the user's screen.
+ * Tabs and newlines stay.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Renders a value safely inside an error message (control characters made visible). */
 export function printable(value: string): string {
   // JSON escapes C0 controls; also escape DEL, C1 (0x9b is CSI on some terminals), line separators and bidi overrides.

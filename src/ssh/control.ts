@@ -16,12 +16,17 @@ export interface RunOptions {
    * master, and a ProxyJump `ssh -W` child, keep stderr open, so a pipe would never close.
    */
   stderrFd?: number;
+  /**
+   * Own session (setsid): for a backgrounded master, whose ProxyJump child would otherwise stay
+   * in the caller's process group and die with it. Not for a run that must prompt on the terminal.
+   */
+  detached?: boolean;
 }
 
 /** Runs one ssh to completion (`-O` operations, the master's `-f` start, remote cleanup); never prompts through stdin. */
 export async function runSsh(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [file, ...args] = argv;
-  const common = { reject: false, timeout: options.timeoutMs ?? 30_000, cancelSignal: options.signal, stdin: 'ignore' } as const;
+  const common = { reject: false, timeout: options.timeoutMs ?? 30_000, cancelSignal: options.signal, stdin: 'ignore', detached: options.detached ?? false } as const;
   const result = options.stderrFd === undefined
     ? await execa(file ?? 'ssh', args, common)
     // execa passes an integer straight to the child as its fd (documented), though its types only list a few.

@@ -10,7 +10,7 @@ interface Rule {
 /** OpenSSH's own failure messages, most specific first, each with what the user can do. */
 const RULES: Rule[] = [
   { pattern: /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/, code: 'HOST_KEY_MISMATCH', advice: 'the host key changed; verify it out of band, then fix known_hosts (ssh-keygen -R HOST). It is never accepted automatically' },
-  { pattern: /No \S+ host key is known for|Host key verification failed/, code: 'HOST_KEY_UNKNOWN', advice: 'the host key is not in known_hosts; connect once with plain ssh to verify and record it' },
+  { pattern: /No \S+ host key is known for|Host key verification failed/, code: 'HOST_KEY_UNKNOWN', advice: "the host key is not in known_hosts; verify and record it by connecting once with plain ssh through the same hops (ssh -J LOGIN HOST), or let the login node check it with --strategy relay" },
   { pattern: /Permission denied \((?:[^)]*(?:password|keyboard-interactive)[^)]*)\)/, code: 'NEEDS_AUTH', advice: "the server wants a password or one-time code; run it from a terminal (for a background tunnel: tunnel up ... -d --multiplex, which authenticates once there and lets the background reuse that connection)" },
   { pattern: /Permission denied \(|Too many authentication failures/, code: 'AUTH_FAILED', advice: 'authentication was refused; check the user name and that your key is in authorized_keys (ssh-add -l)' },
   { pattern: /administratively prohibited/, code: 'FORWARD_REFUSED', advice: "the server forbids this forward (AllowTcpForwarding / AllowStreamLocalForwarding); ask the admins or try --strategy relay" },

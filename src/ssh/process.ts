@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
+import { escapeControls } from '../spec/tokens.js';
 import { descendantsOf } from '../state/process-check.js';
 import type { Stream } from './progress.js';
 
@@ -52,7 +53,9 @@ export const spawnSsh: SpawnSsh = (argv, options = {}) => {
   for (const stream of ['stdout', 'stderr'] as const) {
     const source = child[stream];
     if (source === null) continue;
-    createInterface({ input: source, crlfDelay: Infinity }).on('line', (line) => {
+    // Escaped once, here: every reader (readiness, diagnosis, logs, LAST ERROR) gets terminal-safe text.
+    createInterface({ input: source, crlfDelay: Infinity }).on('line', (raw) => {
+      const line = escapeControls(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
       for (const listener of listeners) listener(line, stream);
     });
   }

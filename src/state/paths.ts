@@ -20,8 +20,11 @@ export function tunnelDir(name: string, home = stateHome()): string {
   return join(tunnelsDir(home), parseName(name));
 }
 
-/** Creates a directory 0700, or checks an existing one is ours and private. */
-export async function ensurePrivateDir(dir: string): Promise<void> {
+/**
+ * Creates a directory 0700, or checks an existing one is ours and private. `othersMayRead`
+ * accepts an existing 0755 (a directory another program made that way), never a writable one.
+ */
+export async function ensurePrivateDir(dir: string, options: { othersMayRead?: boolean } = {}): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const stat = await lstat(dir);
   const uid = process.getuid?.();
@@ -29,7 +32,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
     throw new TunnelError('UNSAFE_PATH', `${dir} is not a directory owned by you; remove it or set TUNNEL_HOME elsewhere`);
   }
   // Refused, not tightened: a chmod of a shared directory (TUNNEL_HOME=/tmp as root) would do harm.
-  if ((stat.mode & 0o077) !== 0) {
+  if ((stat.mode & (options.othersMayRead ? 0o022 : 0o077)) !== 0) {
     throw new TunnelError('UNSAFE_PATH', `${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); run chmod 700 ${dir}, or set TUNNEL_HOME to a private directory`);
   }
 }

@@ -78,6 +78,7 @@ export function processEnv(pid: number, key: string): string | undefined {
  * a group leader itself is never one of them (our ssh never lead a group).
  */
 export function sshInProcessGroup(pgid: number): number[] {
+  const isSsh = (pid: number) => readStat(pid)?.comm === 'ssh';
   const uid = process.getuid?.();
   let names: string[];
   try {
@@ -88,6 +89,8 @@ export function sshInProcessGroup(pgid: number): number[] {
   return names.filter((name) => /^\d+$/.test(name) && Number(name) !== pgid).map(Number).filter((pid) => {
     const stat = readStat(pid);
     if (stat === undefined || stat.comm !== 'ssh' || stat.state === 'Z' || stat.pgrp !== pgid) return false;
+    // A ProxyJump child belongs to its ssh (maybe a shared master in another session): never a stray.
+    if (isSsh(stat.ppid)) return false;
     try {
       return uid === undefined || statSync(`/proc/${pid}`).uid === uid;
     } catch {

@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checkSocketPath } from '../spec/socket-path.js';
+import { escapeControls } from '../spec/tokens.js';
 import { ensurePrivateDir } from '../state/paths.js';
 import { TunnelError } from '../errors.js';
 import type { MuxLease, MuxPlan } from '../plan/mux.js';
@@ -74,7 +75,7 @@ export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec, signal?: Abor
     const log = await open(mux.logFile, 'a');
     let started;
     try {
-      started = await runSsh(mux.master, { timeoutMs: startMs, signal, stderrFd: log.fd });
+      started = await runSsh(mux.master, { timeoutMs: startMs, signal, stderrFd: log.fd, detached: spec.batchMode });
     } finally {
       await log.close();
     }
@@ -135,7 +136,7 @@ function withAllocatedPorts(spec: TunnelSpec, stdout: string): SshProgress {
 }
 
 async function readMasterLog(mux: MuxPlan): Promise<string> {
-  return readFile(mux.logFile, 'utf8').catch(() => '');
+  return escapeControls(await readFile(mux.logFile, 'utf8').catch(() => ''));
 }
 
 function diagnoseControl(stderr: string, argv: string[], spec: TunnelSpec, log: string): TunnelError {

@@ -13,7 +13,7 @@ import { relayCanFix } from './relay-fallback.js';
 import { watchHealth } from './health.js';
 import type { Health } from './probe.js';
 import { forwardStatuses, type ForwardStatus, type TunnelState } from './status.js';
-import { teardown } from './teardown.js';
+import { removeStaleRemoteSockets, teardown } from './teardown.js';
 import { watchWake } from './wake.js';
 
 export interface SuperviseOptions {
@@ -137,15 +137,19 @@ export class Tunnel extends EventEmitter {
   /**
    * A dead -R socket left on the server blocks the bind, and only the server's own
    * StreamLocalBindUnlink could help; so remove our own (owned) socket over ssh and retry once.
+   * One that still accepts connections is not stale: it is someone's live listener.
    */
   private async attemptClearingStaleRemoteSockets(plan: Plan): Promise<ReadyAttempt> {
     try {
       return await this.attempt(plan);
     } catch (error) {
       const stale = error instanceof TunnelError && error.code === 'FORWARD_REFUSED' && /listen path/.test(error.sshMessage ?? '');
-      if (!stale || plan.remoteCleanup.length === 0) throw error;
-      this.emit('line', `removing a stale remote socket: ${error.sshMessage ?? ''}`);
-      await teardown(plan, { remoteOnly: true, signal: this.signal });
+      if (!stale || plan.staleRemoteCleanup.length === 0) throw error;
+      const live = await removeStaleRemoteSockets(plan, this.signal);
+      if (live.length > 0) {
+        throw new TunnelError('SOCKET_IN_USE', `${live.join(', ')} on ${this.spec.to.host} is in use by a live listener (another tunnel or app); stop it or choose another path`, { hop: this.spec.to.host, sshMessage: error.sshMessage });
+      }
+      this.emit('line', `removed a stale remote socket: ${error.sshMessage ?? ''}`);
       return this.attempt(plan);
     }
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -38,8 +38,8 @@ async function connectionsToSshd(): Promise<number> {
   return stdout.split('\n').filter(Boolean).length;
 }
 
-async function masterPid(): Promise<number> {
-  const { stdout } = await execa('pgrep', ['-f', `ControlPath=${env.TUNNEL_HOME}/cm/`]);
+async function masterPid(home = env.TUNNEL_HOME!): Promise<number> {
+  const { stdout } = await execa('pgrep', ['-f', `^ssh -M .*-S ${home}/cm/`]);
   return Number(stdout.trim().split('\n')[0]);
 }
 
@@ -102,5 +102,54 @@ describe('multiplexing through the library', () => {
     } finally {
       process.env.TUNNEL_HOME = previous;
     }
+  });
+});
+
+describe('multiplexing through a --via hop', () => {
+  let node: TestSshd;
+  let hopConfig: string;
+  let hopEnv: Record<string, string>;
+  beforeAll(async () => {
+    node = await startSshd({ alias: 'node', clientKeyPath: sshd.clientKeyPath });
+    await mkdir(join(dir, 'hop'));
+    hopConfig = await writeClientConfig(join(dir, 'hop'), [sshd, node]);
+    // A space in TUNNEL_HOME once broke `-o ControlPath=...` (ssh split the value).
+    hopEnv = { TUNNEL_HOME: join(dir, 'state with space') };
+  });
+  afterAll(async () => {
+    await runCli(['down', '--all'], hopEnv);
+    await node?.stop();
+  });
+
+  it('two tunnels via login share one connection from the laptop; one down leaves the other; the last removes the master', async () => {
+    const [p1, p2] = [await freePort(), await freePort()];
+    const start = (name: string, port: number) =>
+      runCli(['up', '-F', hopConfig, '--via', 'login', '--to', 'node', '-L', `${port}:${appSocket}`, '-d', '--name', name, '--multiplex'], hopEnv, 40_000);
+    const one = await start('one', p1);
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect((await start('two', p2)).exitCode).toBe(0);
+    expect(await connectionsToSshd()).toBe(1);
+    expect((await httpGet({ port: p1 })).body).toBe('shared');
+    expect((await httpGet({ port: p2 })).body).toBe('shared');
+    const master = await masterPid(hopEnv.TUNNEL_HOME);
+    expect((await runCli(['down', 'one'], hopEnv)).exitCode).toBe(0);
+    await expect(httpGet({ port: p1 }, '/', 1000)).rejects.toThrow();
+    expect((await httpGet({ port: p2 })).body).toBe('shared');
+    await runCli(['down', 'two'], hopEnv);
+    await waitFor(() => !isAlive(master), 5000, 'master to close after the last tunnel');
+    expect(await connectionsToSshd()).toBe(0);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(join(hopEnv.TUNNEL_HOME!, 'cm')).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('down after the supervisor was SIGKILLed gives the lease back and closes the master it was the last user of', async () => {
+    const port = await freePort();
+    const started = await runCli(['up', '-F', hopConfig, '--via', 'login', '--to', 'node', '-L', `${port}:${appSocket}`, '-d', '--name', 'orphan', '--multiplex', '--json'], hopEnv, 40_000);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const master = await masterPid(hopEnv.TUNNEL_HOME);
+    process.kill((JSON.parse(started.stdout) as { supervisorPid: number }).supervisorPid, 'SIGKILL');
+    expect((await runCli(['down', 'orphan'], hopEnv)).exitCode).toBe(0);
+    await waitFor(() => !isAlive(master), 5000, 'the orphaned master to close');
+    await expect(httpGet({ port }, '/', 1000)).rejects.toThrow();
   });
 });

@@ -174,6 +174,23 @@ describe('end-to-end health and failures retrying cannot fix', () => {
     expect(existsSync(remote)).toBe(false);
   });
 
+  it('a live -R socket (another tunnel\'s) is never taken as stale: the second tunnel is refused, the first keeps working', async () => {
+    const remote = join(dir, 'shared-r.sock');
+    const target = await startApp('0', 'first tunnel');
+    const first = await up({ sshConfig: config, to: 'login', remote: [`${remote}:127.0.0.1:${target.port!}`] }, { healthIntervalMs: 0 });
+    try {
+      await expect(up({ sshConfig: config, to: 'login', remote: [`${remote}:127.0.0.1:${target.port!}`] }, { healthIntervalMs: 0 })).rejects.toMatchObject({
+        code: 'SOCKET_IN_USE',
+        message: expect.stringContaining(`${remote} on login is in use by a live listener`),
+      });
+      expect((await httpGet({ socketPath: remote })).body).toBe('first tunnel');
+      expect(first.state).toBe('up');
+    } finally {
+      await first.down();
+      await target.stop();
+    }
+  });
+
   it('foreground up exits 129 on SIGHUP and tears down', async () => {
     const { startCli } = await import('../support/cli.js');
     const local = join(dir, 'hup.sock');

@@ -4,6 +4,8 @@ import { stat } from 'node:fs/promises';
 import { TunnelError } from '../../errors.js';
 import { logPath } from '../../daemon/request.js';
 import { parseName } from '../../spec/name.js';
+import { escapeControls } from '../../spec/tokens.js';
+import { StringDecoder } from 'node:string_decoder';
 import type { SetExit } from './index.js';
 
 export function registerLogs(program: Command, setExit: SetExit): void {
@@ -21,11 +23,12 @@ export function registerLogs(program: Command, setExit: SetExit): void {
     });
 }
 
-function copy(path: string, start: number, end: number): Promise<void> {
-  if (end <= start) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    createReadStream(path, { start, end: end - 1 }).on('error', reject).on('end', resolve).pipe(process.stdout, { end: false });
-  });
+/** Prints bytes [start, end) of the log, control characters escaped (logs of older versions hold them raw). */
+async function copy(path: string, start: number, end: number): Promise<void> {
+  if (end <= start) return;
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of createReadStream(path, { start, end: end - 1 })) process.stdout.write(escapeControls(decoder.write(chunk as Buffer)));
+  process.stdout.write(escapeControls(decoder.end()));
 }
 
 /** Polls for growth; ends when the log disappears (the tunnel went down) or on a signal. */

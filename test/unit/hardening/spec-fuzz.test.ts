@@ -47,7 +47,7 @@ function mutate(r: Tools, text: string): string {
 }
 
 /** Runs fn, timing it: returns its value or the error it threw. */
-function attempt<T>(fn: () => T): { value?: T; error?: unknown; ms: number } {
+function attemptOnce<T>(fn: () => T): { value?: T; error?: unknown; ms: number } {
   const start = performance.now();
   try {
     const value = fn();
@@ -55,6 +55,13 @@ function attempt<T>(fn: () => T): { value?: T; error?: unknown; ms: number } {
   } catch (error) {
     return { error, ms: performance.now() - start };
   }
+}
+
+/** A slow call is timed twice more and the fastest run counts: backtracking is slow every time, a GC pause or a busy core is not. */
+function attempt<T>(fn: () => T): { value?: T; error?: unknown; ms: number } {
+  const first = attemptOnce(fn);
+  if (first.ms < SLOW_CALL_MS) return first;
+  return { ...first, ms: Math.min(first.ms, attemptOnce(fn).ms, attemptOnce(fn).ms) };
 }
 
 /** The only acceptable failure: a TunnelError with an input code, naming the field, on one printable line. */

@@ -39,4 +39,11 @@ describe('renderPvsc', () => {
   it('escapes the five XML specials', () => {
     expect(escapeXml(`<a href="x">&'`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&apos;');
   });
+
+  it('a name with "--" stays well-formed XML (it is never written into a comment)', async () => {
+    const text = renderPvsc(await readTemplate('paraview.pvsc'), { name: 'a--b--', via: 'login', to: 'node' });
+    const parsed = spawnSync('/usr/bin/python3', ['-c', 'import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.read()); print(r.find("Server").get("name"))'], { input: text, encoding: 'utf8' });
+    expect(parsed.status, parsed.stderr).toBe(0);
+    expect(parsed.stdout.trim()).toBe('a--b--');
+  });
 });

@@ -32,3 +32,18 @@ describe('renderUnit', () => {
     expect(enableHint('nb')).toBe('systemctl --user daemon-reload && systemctl --user enable --now tunnel-nb.service');
   });
 });
+
+describe('renderUnit against systemd.syntax', () => {
+  it('doubles % (specifiers) and $ (variable expansion), and quotes the rest', () => {
+    const unit = renderUnit(template, { name: 'nb', node: '/opt/100%/node', cli: '/x/$HOME/c.js', environment: { TUNNEL_HOME: '/home/me/50%/s p' } });
+    expect(unit).toContain('ExecStart=/opt/100%%/node /x/$$HOME/c.js up nb --batch\n');
+    expect(unit).toContain('Environment="TUNNEL_HOME=/home/me/50%%/s p"\n');
+  });
+
+  it.each([['a newline', '/tmp/x\nExecStartPre=/bin/touch /tmp/pwned'], ['a carriage return', '/tmp/x\r'], ['an escape', '/tmp/\u001b[2J']])(
+    'refuses %s in a path (it would inject a directive)',
+    (_, home) => {
+      expect(() => renderUnit(template, { name: 'nb', node: '/usr/bin/node', cli: '/c.js', environment: { TUNNEL_HOME: home } })).toThrow(/control character/);
+    },
+  );
+});

@@ -92,6 +92,25 @@ describe('Tunnel lifecycle (fake ssh)', () => {
     await tunnel.down();
   });
 
+  it('never falls back to relay on an unknown target host key, and says how to record it', async () => {
+    const ssh = fakeSsh(() => ({ lines: ['Authenticated to login', 'No ED25519 host key is known for node and you have requested strict checking.', 'Host key verification failed.'], exitAfterMs: 10 }));
+    await expect(up({ via: ['login'], to: 'node', local: ['1:h:2'] }, { spawn: ssh.spawn, ...FAST })).rejects.toMatchObject({
+      code: 'HOST_KEY_UNKNOWN',
+      message: expect.stringMatching(/ssh -J LOGIN HOST.*--strategy relay/),
+    });
+    expect(ssh.spawned).toHaveLength(1);
+  });
+
+  it('the reason for a relay fallback reaches onLine (and so the background log) from the first attempt on', async () => {
+    const ssh = fakeSsh((n) => (n === 1
+      ? { lines: ['Authenticated to login', 'Permission denied (publickey).'], exitAfterMs: 10 }
+      : { lines: [...READY, 'stdout:debug1: Entering interactive session.'] }));
+    const lines: string[] = [];
+    const tunnel = await up({ via: ['login'], to: 'node', local: ['1:h:2'] }, { spawn: ssh.spawn, ...FAST, onLine: (line) => lines.push(line) });
+    expect(lines.some((l) => /jump failed \(.*Permission denied.*\); trying --strategy relay/.test(l))).toBe(true);
+    await tunnel.down();
+  });
+
   it('does not fall back when the login node itself refuses (relay cannot fix that)', async () => {
     const ssh = fakeSsh(() => ({ lines: ['Permission denied (publickey).'], exitAfterMs: 10 }));
     await expect(up({ via: ['login'], to: 'node', local: ['1:h:2'] }, { spawn: ssh.spawn, ...FAST })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
