@@ -1,25 +1,34 @@
 #!/bin/bash
 @@DIRECTIVES@@
 # Work Queue worker(s) for a manager published on the head node by `tunnel up workqueue`.
-# Rendered by `tunnel worker workqueue @@NAME@@`. Each worker, on this compute node:
+# Rendered by `tunnel worker workqueue @@NAME@@`. Each worker slot, on this compute node:
 #   1. picks a free local port (several workers per node never share one),
 #   2. opens   ssh -N -L 127.0.0.1:<that port>:localhost:@@HEAD_PORT@@ <head node>
 #      and waits until ssh reports the forward is up,
 #   3. runs    work_queue_worker localhost <that port>
-# and stops both, removing its files, when either ends or the job is signalled
-# (scancel sends SIGTERM; bash runs the EXIT trap on SIGTERM only because TERM is trapped too).
+#   4. when the forward drops (head node sshd restarted, network hiccup), pauses the worker
+#      (SIGSTOP: while nothing of ours listens on the port, it must not connect to whatever
+#      else may bind it), reopens the forward on the SAME port with backoff for up to
+#      @@FORWARD_GIVE_UP@@ s, then resumes the worker, which reconnects to its manager by itself.
+# It stops both, removing its files, when the worker ends, the forward cannot be restored, or
+# the job is signalled (scancel sends SIGTERM; bash runs the EXIT trap on SIGTERM only because
+# TERM is trapped too).
 
 head_args=(@@HEAD_ARGS@@)
 head_port=@@HEAD_PORT@@
 slots=@@SLOTS@@
 ssh_cmd=(ssh -N -T -v -o ExitOnForwardFailure=yes -o ServerAliveInterval=@@KEEPALIVE@@ -o ServerAliveCountMax=@@KEEPALIVE_COUNT@@ -o ConnectTimeout=@@CONNECT_TIMEOUT@@ -o BatchMode=yes @@SSH_EXTRA@@)
-worker_cmd=(@@WORKER@@)
+# The worker's own reconnect: retry every 1..@@WORKER_MAX_BACKOFF@@ s (its default backoff grows
+# to 60 s), and keep trying for its usual 900 s plus the time a paused worker may wait for its
+# forward (its clock runs while paused). Your --worker-arg values come last, so they win.
+worker_cmd=(@@WORKER@@ --connect-timeout=@@WORKER_CONNECT_TIMEOUT@@ --min-backoff=1 --max-backoff=@@WORKER_MAX_BACKOFF@@ @@WORKER_ARGS@@)
 forward_timeout=@@FORWARD_TIMEOUT@@
+give_up=@@FORWARD_GIVE_UP@@
 
 log() { printf '%s tunnel-worker %s[%s]: %s\n' "$(date +%H:%M:%S)" @@NAME_QUOTED@@ "$1" "$2" >&2; }
 
 # A port nothing on this node accepts connections on. Another worker may still bind it
-# first; run_slot then sees "Address already in use" from ssh and picks again.
+# first; ssh then says "Address already in use" and the slot picks again.
 pick_port() {
   local p i
   for i in $(seq 1 100); do
@@ -40,51 +49,106 @@ wait_forward() {
   return 1
 }
 
+# A stopped child gets its TERM only once continued.
 stop_child() {
   [ -n "$1" ] || return 0
-  kill "$1" 2>/dev/null && wait "$1" 2>/dev/null
+  kill "$1" 2>/dev/null && { kill -CONT "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
   return 0
 }
 
 cleanup_slot() {
+  stop_child "$nap_pid"
   stop_child "$worker_pid"
   stop_child "$ssh_pid"
   [ -n "$slot_dir" ] && rm -rf -- "$slot_dir"
 }
 
+# What ssh said last, minus its debug lines and its closing statistics.
+ssh_said() { grep -Ev '^(debug|Transferred:|Bytes per second:)' "$slot_dir/ssh.log" 2>/dev/null | tail -n "${1:-3}" | tr -s '\r\n' '  '; }
+
+# Starts ssh -L on $port. 0: the forward is up; 2: the port is taken; 3: retrying cannot help
+# (authentication or host key: a loop would only lock the account); 1: anything else.
+open_forward() {
+  "${ssh_cmd[@]}" -L "127.0.0.1:$port:localhost:$head_port" "${head_args[@]}" </dev/null 2>"$slot_dir/ssh.log" &
+  ssh_pid=$!
+  wait_forward "$ssh_pid" "$slot_dir/ssh.log" && return 0
+  stop_child "$ssh_pid"
+  ssh_pid=''
+  grep -q 'Address already in use' "$slot_dir/ssh.log" && return 2
+  grep -Eq 'Permission denied|Host key verification failed|IDENTIFICATION HAS CHANGED' "$slot_dir/ssh.log" && return 3
+  return 1
+}
+
+# Sleeps in the background, so a TERM is handled at once rather than after the nap.
+nap() {
+  sleep "$1" &
+  nap_pid=$!
+  wait "$nap_pid"
+  nap_pid=''
+}
+
+# Reopens the forward on the same $port: at once, then after ~1, 2, 4, 8, 10, 10... s (jittered,
+# so a job array does not hit the head node's sshd all at once), for up to $give_up seconds.
+reopen_forward() {
+  local deadline=$(( SECONDS + give_up )) attempt=0 delay=1 ms rc
+  while :; do
+    attempt=$(( attempt + 1 ))
+    open_forward
+    rc=$?
+    [ "$rc" -eq 0 ] && return 0
+    [ "$rc" -eq 2 ] && { log "$slot" "another program took local port $port; giving up this slot"; return 1; }
+    [ "$rc" -eq 3 ] && { log "$slot" "ssh to ${head_args[*]} was refused for good: $(ssh_said)"; return 1; }
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "$slot" "gave up after ${give_up}s without the forward: $(ssh_said)"
+      return 1
+    fi
+    (( attempt & (attempt - 1) )) || log "$slot" "forward still down (attempt $attempt): $(ssh_said 1)"
+    ms=$(( delay * 500 + RANDOM % (delay * 1000 + 1) ))
+    nap "$(( ms / 1000 )).$(printf '%03d' $(( ms % 1000 )))"
+    delay=$(( delay * 2 > 10 ? 10 : delay * 2 ))
+  done
+}
+
 # One worker with its own forward; runs in a background subshell, so these globals are its own.
 run_slot() {
-  slot=$1 ssh_pid='' worker_pid='' slot_dir=''
+  slot=$1 ssh_pid='' worker_pid='' nap_pid='' slot_dir='' port=''
   trap cleanup_slot EXIT
   trap 'exit 143' TERM
   trap 'exit 130' INT
   trap 'exit 129' HUP
   slot_dir=$(mktemp -d "${TMPDIR:-/tmp}/tnl-wq.XXXXXX") || { log "$slot" "cannot create a temporary directory"; exit 1; }
-  local attempt port
+  local attempt status since
   for attempt in 1 2 3 4 5; do
     port=$(pick_port) || { log "$slot" "found no free local port"; exit 1; }
-    "${ssh_cmd[@]}" -L "127.0.0.1:$port:localhost:$head_port" "${head_args[@]}" </dev/null 2>"$slot_dir/ssh.log" &
-    ssh_pid=$!
-    wait_forward "$ssh_pid" "$slot_dir/ssh.log" && break
-    stop_child "$ssh_pid"
-    ssh_pid=''
-    grep -q 'Address already in use' "$slot_dir/ssh.log" && continue
-    log "$slot" "ssh to ${head_args[*]} failed: $(grep -v '^debug' "$slot_dir/ssh.log" | tail -n 3)"
+    open_forward
+    status=$?
+    [ "$status" -eq 0 ] && break
+    [ "$status" -eq 2 ] && continue
+    # The first attempt fails fast: a wrong host or key shows at once, not after $give_up seconds.
+    log "$slot" "ssh to ${head_args[*]} failed: $(ssh_said)"
     exit 1
   done
   [ -n "$ssh_pid" ] || { log "$slot" "every local port tried was taken"; exit 1; }
   log "$slot" "forward 127.0.0.1:$port -> localhost:$head_port on ${head_args[*]} is up; starting the worker"
   "${worker_cmd[@]}" localhost "$port" </dev/null &
   worker_pid=$!
-  # Whichever ends first (the worker, or ssh taking the forward with it) ends the slot.
-  wait -n
-  local status=$?
-  if kill -0 "$worker_pid" 2>/dev/null; then
-    log "$slot" "the ssh forward ended ($(grep -v '^debug' "$slot_dir/ssh.log" | tail -n 1)); stopping the worker"
-    exit 1
-  fi
-  worker_pid=''
-  exit "$status"
+  while :; do
+    wait -n
+    status=$?
+    if ! kill -0 "$worker_pid" 2>/dev/null; then
+      worker_pid=''
+      log "$slot" "the worker ended (status $status)"
+      exit "$status"
+    fi
+    kill -0 "$ssh_pid" 2>/dev/null && continue
+    ssh_pid=''
+    kill -STOP "$worker_pid" 2>/dev/null
+    since=$SECONDS
+    log "$slot" "the ssh forward ended ($(ssh_said 1)); worker paused, reopening 127.0.0.1:$port"
+    reopen_forward || exit 1
+    kill -CONT "$worker_pid" 2>/dev/null
+    log "$slot" "forward 127.0.0.1:$port is back after $(( SECONDS - since ))s; worker resumed"
+  done
 }
 
 slot_pids=()

@@ -50,8 +50,26 @@ describe('renderWorkerScript', () => {
       '<-p><2222><me@head-1>' +
         '<|><ssh><-N><-T><-v><-o><ExitOnForwardFailure=yes><-o><ServerAliveInterval=10><-o><ServerAliveCountMax=3><-o><ConnectTimeout=10><-o><BatchMode=yes><-F>' +
         "</tmp/a b;$(touch x)'.cfg>" +
-        "<|><work_queue_worker><--cores><4><a b;c><$(id)><it's><|><40001><1>",
+        "<|><work_queue_worker><--connect-timeout=1500><--min-backoff=1><--max-backoff=5><--cores><4><a b;c><$(id)><it's><|><40001><1>",
     );
+  });
+
+  it.each([
+    ['the defaults', {}, 600, 1500],
+    ['--forward-give-up 0 (one retry)', { forwardGiveUp: 0 }, 0, 900],
+    ['--forward-give-up 3600', { forwardGiveUp: '3600' }, 3600, 4500],
+  ])('gives the forward and the worker matching patience: %s', async (_, input, giveUp, connectTimeout) => {
+    const script = await render(input);
+    expect(script).toMatch(new RegExp(`^give_up=${giveUp}$`, 'm'));
+    // The worker's clock runs while it is paused for its forward: it keeps its own 900 s on top.
+    expect(script).toMatch(new RegExp(`^worker_cmd=\\(work_queue_worker --connect-timeout=${connectTimeout} --min-backoff=1 --max-backoff=5 \\)$`, 'm'));
+  });
+
+  it('pauses the worker while its port has no listener of ours, and resumes it once the forward is back', async () => {
+    const script = await render({});
+    expect(script).toMatch(/kill -STOP "\$worker_pid"[\s\S]*reopen_forward \|\| exit 1\n\s+kill -CONT "\$worker_pid"/);
+    // A stopped child gets its TERM only once continued: cleanup must continue it.
+    expect(script).toMatch(/kill "\$1" 2>\/dev\/null && \{ kill -CONT "\$1"/);
   });
 
   it('traps TERM as well as EXIT, so scancel cleans up', async () => {
@@ -67,6 +85,8 @@ describe('renderWorkerScript', () => {
     [{ name: 'a;b' }, /NAME 'a;b': expected 1-63 letters/],
     [{ head: '-oProxyCommand=x' }, /--head '-oProxyCommand=x': a host may not start with '-'/],
     [{ sshConfig: '-x' }, /--ssh-config '-x': expected a file path/],
+    [{ forwardGiveUp: -1 }, /--forward-give-up '-1': expected a whole number from 0 to 604800/],
+    [{ forwardGiveUp: '1;id' }, /--forward-give-up '1;id': expected a whole number/],
   ])('rejects %j', async (input, message) => {
     await expect(render(input)).rejects.toThrow(message);
   });
