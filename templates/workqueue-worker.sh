@@ -56,7 +56,10 @@ stop_child() {
   return 0
 }
 
+# A second signal (Ctrl-C reaches the slot and the script, then the script TERMs the slot) must
+# not cut the cleanup short: once it runs, it ignores them.
 cleanup_slot() {
+  trap '' TERM INT HUP
   stop_child "$nap_pid"
   stop_child "$worker_pid"
   stop_child "$ssh_pid"
@@ -154,6 +157,7 @@ run_slot() {
 slot_pids=()
 stop_slots() {
   local pid
+  trap '' TERM INT HUP
   for pid in "${slot_pids[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${slot_pids[@]}"; do wait "$pid" 2>/dev/null; done
 }

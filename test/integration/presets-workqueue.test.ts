@@ -232,3 +232,76 @@ describe.skipIf(!ready)('workqueue worker slots heal: an sshd drop on the head n
     expect(leftovers).toEqual([]);
   });
 });
+
+/*
+ * Ctrl-C: a terminal sends SIGINT to the whole foreground process group, and bash starts background
+ * jobs (the slots, their ssh and worker) with SIGINT ignored, so the script's own INT trap must stop
+ * them. Either way, nothing may be left: no ssh, no worker, no directory. No manager is needed here.
+ */
+describe.skipIf(!ready)('workqueue worker script: SIGINT cleans up', { timeout: 60_000 }, () => {
+  let head: TestSshd;
+  let dir: string;
+  let cfg: string;
+  const started: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(os.tmpdir(), 'tnl-wqint-'));
+    head = await startSshd({ alias: 'headnode' });
+    cfg = await writeClientConfig(dir, [head]);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const child of started) if (child.pid !== undefined && (await isAlive(child.pid))) await killPids([child.pid], 'SIGKILL');
+    await head?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['to the process group (Ctrl-C in a terminal)', true],
+    ['to the script alone', false],
+  ])('SIGINT %s stops every slot, its ssh and its worker, and removes its directories', async (_, group) => {
+    const preset = (await findPreset('workqueue')) as ReversePreset;
+    const script = renderWorkerScript(preset, await readTemplate('workqueue-worker.sh'), { name: 'wqint', head: 'headnode', headPort: await freePort(), count: 2, sshConfig: cfg });
+    const scriptPath = join(dir, `workers-${String(group)}.sh`);
+    await writeFile(scriptPath, script, { mode: 0o700 });
+    const tmpBefore = new Set(await readdir(os.tmpdir()));
+    const workers = spawn('bash', [scriptPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TMPDIR: os.tmpdir() } });
+    started.push(workers);
+    const out = lines(workers);
+    const tree = async () => (await descendants(workers.pid!)).filter((p) => p.comm === 'ssh' || p.comm.startsWith('work_queue_work'));
+    await waitFor(async () => (await tree()).length === 4, 20_000, `two ssh and two workers; the script said:\n${out.all.join('\n')}`);
+    const before = await tree();
+    const exited = new Promise<number | null>((resolve) => workers.once('exit', (code) => resolve(code)));
+    process.kill(group ? -workers.pid! : workers.pid!, 'SIGINT');
+    expect(await exited).toBe(130);
+    for (const p of before) expect(await isAlive(p.pid), `${p.comm} ${p.pid}`).toBe(false);
+    expect((await readdir(os.tmpdir())).filter((f) => f.startsWith('tnl-wq.') && !tmpBefore.has(f))).toEqual([]);
+  });
+
+  // Last: it stops the head node. A paused worker gets its TERM only once continued, and a slot
+  // napping between reconnect attempts must not make scancel wait for the nap.
+  it('SIGTERM while the forward is down (worker paused, slot between attempts) still cleans up at once', async () => {
+    const preset = (await findPreset('workqueue')) as ReversePreset;
+    const script = renderWorkerScript(preset, await readTemplate('workqueue-worker.sh'), { name: 'wqpause', head: 'headnode', headPort: await freePort(), count: 2, sshConfig: cfg });
+    const scriptPath = join(dir, 'workers-paused.sh');
+    await writeFile(scriptPath, script, { mode: 0o700 });
+    const tmpBefore = new Set(await readdir(os.tmpdir()));
+    const workers = spawn('bash', [scriptPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: os.tmpdir() } });
+    started.push(workers);
+    const out = lines(workers);
+    const tree = async () => (await descendants(workers.pid!)).filter((p) => p.comm === 'ssh' || p.comm.startsWith('work_queue_work'));
+    await waitFor(async () => (await tree()).length === 4, 20_000, `two ssh and two workers; the script said:\n${out.all.join('\n')}`);
+    await head.stop();
+    await waitFor(() => out.all.filter((l) => /forward still down \(attempt 2\)/.test(l)).length === 2, 20_000, `both slots retrying; the script said:\n${out.all.join('\n')}`);
+    const paused = (await tree()).filter((p) => p.comm.startsWith('work_queue_work'));
+    expect(paused.map((p) => p.state)).toEqual(['T', 'T']);
+    const exited = new Promise<number | null>((resolve) => workers.once('exit', (code) => resolve(code)));
+    const t0 = Date.now();
+    workers.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    for (const p of paused) expect(await isAlive(p.pid), `${p.comm} ${p.pid}`).toBe(false);
+    expect((await tree()).length).toBe(0);
+    expect((await readdir(os.tmpdir())).filter((f) => f.startsWith('tnl-wq.') && !tmpBefore.has(f))).toEqual([]);
+  });
+});
