@@ -21,7 +21,10 @@ ssh_cmd=(ssh -N -T -v -o ExitOnForwardFailure=yes -o ServerAliveInterval=@@KEEPA
 # The worker's own reconnect: retry every 1..@@WORKER_MAX_BACKOFF@@ s (its default backoff grows
 # to 60 s), and keep trying for its usual 900 s plus the time a paused worker may wait for its
 # forward (its clock runs while paused). Your --worker-arg values come last, so they win.
-worker_cmd=(@@WORKER@@ --connect-timeout=@@WORKER_CONNECT_TIMEOUT@@ --min-backoff=1 --max-backoff=@@WORKER_MAX_BACKOFF@@ @@WORKER_ARGS@@)
+# Its workspace goes in the slot's own directory (--workdir), so it is removed even when the
+# worker has to be killed outright.
+worker_prog=(@@WORKER@@)
+worker_args=(--connect-timeout=@@WORKER_CONNECT_TIMEOUT@@ --min-backoff=1 --max-backoff=@@WORKER_MAX_BACKOFF@@ @@WORKER_ARGS@@)
 forward_timeout=@@FORWARD_TIMEOUT@@
 give_up=@@FORWARD_GIVE_UP@@
 
@@ -56,12 +59,24 @@ stop_child() {
   return 0
 }
 
+# A paused worker is killed outright: continued, it would first try its port once more, and that
+# port may now belong to someone else. Its workspace is in $slot_dir, which goes anyway.
+stop_worker() {
+  [ -n "$worker_pid" ] || return 0
+  if [ -n "$paused" ]; then
+    kill -KILL "$worker_pid" 2>/dev/null && wait "$worker_pid" 2>/dev/null
+  else
+    stop_child "$worker_pid"
+  fi
+  worker_pid='' paused=''
+}
+
 # A second signal (Ctrl-C reaches the slot and the script, then the script TERMs the slot) must
 # not cut the cleanup short: once it runs, it ignores them.
 cleanup_slot() {
   trap '' TERM INT HUP
   stop_child "$nap_pid"
-  stop_child "$worker_pid"
+  stop_worker
   stop_child "$ssh_pid"
   [ -n "$slot_dir" ] && rm -rf -- "$slot_dir"
 }
@@ -92,6 +107,7 @@ nap() {
 
 # Reopens the forward on the same $port: at once, then after ~1, 2, 4, 8, 10, 10... s (jittered,
 # so a job array does not hit the head node's sshd all at once), for up to $give_up seconds.
+# 0: it is back; 2: something else bound the port meanwhile; 1: given up.
 reopen_forward() {
   local deadline=$(( SECONDS + give_up )) attempt=0 delay=1 ms rc
   while :; do
@@ -99,7 +115,7 @@ reopen_forward() {
     open_forward
     rc=$?
     [ "$rc" -eq 0 ] && return 0
-    [ "$rc" -eq 2 ] && { log "$slot" "another program took local port $port; giving up this slot"; return 1; }
+    [ "$rc" -eq 2 ] && return 2
     [ "$rc" -eq 3 ] && { log "$slot" "ssh to ${head_args[*]} was refused for good: $(ssh_said)"; return 1; }
     if [ "$SECONDS" -ge "$deadline" ]; then
       log "$slot" "gave up after ${give_up}s without the forward: $(ssh_said)"
@@ -107,6 +123,7 @@ reopen_forward() {
     fi
     (( attempt & (attempt - 1) )) || log "$slot" "forward still down (attempt $attempt): $(ssh_said 1)"
     ms=$(( delay * 500 + RANDOM % (delay * 1000 + 1) ))
+    (( ms > (deadline - SECONDS) * 1000 )) && ms=$(( (deadline - SECONDS) * 1000 ))
     nap "$(( ms / 1000 )).$(printf '%03d' $(( ms % 1000 )))"
     delay=$(( delay * 2 > 10 ? 10 : delay * 2 ))
   done
@@ -114,27 +131,15 @@ reopen_forward() {
 
 # One worker with its own forward; runs in a background subshell, so these globals are its own.
 run_slot() {
-  slot=$1 ssh_pid='' worker_pid='' nap_pid='' slot_dir='' port=''
+  slot=$1 ssh_pid='' worker_pid='' paused='' nap_pid='' slot_dir='' port=''
   trap cleanup_slot EXIT
   trap 'exit 143' TERM
   trap 'exit 130' INT
   trap 'exit 129' HUP
   slot_dir=$(mktemp -d "${TMPDIR:-/tmp}/tnl-wq.XXXXXX") || { log "$slot" "cannot create a temporary directory"; exit 1; }
-  local attempt status since
-  for attempt in 1 2 3 4 5; do
-    port=$(pick_port) || { log "$slot" "found no free local port"; exit 1; }
-    open_forward
-    status=$?
-    [ "$status" -eq 0 ] && break
-    [ "$status" -eq 2 ] && continue
-    # The first attempt fails fast: a wrong host or key shows at once, not after $give_up seconds.
-    log "$slot" "ssh to ${head_args[*]} failed: $(ssh_said)"
-    exit 1
-  done
-  [ -n "$ssh_pid" ] || { log "$slot" "every local port tried was taken"; exit 1; }
-  log "$slot" "forward 127.0.0.1:$port -> localhost:$head_port on ${head_args[*]} is up; starting the worker"
-  "${worker_cmd[@]}" localhost "$port" </dev/null &
-  worker_pid=$!
+  local status since
+  first_forward || exit 1
+  start_worker
   while :; do
     wait -n
     status=$?
@@ -146,12 +151,47 @@ run_slot() {
     kill -0 "$ssh_pid" 2>/dev/null && continue
     ssh_pid=''
     kill -STOP "$worker_pid" 2>/dev/null
+    paused=1
     since=$SECONDS
     log "$slot" "the ssh forward ended ($(ssh_said 1)); worker paused, reopening 127.0.0.1:$port"
-    reopen_forward || exit 1
-    kill -CONT "$worker_pid" 2>/dev/null
-    log "$slot" "forward 127.0.0.1:$port is back after $(( SECONDS - since ))s; worker resumed"
+    reopen_forward
+    status=$?
+    if [ "$status" -eq 0 ]; then
+      kill -CONT "$worker_pid" 2>/dev/null
+      paused=''
+      log "$slot" "forward 127.0.0.1:$port is back after $(( SECONDS - since ))s; worker resumed"
+      continue
+    fi
+    [ "$status" -eq 2 ] || exit 1
+    # Someone bound the port while it was free: this worker never talks to them; a new one starts elsewhere.
+    log "$slot" "another program took local port $port meanwhile; replacing the worker with one on a new port"
+    stop_worker
+    first_forward || exit 1
+    start_worker
   done
+}
+
+# A new forward on a free local port (a port another slot takes first is tried again elsewhere).
+first_forward() {
+  local attempt status
+  for attempt in 1 2 3 4 5; do
+    port=$(pick_port) || { log "$slot" "found no free local port"; return 1; }
+    open_forward
+    status=$?
+    [ "$status" -eq 0 ] && return 0
+    [ "$status" -eq 2 ] && continue
+    # This fails fast: a wrong host or key shows at once, not after $give_up seconds.
+    log "$slot" "ssh to ${head_args[*]} failed: $(ssh_said)"
+    return 1
+  done
+  log "$slot" "every local port tried was taken"
+  return 1
+}
+
+start_worker() {
+  log "$slot" "forward 127.0.0.1:$port -> localhost:$head_port on ${head_args[*]} is up; starting the worker"
+  "${worker_prog[@]}" --workdir="$slot_dir" "${worker_args[@]}" localhost "$port" </dev/null &
+  worker_pid=$!
 }
 
 slot_pids=()

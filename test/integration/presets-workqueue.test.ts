@@ -278,6 +278,55 @@ describe.skipIf(!ready)('workqueue worker script: SIGINT cleans up', { timeout: 
     expect((await readdir(os.tmpdir())).filter((f) => f.startsWith('tnl-wq.') && !tmpBefore.has(f))).toEqual([]);
   });
 
+  it('a port taken while the forward was down: the paused worker is replaced by a new one on a new port, never connecting', async () => {
+    const preset = (await findPreset('workqueue')) as ReversePreset;
+    const script = renderWorkerScript(preset, await readTemplate('workqueue-worker.sh'), { name: 'wqtaken', head: 'headnode', headPort: await freePort(), sshConfig: cfg });
+    const scriptPath = join(dir, 'workers-taken.sh');
+    await writeFile(scriptPath, script, { mode: 0o700 });
+    const workers = spawn('bash', [scriptPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: os.tmpdir() } });
+    started.push(workers);
+    const out = lines(workers);
+    const procs = async (comm: string) => (await descendants(workers.pid!)).filter((p) => p.comm.startsWith(comm)).map((p) => p.pid);
+    const port = Number(/forward 127\.0\.0\.1:(\d+) -> /.exec(await out.waitFor(/forward 127\.0\.0\.1:\d+ -> .* is up/, 20_000))![1]);
+    await waitFor(async () => (await procs('work_queue_work')).length === 1, 10_000, 'the worker');
+    const [oldWorker] = await procs('work_queue_work');
+    let connections = 0;
+    const impostor = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    // Kill the slot's ssh and bind its port before the slot's new ssh (which first has to log in) can.
+    const bound = async (): Promise<boolean> => {
+      const [ssh] = await procs('ssh');
+      if (ssh !== undefined) process.kill(ssh, 'SIGKILL');
+      for (let i = 0; i < 100; i++) {
+        const ok = await new Promise<boolean>((resolve) => {
+          impostor.once('error', () => resolve(false)).listen(port, '127.0.0.1', () => resolve(true));
+        });
+        if (ok) return true;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return false;
+    };
+    try {
+      let won = false;
+      for (let attempt = 0; attempt < 5 && !won; attempt++) won = await bound();
+      expect(won).toBe(true);
+      await out.waitFor(new RegExp(`another program took local port ${port} meanwhile; replacing the worker with one on a new port`), 20_000);
+      await waitFor(() => out.all.filter((l) => /forward 127\.0\.0\.1:\d+ -> .* is up/.test(l)).length === 2, 20_000, `a new forward; the script said:\n${out.all.join('\n')}`);
+      const last = out.all.filter((l) => /forward 127\.0\.0\.1:\d+ -> .* is up/.test(l)).at(-1)!;
+      expect(Number(/127\.0\.0\.1:(\d+)/.exec(last)![1])).not.toBe(port);
+      expect(await isAlive(oldWorker!)).toBe(false);
+      await waitFor(async () => (await procs('work_queue_work')).length === 1, 10_000, 'the new worker');
+      expect(connections).toBe(0);
+    } finally {
+      impostor.close();
+    }
+    const exited = new Promise<number | null>((resolve) => workers.once('exit', (code) => resolve(code)));
+    workers.kill('SIGTERM');
+    expect(await exited).toBe(143);
+  });
+
   // Last: it stops the head node. A paused worker gets its TERM only once continued, and a slot
   // napping between reconnect attempts must not make scancel wait for the nap.
   it('SIGTERM while the forward is down (worker paused, slot between attempts) still cleans up at once', async () => {

@@ -12,7 +12,7 @@ async function render(input: Partial<WorkerScriptInput>): Promise<string> {
 /** Runs bash on the script's assignments only (everything before the first function), printing the arrays. */
 function evalAssignments(script: string): string {
   const head = script.slice(0, script.indexOf('\nlog() '));
-  const r = spawnSync('bash', ['-c', `${head}\nprintf '<%s>' "\${head_args[@]}" "|" "\${ssh_cmd[@]}" "|" "\${worker_cmd[@]}" "|" "$head_port" "$slots"`], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', `${head}\nprintf '<%s>' "\${head_args[@]}" "|" "\${ssh_cmd[@]}" "|" "\${worker_prog[@]}" "\${worker_args[@]}" "|" "$head_port" "$slots"`], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout;
 }
@@ -62,12 +62,15 @@ describe('renderWorkerScript', () => {
     const script = await render(input);
     expect(script).toMatch(new RegExp(`^give_up=${giveUp}$`, 'm'));
     // The worker's clock runs while it is paused for its forward: it keeps its own 900 s on top.
-    expect(script).toMatch(new RegExp(`^worker_cmd=\\(work_queue_worker --connect-timeout=${connectTimeout} --min-backoff=1 --max-backoff=5 \\)$`, 'm'));
+    expect(script).toMatch(/^worker_prog=\(work_queue_worker\)$/m);
+    expect(script).toMatch(new RegExp(`^worker_args=\\(--connect-timeout=${connectTimeout} --min-backoff=1 --max-backoff=5 \\)$`, 'm'));
   });
 
   it('pauses the worker while its port has no listener of ours, and resumes it once the forward is back', async () => {
     const script = await render({});
-    expect(script).toMatch(/kill -STOP "\$worker_pid"[\s\S]*reopen_forward \|\| exit 1\n\s+kill -CONT "\$worker_pid"/);
+    expect(script).toMatch(/kill -STOP "\$worker_pid"[\s\S]*reopen_forward\n[\s\S]*kill -CONT "\$worker_pid"/);
+    // Replaced or cleaned up while paused, it is killed outright (continued, it would try the port once more).
+    expect(script).toMatch(/if \[ -n "\$paused" \]; then\n\s+kill -KILL "\$worker_pid"/);
     // A stopped child gets its TERM only once continued: cleanup must continue it.
     expect(script).toMatch(/kill "\$1" 2>\/dev\/null && \{ kill -CONT "\$1"/);
   });
