@@ -9,7 +9,9 @@
 #   4. when the forward drops (head node sshd restarted, network hiccup), pauses the worker
 #      (SIGSTOP: while nothing of ours listens on the port, it must not connect to whatever
 #      else may bind it), reopens the forward on the SAME port with backoff for up to
-#      @@FORWARD_GIVE_UP@@ s, then resumes the worker, which reconnects to its manager by itself.
+#      @@FORWARD_GIVE_UP@@ s, then resumes the worker, which reconnects to its manager by itself
+#      (if another program bound the port meanwhile, that worker is killed and a new one starts
+#      on a new port).
 # It stops both, removing its files, when the worker ends, the forward cannot be restored, or
 # the job is signalled (scancel sends SIGTERM; bash runs the EXIT trap on SIGTERM only because
 # TERM is trapped too).
