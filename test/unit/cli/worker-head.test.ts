@@ -4,7 +4,8 @@ import type { ListedTunnel } from '../../../src/daemon/list.js';
 import type { NamedTunnel } from '../../../src/profiles/index.js';
 
 /** A background workqueue tunnel's record as `ls` lists it. */
-function running(over: Partial<ListedTunnel> & { listen?: string; allocatedPort?: number; reported?: number; preset?: string | null } = {}): ListedTunnel {
+type RecordOver = Omit<Partial<ListedTunnel>, 'preset'> & { listen?: string; allocatedPort?: number; reported?: number; preset?: string | null };
+function running(over: RecordOver = {}): ListedTunnel {
   const { listen = 'localhost:0 on login', allocatedPort, reported, preset = 'workqueue', ...rest } = over;
   return {
     name: 'wq', supervisorPid: 1, state: 'up', strategy: 'jump', route: ['localhost', 'login'],
