@@ -24,7 +24,16 @@ export interface WorkerScriptInput {
   workerArgs?: readonly string[] | undefined;
   /** Seconds a worker waits for its forward. */
   forwardTimeout?: number | string | undefined;
+  /** Seconds a slot keeps reopening a dropped forward before it ends (0: one retry). */
+  forwardGiveUp?: number | string | undefined;
 }
+
+/** How long a slot keeps reopening a dropped forward, unless told otherwise. */
+export const DEFAULT_FORWARD_GIVE_UP = 600;
+/** work_queue_worker's own --connect-timeout default, which a paused worker must not lose. */
+const WORKER_CONNECT_WAIT = 900;
+/** work_queue_worker's --max-backoff: its default (60 s) would leave a restored forward unused that long. */
+const WORKER_MAX_BACKOFF = 5;
 
 /** Renders the preset's job script template; every value is validated, then shell-quoted. Pure. */
 export function renderWorkerScript(preset: ReversePreset, template: string, input: WorkerScriptInput): string {
@@ -38,6 +47,7 @@ export function renderWorkerScript(preset: ReversePreset, template: string, inpu
   if (input.sshConfig !== undefined && (input.sshConfig === '' || input.sshConfig.startsWith('-'))) {
     throw badOption('--ssh-config', `--ssh-config '${input.sshConfig}': expected a file path`);
   }
+  const giveUp = parseInteger(input.forwardGiveUp, '--forward-give-up', DEFAULT_FORWARD_GIVE_UP, 0, 604_800);
   return renderTemplate(template, {
     DIRECTIVES: directives(scheduler, name, count),
     NAME: name,
@@ -49,8 +59,12 @@ export function renderWorkerScript(preset: ReversePreset, template: string, inpu
     KEEPALIVE_COUNT: String(DEFAULTS.keepaliveCount),
     CONNECT_TIMEOUT: String(DEFAULTS.connectTimeout),
     SSH_EXTRA: input.sshConfig === undefined ? '' : shJoin(['-F', input.sshConfig]),
-    WORKER: shJoin([...worker.command, ...(input.workerArgs ?? [])]),
+    WORKER: shJoin(worker.command),
+    WORKER_ARGS: shJoin(input.workerArgs ?? []),
+    WORKER_CONNECT_TIMEOUT: String(WORKER_CONNECT_WAIT + giveUp),
+    WORKER_MAX_BACKOFF: String(WORKER_MAX_BACKOFF),
     FORWARD_TIMEOUT: String(parseInteger(input.forwardTimeout, '--forward-timeout', 30, 1, 600)),
+    FORWARD_GIVE_UP: String(giveUp),
   }, worker.template);
 }
 

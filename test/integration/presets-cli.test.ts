@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /* The built CLI (dist/): `tunnel apps` and `tunnel worker`, exit codes included. */
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const tunnel = (args: string[]) => execa(process.execPath, [cli, ...args], { reject: false, stdin: 'ignore', timeout: 20_000, env: { NO_COLOR: '1' } });
+// An empty private state and config: `tunnel worker` looks NAME up among running and saved tunnels.
+const home = mkdtempSync(join(os.tmpdir(), 'tnl-cli-home-'));
+const env = { NO_COLOR: '1', TUNNEL_HOME: join(home, 'state'), TUNNEL_CONFIG_DIR: join(home, 'config') };
+const tunnel = (args: string[]) => execa(process.execPath, [cli, ...args], { reject: false, stdin: 'ignore', timeout: 20_000, env });
 
 describe.skipIf(!existsSync(cli))('tunnel apps / tunnel worker (built CLI)', { timeout: 30_000 }, () => {
   let dir: string;
@@ -17,6 +20,7 @@ describe.skipIf(!existsSync(cli))('tunnel apps / tunnel worker (built CLI)', { t
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
   });
 
   it('apps lists every preset with a one-line description, as text and JSON', async () => {
@@ -39,7 +43,8 @@ describe.skipIf(!existsSync(cli))('tunnel apps / tunnel worker (built CLI)', { t
   });
 
   it.each([
-    [['worker', 'workqueue', 'wq1', '--head-port', '1'], 2, /pass --head HOST/],
+    [['worker', 'workqueue', 'wq1', '--head-port', '1'], 6, /^tunnel: worker: no running or saved workqueue tunnel named 'wq1' to take the head node from \(no tunnels are running or saved\); pass --head HOST$/],
+    [['worker', 'workqueue', 'wq1'], 6, /; pass --head HOST and --head-port PORT$/],
     [['worker', 'jupyter', 'wq1', '--head', 'h', '--head-port', '1'], 2, /the 'jupyter' preset has no worker script/],
     [['worker', 'nope', 'wq1', '--head', 'h', '--head-port', '1'], 6, /no preset 'nope'/],
     [['worker', 'workqueue', 'wq1', '--head', 'h', '--head-port', '1', '--scheduler', 'pbs'], 2, /--scheduler 'pbs': expected slurm or none/],

@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPreset, readTemplate, renderWorkerScript, resolvePresetUp, startPreset, type ReversePreset, type StartedPreset } from '../../src/presets/index.js';
-import { descendants, isAlive, killPids, tcpProbe, waitFor } from '../harness/proc.js';
+import { descendants, isAlive, killPids, tcpProbe } from '../harness/proc.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
+import { lines } from '../support/child-lines.js';
 
 /*
  * The CCL recipe end to end on loopback: a real Work Queue manager (python3-workqueue) on the
@@ -34,19 +34,6 @@ while done < n and time.time() < deadline:
 print("DONE", done, flush=True)
 time.sleep(120)
 `;
-
-/** Lines of a child's stdout, with a way to wait for one. */
-function lines(child: ChildProcess): { all: string[]; waitFor(pattern: RegExp, ms: number): Promise<string> } {
-  const all: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) if (stream) createInterface({ input: stream }).on('line', (l) => all.push(l));
-  return {
-    all,
-    async waitFor(pattern, ms) {
-      await waitFor(() => all.some((l) => pattern.test(l)), ms, `${pattern}; got:\n${all.join('\n')}`);
-      return all.find((l) => pattern.test(l))!;
-    },
-  };
-}
 
 describe.skipIf(!ready)('workqueue preset: manager -> -R on the head node -> per-worker -L -> work_queue_worker', { timeout: 90_000 }, () => {
   let head: TestSshd;

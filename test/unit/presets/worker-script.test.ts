@@ -12,7 +12,7 @@ async function render(input: Partial<WorkerScriptInput>): Promise<string> {
 /** Runs bash on the script's assignments only (everything before the first function), printing the arrays. */
 function evalAssignments(script: string): string {
   const head = script.slice(0, script.indexOf('\nlog() '));
-  const r = spawnSync('bash', ['-c', `${head}\nprintf '<%s>' "\${head_args[@]}" "|" "\${ssh_cmd[@]}" "|" "\${worker_cmd[@]}" "|" "$head_port" "$slots"`], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', `${head}\nprintf '<%s>' "\${head_args[@]}" "|" "\${ssh_cmd[@]}" "|" "\${worker_prog[@]}" "\${worker_args[@]}" "|" "$head_port" "$slots"`], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout;
 }
@@ -50,8 +50,29 @@ describe('renderWorkerScript', () => {
       '<-p><2222><me@head-1>' +
         '<|><ssh><-N><-T><-v><-o><ExitOnForwardFailure=yes><-o><ServerAliveInterval=10><-o><ServerAliveCountMax=3><-o><ConnectTimeout=10><-o><BatchMode=yes><-F>' +
         "</tmp/a b;$(touch x)'.cfg>" +
-        "<|><work_queue_worker><--cores><4><a b;c><$(id)><it's><|><40001><1>",
+        "<|><work_queue_worker><--connect-timeout=1500><--min-backoff=1><--max-backoff=5><--cores><4><a b;c><$(id)><it's><|><40001><1>",
     );
+  });
+
+  it.each([
+    ['the defaults', {}, 600, 1500],
+    ['--forward-give-up 0 (one retry)', { forwardGiveUp: 0 }, 0, 900],
+    ['--forward-give-up 3600', { forwardGiveUp: '3600' }, 3600, 4500],
+  ])('gives the forward and the worker matching patience: %s', async (_, input, giveUp, connectTimeout) => {
+    const script = await render(input);
+    expect(script).toMatch(new RegExp(`^give_up=${giveUp}$`, 'm'));
+    // The worker's clock runs while it is paused for its forward: it keeps its own 900 s on top.
+    expect(script).toMatch(/^worker_prog=\(work_queue_worker\)$/m);
+    expect(script).toMatch(new RegExp(`^worker_args=\\(--connect-timeout=${connectTimeout} --min-backoff=1 --max-backoff=5 \\)$`, 'm'));
+  });
+
+  it('pauses the worker while its port has no listener of ours, and resumes it once the forward is back', async () => {
+    const script = await render({});
+    expect(script).toMatch(/kill -STOP "\$worker_pid"[\s\S]*reopen_forward\n[\s\S]*kill -CONT "\$worker_pid"/);
+    // Replaced or cleaned up while paused, it is killed outright (continued, it would try the port once more).
+    expect(script).toMatch(/if \[ -n "\$paused" \]; then\n\s+kill -KILL "\$worker_pid"/);
+    // A stopped child gets its TERM only once continued: cleanup must continue it.
+    expect(script).toMatch(/kill "\$1" 2>\/dev\/null && \{ kill -CONT "\$1"/);
   });
 
   it('traps TERM as well as EXIT, so scancel cleans up', async () => {
@@ -67,6 +88,8 @@ describe('renderWorkerScript', () => {
     [{ name: 'a;b' }, /NAME 'a;b': expected 1-63 letters/],
     [{ head: '-oProxyCommand=x' }, /--head '-oProxyCommand=x': a host may not start with '-'/],
     [{ sshConfig: '-x' }, /--ssh-config '-x': expected a file path/],
+    [{ forwardGiveUp: -1 }, /--forward-give-up '-1': expected a whole number from 0 to 604800/],
+    [{ forwardGiveUp: '1;id' }, /--forward-give-up '1;id': expected a whole number/],
   ])('rejects %j', async (input, message) => {
     await expect(render(input)).rejects.toThrow(message);
   });
