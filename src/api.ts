@@ -24,6 +24,8 @@ export interface UpOptions {
   healthIntervalMs?: number;
   /** Process spawner; tests inject a fake one. */
   spawn?: SpawnSsh;
+  /** How long a reconnect asks for a -R 0 port it had before taking a new one (default 30 s). */
+  pinWaitMs?: number;
   /** Every line of ssh output and every decision (a relay fallback, a stale socket removed), from the first attempt on. */
   onLine?: (line: string) => void;
 }
@@ -55,6 +57,7 @@ export async function up(input: TunnelOptions | TunnelSpec, options: UpOptions =
     healthIntervalMs: options.healthIntervalMs ?? DEFAULTS.healthIntervalMs,
     controlDir: join(stateHome(), 'cm'),
     signal: options.signal,
+    pinWaitMs: options.pinWaitMs,
   });
   if (options.onLine !== undefined) tunnel.on('line', options.onLine);
   await tunnel.start();

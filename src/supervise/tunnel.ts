@@ -13,6 +13,7 @@ import { relayCanFix } from './relay-fallback.js';
 import { watchHealth } from './health.js';
 import type { Health } from './probe.js';
 import { forwardStatuses, type ForwardStatus, type TunnelState } from './status.js';
+import { pinAllocated, refusedPinnedForward, withPinnedPorts, type PinnedPorts } from './pinned-ports.js';
 import { removeStaleRemoteSockets, teardown } from './teardown.js';
 import { watchWake } from './wake.js';
 
@@ -29,9 +30,13 @@ export interface SuperviseOptions {
   /** Where shared ControlMaster sockets live (private dir, short path for sun_path). */
   controlDir: string;
   signal?: AbortSignal | undefined;
+  /** How long a reconnect asks for a -R 0 port it had before taking a new one (default PIN_WAIT_MS). */
+  pinWaitMs?: number | undefined;
 }
 
 const FIRST_CONNECT_TRIES = 3;
+/** How long a reconnect keeps asking for a -R port it had before taking whatever the server gives. */
+export const PIN_WAIT_MS = 30_000;
 
 /** A live tunnel: its state, its forwards, and down(). Events: 'state' (state, error?), 'line' (ssh output). */
 export class Tunnel extends EventEmitter {
@@ -43,6 +48,11 @@ export class Tunnel extends EventEmitter {
   private current: ReadyAttempt | undefined;
   private currentPlan: Plan;
   private stopping = false;
+  /** -R 0 ports as first allocated; reconnects ask for them again (see pinned-ports.ts). */
+  private pinned: PinnedPorts = new Map();
+  /** Pinned forwards given up on (still taken after PIN_WAIT_MS): the next attempt asks for a new port. */
+  private readonly released = new Set<number>();
+  private readonly refusedSince = new Map<number, number>();
   private stopped: Promise<void> | undefined;
   /** Aborted by down(): cancels an attempt in flight (connecting, reconnecting) and its cleanup. */
   private readonly lifetime = new AbortController();
@@ -74,8 +84,10 @@ export class Tunnel extends EventEmitter {
 
   forwards(): ForwardStatus[] {
     return forwardStatuses(this.currentPlan.forwards, this.current?.progress()).map((status, i) => {
+      const pinned = this.pinned.get(i);
+      const withPort = pinned === undefined || status.allocatedPort !== undefined ? status : { ...status, allocatedPort: pinned };
       const health = this.health?.[i];
-      return health === undefined ? status : { ...status, health };
+      return health === undefined ? withPort : { ...withPort, health };
     });
   }
 
@@ -99,6 +111,7 @@ export class Tunnel extends EventEmitter {
       throw new TunnelError('ABORTED', 'stopped before the tunnel was ready');
     }
     this.current = first;
+    this.pin(first);
     this.setState('up');
     this.stopWake = watchWake(() => this.retryNow());
     this.loop = this.superviseLoop();
@@ -191,7 +204,7 @@ export class Tunnel extends EventEmitter {
       if (this.stopping) return;
       try {
         await teardown(this.currentPlan, { remoteOnly: true, signal: this.signal });
-        this.currentPlan = planTunnel(this.spec, { strategy: this.currentPlan.strategy });
+        this.currentPlan = planTunnel(withPinnedPorts(this.spec, this.pinned, this.released), { strategy: this.currentPlan.strategy });
         const attempt = await this.attempt(this.currentPlan);
         // down() may have come while this attempt was finishing: what it started is ours to stop.
         if (this.stopping) {
@@ -199,6 +212,7 @@ export class Tunnel extends EventEmitter {
           return;
         }
         this.current = attempt;
+        this.pin(attempt);
         this.restarts += 1;
         this.setState('up');
         return;
@@ -206,12 +220,45 @@ export class Tunnel extends EventEmitter {
         if (this.stopping) return;
         const failure = error instanceof TunnelError ? error : new TunnelError('SSH_EXITED', String(error), { cause: error });
         this.lastError = failure;
+        if (this.waitForPinnedPort(failure)) continue;
         if (isPermanent(failure)) {
           this.fail(failure);
           return;
         }
       }
     }
+  }
+
+  /** Pins what this attempt was allocated; a port that moved is announced loudly. */
+  private pin(attempt: ReadyAttempt): void {
+    if (this.mux !== undefined) return; // the shared master allocates -R 0 itself (not pinned; see README)
+    const { pinned, changes } = pinAllocated(this.spec, this.pinned, attempt.progress());
+    this.pinned = pinned;
+    for (const change of changes) {
+      this.released.delete(change.forward);
+      this.refusedSince.delete(change.forward);
+      this.emit('line', `remote port ${change.from} on ${this.spec.to.host} could not be had back; the forward now listens on port ${change.to}: point its users at the new port`);
+      this.emit('port-changed', change);
+    }
+  }
+
+  /**
+   * A refused pinned port is usually the dropped session's own listener, which sshd frees when
+   * that session's process ends: ask again (with backoff) for PIN_WAIT_MS, then for a new port.
+   */
+  private waitForPinnedPort(failure: TunnelError): boolean {
+    const index = refusedPinnedForward(failure, this.pinned);
+    if (index === undefined || this.released.has(index)) return false;
+    const since = this.refusedSince.get(index) ?? Date.now();
+    this.refusedSince.set(index, since);
+    const port = this.pinned.get(index);
+    if (Date.now() - since >= (this.options.pinWaitMs ?? PIN_WAIT_MS)) {
+      this.released.add(index);
+      this.emit('line', `remote port ${port} on ${this.spec.to.host} is still taken after ${(this.options.pinWaitMs ?? PIN_WAIT_MS) / 1000} s; asking the server for a new port`);
+    } else {
+      this.emit('line', `remote port ${port} on ${this.spec.to.host} is still held (the dropped session's listener, or another program); asking for it again`);
+    }
+    return true;
   }
 
   private fail(error: TunnelError): void {
