@@ -57,6 +57,9 @@ function stayUp(tunnel: Tunnel, json: boolean): Promise<number> {
     const onSignal = (signal: NodeJS.Signals) => finish(exitCodeForSignal(signal));
     for (const signal of SIGNALS) process.on(signal, onSignal);
     tunnel.on('state', (state: string, error?: { message: string; code: Parameters<typeof exitCodeFor>[0] }) => {
+      // Once we are stopping, ssh going away (killed by us, or by the terminal's own SIGINT) makes
+      // probes fail and the link drop: 'degraded' or 'reconnecting' then would be false. Only 'down' is news.
+      if (finishing && state !== 'down') return;
       if (!json) process.stderr.write(`${style.dim(new Date().toISOString())} ${state}${error ? `: ${error.message}` : ''}\n`);
       if ((state === 'failed' || state === 'needs-auth') && error) {
         if (json) process.stderr.write(`tunnel: ${error.message}\n`);
