@@ -96,6 +96,30 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
     expect(await descendants(run.child.pid!)).toEqual([]);
   });
 
+  it('the terminal closes (pty hung up: SIGHUP, then EIO on every write): exit 129, Jupyter and ssh are gone', async () => {
+    const args = ['up', 'jupyter', '-F', cfg, '--via', 'login', '--to', 'isolated-node', '--sock'];
+    const child = execa('python3', ['-c', PTY_HANGUP, process.execPath, CLI, ...args], { reject: false, env, stdin: 'pipe', buffer: false });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    let exited = false;
+    void child.then(() => (exited = true));
+    await waitFor(() => exited || out.includes('Press Ctrl-C to stop.'), 60_000, `tunnel up jupyter on a terminal; printed: ${out}`);
+    const at = /at (\S+jupyter\.sock) \(pid (\d+)\)/.exec(out);
+    expect(at, out).not.toBeNull();
+    const appPid = Number(at![2]);
+    appPids.push(appPid);
+    expect(await isAlive(appPid)).toBe(true);
+    const ssh = (await descendants(child.pid!)).filter((p) => p.comm === 'ssh').map((p) => p.pid);
+    expect(ssh.length).toBeGreaterThan(0);
+    child.stdin!.end('hang up\n');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(/exit=(-?\d+)/.exec(out)?.[1], out).toBe('129');
+    expect(await isAlive(appPid)).toBe(false);
+    expect(existsSync(dirname(at![1]!))).toBe(false);
+    for (const pid of ssh) expect(await isAlive(pid)).toBe(false);
+  });
+
   it('Ctrl-C while a health probe is in flight prints no false state: only down', async () => {
     const run = await startJupyter(['--health-interval', '1']);
     // A probe holds a connection through the local listener for up to 1.5 s; the signal lands inside one.
@@ -110,6 +134,33 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
     expect(await isAlive(run.appPid)).toBe(false);
   });
 });
+
+/**
+ * Runs argv on a new terminal (a pty it is the session leader of), relays what it prints until
+ * "Press Ctrl-C to stop.", then, told to on stdin, closes the terminal as a closed window does: the kernel sends
+ * SIGHUP and every later write fails with EIO. Prints the exit code it then sees: exit=N.
+ */
+const PTY_HANGUP = `
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+seen = b''
+while b'Press Ctrl-C to stop.' not in seen:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+    sys.stdout.buffer.write(chunk)
+    sys.stdout.flush()
+sys.stdin.readline()
+os.close(fd)
+_, status = os.waitpid(pid, 0)
+print('exit=%d' % os.waitstatus_to_exitcode(status), flush=True)
+`;
 
 /** Established TCP connections to the tunnel's local listener, by client address (the test itself makes none). */
 async function connectionsTo(port: number): Promise<string[]> {
