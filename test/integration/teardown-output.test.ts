@@ -49,7 +49,15 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
   }, 60_000);
 
   afterAll(async () => {
-    for (const pid of appPids) if (await isAlive(pid)) process.kill(-pid, 'SIGKILL');
+    // Only after a failure: a server the CLI did not stop (its process group, else itself).
+    for (const pid of appPids) {
+      if (!(await isAlive(pid))) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        process.kill(pid, 'SIGKILL');
+      }
+    }
     await node?.stop();
     await login?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
