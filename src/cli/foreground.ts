@@ -1,8 +1,12 @@
 import type { Tunnel } from '../supervise/tunnel.js';
 import { exitCodeFor, exitCodeForSignal } from './exit-codes.js';
+import { stateLines } from './state-lines.js';
 import { styleFor } from './style.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** How long a passing state waits before it is printed (see stateLines). */
+const SETTLE_MS = 500;
+const FINAL = new Set(['down', 'failed', 'needs-auth']);
 
 export interface Foreground {
   /** Brings everything up; must honour the signal (a Ctrl-C while ssh is still starting). */
@@ -44,11 +48,13 @@ export async function runForeground(run: Foreground): Promise<number> {
 
 function stayUp(tunnel: Tunnel, json: boolean): Promise<number> {
   const style = styleFor(process.stderr);
+  const lines = stateLines((line) => process.stderr.write(line), SETTLE_MS);
   return new Promise((resolve) => {
     let finishing = false;
     const finish = (code: number) => {
       if (finishing) return;
       finishing = true;
+      lines.drop();
       void tunnel.down().then(() => {
         for (const signal of SIGNALS) process.removeListener(signal, onSignal);
         resolve(code);
@@ -57,7 +63,11 @@ function stayUp(tunnel: Tunnel, json: boolean): Promise<number> {
     const onSignal = (signal: NodeJS.Signals) => finish(exitCodeForSignal(signal));
     for (const signal of SIGNALS) process.on(signal, onSignal);
     tunnel.on('state', (state: string, error?: { message: string; code: Parameters<typeof exitCodeFor>[0] }) => {
-      if (!json) process.stderr.write(`${style.dim(new Date().toISOString())} ${state}${error ? `: ${error.message}` : ''}\n`);
+      // Once we are stopping, ssh going away (killed by us, or by the terminal's own SIGINT) makes
+      // probes fail and the link drop: 'degraded' or 'reconnecting' then would be false. Only 'down' is news.
+      if (finishing && state !== 'down') return;
+      const line = `${style.dim(new Date().toISOString())} ${state}${error ? `: ${error.message}` : ''}\n`;
+      if (!json) (FINAL.has(state) ? lines.now(line) : lines.later(line));
       if ((state === 'failed' || state === 'needs-auth') && error) {
         if (json) process.stderr.write(`tunnel: ${error.message}\n`);
         finish(exitCodeFor(error.code));

@@ -3,10 +3,12 @@ import { CommanderError } from 'commander';
 import { TunnelError } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { buildProgram } from './program.js';
+import { guardStdio, lostOutput, releaseHungUpTerminal } from './safe-output.js';
 import { styleFor } from './style.js';
 
 /** The only place that turns outcomes into exit codes. */
 async function main(argv: string[]): Promise<number> {
+  guardStdio();
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;
@@ -37,10 +39,13 @@ function report(error: unknown, debug: boolean): number {
 
 main(process.argv).then(
   (code) => {
-    process.exitCode = code;
+    // Output lost to a full disk (not to a reader that left) fails an otherwise clean run.
+    process.exitCode = code === EXIT.ok && lostOutput() !== undefined ? EXIT.failure : code;
+    releaseHungUpTerminal();
   },
   (error: unknown) => {
     process.stderr.write(`tunnel: internal error: ${String(error)}\n`);
     process.exitCode = EXIT.failure;
+    releaseHungUpTerminal();
   },
 );
