@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   LOCKED: 'LOCKED',
   CONFIG_INVALID: 'CONFIG_INVALID',
   APP_FAILED: 'APP_FAILED',
+  /** A forward's far end refuses, or no round trip through the tunnel is confirmed (state degraded). */
+  TARGET_UNREACHABLE: 'TARGET_UNREACHABLE',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

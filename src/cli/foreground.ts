@@ -41,6 +41,8 @@ export async function runForeground(run: Foreground): Promise<number> {
     for (const signal of SIGNALS) process.removeListener(signal, onStartupSignal);
   }
   run.announce(tunnel);
+  // Probed before it was announced: a target that does not answer is said at once, not a second later.
+  if (tunnel.state === 'degraded' && tunnel.lastError !== undefined) process.stderr.write(`degraded: ${tunnel.lastError.message}\n`);
   const code = await stayUp(tunnel, run.json);
   await run.after?.();
   return code;

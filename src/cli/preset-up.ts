@@ -1,6 +1,6 @@
 import { newRunId } from '../plan/index.js';
 import { startDetached } from '../daemon/detach.js';
-import { readSecretReport } from '../daemon/secrets.js';
+import { takeSecretReport } from '../daemon/secrets.js';
 import { resolvePresetUp, startPreset, type PresetInput, type StartedPreset } from '../presets/index.js';
 import { runForeground } from './foreground.js';
 import { describeTunnel, tunnelJson } from './render.js';
@@ -35,7 +35,7 @@ export async function runPresetUp(presetName: string, input: PresetInput, flags:
 async function runPresetDetached(presetName: string, input: PresetInput, flags: RunFlags, run: ReturnType<typeof runOptionsFromFlags>): Promise<number> {
   const name = input.name ?? `${presetName}-${newRunId().slice(0, 6)}`;
   const record = await startDetached(name, { spec: undefined, preset: { name: presetName, input: { ...input, name } }, ...run });
-  const report = (await readSecretReport(name)) ?? record.preset?.report ?? { lines: [], json: {} };
+  const report = (await takeSecretReport(name)) ?? record.preset?.report ?? { lines: [], json: {} };
   process.stdout.write(flags.json
     ? `${JSON.stringify({ name, state: record.state, preset: presetName, forwards: record.forwards, commands: record.commands, supervisorPid: record.supervisorPid, ...report.json })}\n`
     : `${name}: ${presetName} up in the background\n${report.lines.join('\n')}\nstop it (and the app) with: tunnel down ${name}\n`);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic.js';
 import { tunnelDir } from '../state/paths.js';
@@ -15,7 +15,10 @@ export async function writeSecretReport(name: string, report: unknown): Promise<
   await writeFileAtomic(join(tunnelDir(name), SECRET_FILE), JSON.stringify(report), 0o600);
 }
 
-export async function readSecretReport(name: string): Promise<{ lines: string[]; json: Record<string, unknown> } | undefined> {
-  const text = await readFile(join(tunnelDir(name), SECRET_FILE), 'utf8').catch(() => undefined);
+/** Reads the unredacted report and removes it: the token is shown to the caller once, then kept nowhere on disk. */
+export async function takeSecretReport(name: string): Promise<{ lines: string[]; json: Record<string, unknown> } | undefined> {
+  const path = join(tunnelDir(name), SECRET_FILE);
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  await rm(path, { force: true });
   return text === undefined ? undefined : (JSON.parse(text) as { lines: string[]; json: Record<string, unknown> });
 }

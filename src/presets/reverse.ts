@@ -33,7 +33,7 @@ export function planReverse(preset: ReversePreset, input: PresetInput): ReverseP
   return {
     preset,
     target,
-    options: { ...tunnelPart(input), remote: [`${remotePort}:localhost:${port}`] },
+    options: { ...tunnelPart(input), remote: [`${remotePort}:localhost:${port}`], probe: reverse.probe ?? true },
     port,
     remotePort,
     layout: target.via.length === 0 ? 'direct' : 'jump',

@@ -57,4 +57,6 @@ export interface ReverseSection {
   worker?: { template: string; command: string[] };
   /** Template under templates/ for `tunnel config <preset>`. */
   configTemplate?: string;
+  /** false: never probe the forward (a listener that takes a probe for a failed client, like ParaView's). */
+  probe?: boolean;
 }

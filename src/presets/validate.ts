@@ -66,12 +66,14 @@ function readServer(read: FieldReader, value: unknown, name: string): ServerSect
 }
 
 function readReverse(read: FieldReader, value: unknown): ReverseSection {
-  const r = read.object(value, 'reverse', ['label', 'port', 'remotePort', 'sshConfigEntry', 'remoteCommand', 'worker', 'configTemplate']);
+  const r = read.object(value, 'reverse', ['label', 'port', 'remotePort', 'sshConfigEntry', 'remoteCommand', 'worker', 'configTemplate', 'probe']);
   const section: ReverseSection = {
     label: read.string(r, 'label', 'reverse'),
     port: read.integer(r, 'port', 'reverse', 1, 65535),
     remotePort: read.integer(r, 'remotePort', 'reverse', 0, 65535),
   };
+  const probe = read.optionalBoolean(r, 'probe', 'reverse');
+  if (probe !== undefined) section.probe = probe;
   const sshConfigEntry = read.optionalBoolean(r, 'sshConfigEntry', 'reverse');
   if (sshConfigEntry !== undefined) section.sshConfigEntry = sshConfigEntry;
   if (r.remoteCommand !== undefined) {

@@ -26,6 +26,7 @@ export function parseTunnelSpec(options: TunnelOptions): TunnelSpec {
     sshConfig: parseConfigPath(options.sshConfig),
     batchMode: options.batchMode ?? false,
     multiplex: options.multiplex ?? false,
+    probe: options.probe ?? true,
   };
 }
 

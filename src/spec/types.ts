@@ -53,6 +53,8 @@ export interface TunnelSpec {
   batchMode: boolean;
   /** Share one ControlMaster connection per first hop. */
   multiplex: boolean;
+  /** Probe the forwards end to end; false for a listener a probe would disturb (ParaView's reverse-connection port). */
+  probe: boolean;
 }
 
 /** What a user may pass in; parseTunnelSpec validates it into a TunnelSpec. */
@@ -69,4 +71,6 @@ export interface TunnelOptions {
   sshConfig?: string | undefined;
   batchMode?: boolean | undefined;
   multiplex?: boolean | undefined;
+  /** Probe the forwards end to end (default true). */
+  probe?: boolean | undefined;
 }

@@ -23,10 +23,12 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { fastMs: 10, fastRetries: 15, ini
  * exponential phase. The first retry is immediate (a dropped link usually comes straight back),
  * then about a second of fast retries (a restarting sshd refuses for a moment, and a refused
  * connection costs the server nothing), then growth from initialMs up to maxMs.
+ * `costly`: the failure came after a hop had authenticated us (the next hop is down), so every
+ * retry is a full login there; login nodes rate-limit and lock accounts, so no fast phase.
  */
-export function backoffDelay(failures: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function backoffDelay(failures: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random, costly = false): number {
   if (failures <= 1) return 0;
-  const grown = failures - 1 - policy.fastRetries;
+  const grown = failures - 1 - (costly ? 0 : policy.fastRetries);
   if (grown <= 0) return policy.fastMs;
   const raw = Math.min(policy.maxMs, policy.initialMs * policy.factor ** (grown - 1));
   const spread = raw * policy.jitter * (random() * 2 - 1);

@@ -1,17 +1,29 @@
 import { createConnection, type NetConnectOpts } from 'node:net';
 import type { Endpoint, Forward, ListenEndpoint } from '../spec/types.js';
+import type { ChannelVerdicts } from '../ssh/channel-verdicts.js';
 
-export type Health = 'ok' | 'unreachable';
+/** `unknown`: no verdict within the window (a silent link): never counted as healthy. */
+export type Health = 'ok' | 'unreachable' | 'unknown';
+
+export interface ProbeOptions {
+  windowMs?: number;
+  /** The tunnel ssh's own account of each connection; without it (a shared master) silence counts as ok. */
+  verdicts?: ChannelVerdicts | undefined;
+}
 
 /**
  * Checks a forward end to end without speaking its protocol.
- * -L: connect through the local listener; when the far endpoint refuses, ssh closes our
- * connection at once, so a close within the window means unreachable.
+ * -L with verdicts: connect through the local listener and close at once; ssh then reports
+ * whether the far end accepted (`free`) or refused (`open failed`) within one round trip.
+ * -L without: when the far end refuses, ssh closes our connection at once, so a close within
+ * the window means unreachable (silence is taken as ok: weaker, only for shared masters and relay).
  * -R: the remote listener lives as long as the connection; what can break is the local
  * target it forwards to, so connect to that directly.
  */
-export function probeForward(forward: Forward, windowMs = 1500): Promise<Health> {
+export function probeForward(forward: Forward, options: ProbeOptions = {}): Promise<Health> {
+  const windowMs = options.windowMs ?? 1500;
   if (forward.direction === 'R') return probeConnect(connectOptions(forward.target), windowMs);
+  if (options.verdicts !== undefined && forward.listen.kind === 'tcp') return probeVerdict(connectOptions(forward.listen), options.verdicts, windowMs);
   return probeThrough(connectOptions(forward.listen), windowMs);
 }
 
@@ -19,6 +31,18 @@ function connectOptions(endpoint: Endpoint | ListenEndpoint): NetConnectOpts {
   if (endpoint.kind === 'unix') return { path: endpoint.path };
   const host = 'bind' in endpoint ? endpoint.bind : endpoint.host;
   return { host: host === undefined || host === '*' || host === '0.0.0.0' ? '127.0.0.1' : host, port: endpoint.port };
+}
+
+function probeVerdict(options: NetConnectOpts, verdicts: ChannelVerdicts, windowMs: number): Promise<Health> {
+  return new Promise((resolve) => {
+    const socket = createConnection(options);
+    socket.once('error', () => resolve('unreachable'));
+    socket.once('connect', () => {
+      const verdict = verdicts.waitFor(socket.localPort ?? -1, windowMs);
+      socket.destroy();
+      void verdict.then((v) => resolve(v ?? 'unknown'));
+    });
+  });
 }
 
 function probeThrough(options: NetConnectOpts, windowMs: number): Promise<Health> {

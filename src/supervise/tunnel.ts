@@ -10,8 +10,9 @@ import { leaseOf, startMuxAttempt } from './mux-attempt.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { prepareLocalSocket } from './local-sockets.js';
 import { relayCanFix } from './relay-fallback.js';
-import { watchHealth } from './health.js';
-import type { Health } from './probe.js';
+import { ChannelVerdicts } from '../ssh/channel-verdicts.js';
+import { probeAll, watchHealth } from './health.js';
+import type { Health, ProbeOptions } from './probe.js';
 import { forwardStatuses, type ForwardStatus, type TunnelState } from './status.js';
 import { pinAllocated, refusedPinnedForward, withPinnedPorts, type PinnedPorts } from './pinned-ports.js';
 import { removeStaleRemoteSockets, teardown } from './teardown.js';
@@ -53,6 +54,7 @@ export class Tunnel extends EventEmitter {
   /** Pinned forwards given up on (still taken after PIN_WAIT_MS): the next attempt asks for a new port. */
   private readonly released = new Set<number>();
   private readonly refusedSince = new Map<number, number>();
+  private readonly verdicts = new ChannelVerdicts();
   private stopped: Promise<void> | undefined;
   /** Aborted by down(): cancels an attempt in flight (connecting, reconnecting) and its cleanup. */
   private readonly lifetime = new AbortController();
@@ -70,6 +72,7 @@ export class Tunnel extends EventEmitter {
 
   constructor(readonly spec: TunnelSpec, private readonly options: SuperviseOptions) {
     super();
+    this.on('line', (line: string) => this.verdicts.readLine(line));
     this.signal = options.signal === undefined ? this.lifetime.signal : AbortSignal.any([options.signal, this.lifetime.signal]);
     this.currentPlan = planTunnel(spec);
     // Windows' OpenSSH has no ControlMaster: there every tunnel keeps its own connection.
@@ -112,7 +115,7 @@ export class Tunnel extends EventEmitter {
     }
     this.current = first;
     this.pin(first);
-    this.setState('up');
+    await this.announceUp();
     this.stopWake = watchWake(() => this.retryNow());
     this.loop = this.superviseLoop();
     return this;
@@ -200,7 +203,8 @@ export class Tunnel extends EventEmitter {
         return;
       }
       this.setState('reconnecting', this.lastError);
-      await this.sleep(backoffDelay(failures, this.options.backoff));
+      const costly = (this.lastError?.authenticatedHops ?? 0) > 0;
+      await this.sleep(backoffDelay(failures, this.options.backoff, Math.random, costly));
       if (this.stopping) return;
       try {
         await teardown(this.currentPlan, { remoteOnly: true, signal: this.signal });
@@ -214,7 +218,7 @@ export class Tunnel extends EventEmitter {
         this.current = attempt;
         this.pin(attempt);
         this.restarts += 1;
-        this.setState('up');
+        await this.announceUp();
         return;
       } catch (error) {
         if (this.stopping) return;
@@ -282,28 +286,61 @@ export class Tunnel extends EventEmitter {
     });
   }
 
-  /** A forward whose target is gone makes the tunnel degraded, not up. */
+  private get probing(): boolean {
+    return this.spec.probe && this.options.healthIntervalMs > 0;
+  }
+
+  /** Round-trip verdicts from the tunnel ssh's own lines; a shared master or a relay chain has none to give. */
+  private probeOptions(): ProbeOptions {
+    return { verdicts: this.mux === undefined && this.currentPlan.strategy === 'jump' ? this.verdicts : undefined };
+  }
+
+  /**
+   * Up, or degraded at once: every forward is probed before the state is announced (one round
+   * trip per forward, bounded by the probe window), so a wrong socket path is never reported up.
+   */
+  private async announceUp(): Promise<void> {
+    // Without verdicts only a refusal is visible (ssh closes at once), so a short window suffices here.
+    const options = this.probeOptions();
+    if (this.probing) this.health = await probeAll(this.spec.forwards, options.verdicts === undefined ? { windowMs: 500 } : options);
+    if (this.stopping) return;
+    const problem = this.healthProblem(this.health);
+    if (problem !== undefined) this.lastError = problem;
+    this.setState(problem === undefined ? 'up' : 'degraded', problem);
+  }
+
+  /** A forward whose target is gone, or that no round trip confirms, makes the tunnel degraded, not up. */
   private onHealth(health: Health[]): void {
     const changed = health.some((h, i) => h !== this.health?.[i]);
     this.health = health;
     if (this.state !== 'up' && this.state !== 'degraded') return;
-    const degraded = health.includes('unreachable');
-    if (degraded !== (this.state === 'degraded')) this.setState(degraded ? 'degraded' : 'up');
+    const problem = this.healthProblem(health);
+    if (problem !== undefined && changed) this.lastError = problem;
+    if ((problem !== undefined) !== (this.state === 'degraded')) this.setState(problem === undefined ? 'up' : 'degraded', problem);
     else if (changed) this.emit('health', health);
+  }
+
+  private healthProblem(health: readonly Health[] | undefined): TunnelError | undefined {
+    const index = health?.findIndex((h) => h !== 'ok') ?? -1;
+    if (index < 0) return undefined;
+    const target = this.currentPlan.forwards[index]?.target ?? 'the target';
+    return health?.[index] === 'unreachable'
+      ? new TunnelError('TARGET_UNREACHABLE', `nothing listens on ${target}; start it there, or check the path or port`)
+      : new TunnelError('TARGET_UNREACHABLE', `no answer through the tunnel to ${target} (the link may be down; keepalives will tell within ${this.spec.keepalive.interval * this.spec.keepalive.count} s)`);
   }
 
   private setState(state: TunnelState, error?: TunnelError): void {
     if (this.state === state) return;
-    if (state === 'up' && this.state !== 'degraded' && this.options.healthIntervalMs > 0) {
+    const live = (s: TunnelState) => s === 'up' || s === 'degraded';
+    if (live(state) && !live(this.state)) {
+      this.upSince = new Date();
+      this.stopHealth?.();
+      if (this.probing) this.stopHealth = watchHealth(this.spec.forwards, this.options.healthIntervalMs, (h) => this.onHealth(h), this.probeOptions());
+    }
+    if (!live(state)) {
       this.stopHealth?.();
       this.health = undefined;
-      this.stopHealth = watchHealth(this.spec.forwards, this.options.healthIntervalMs, (h) => this.onHealth(h));
     }
-    if (state === 'reconnecting' || state === 'failed' || state === 'needs-auth' || state === 'down') {
-      this.stopHealth?.();
-      this.health = undefined;
-    }
-    if (state === 'up' && this.state !== 'degraded') this.upSince = new Date();
     this.state = state;
     this.emit('state', state, error);
     this.emit(state, error);

@@ -66,6 +66,7 @@ async function runDetached(options: TunnelOptions, flags: UpFlags, run: RunOptio
   for (const f of record.forwards) lines.push(`  ${f.listen}  ${f.direction === 'L' ? '→' : '←'}  ${f.target}`);
   lines.push(`stop it with: tunnel down ${name}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+  if (record.state === 'degraded') process.stderr.write(`degraded: ${record.lastError?.message ?? 'a forward does not answer'}\n`);
   return 0;
 }
 

@@ -12,4 +12,18 @@ describe('backoffDelay', () => {
     expect(backoffDelay(20, DEFAULT_BACKOFF, () => 0)).toBe(1280);
     expect(backoffDelay(20, DEFAULT_BACKOFF, () => 0.999999)).toBe(1920);
   });
+
+  it('after a hop had authenticated us (the next one is down), no fast retries: each one is a login there', () => {
+    const noJitter = () => 0.5;
+    const delays = Array.from({ length: 6 }, (_, i) => backoffDelay(i + 1, DEFAULT_BACKOFF, noJitter, true));
+    expect(delays).toEqual([0, 200, 400, 800, 1600, 3200]);
+    // Ten seconds of a dead second hop cost a handful of logins on the first, not nineteen.
+    let elapsed = 0;
+    let logins = 0;
+    for (let n = 1; elapsed < 10_000; n++) {
+      elapsed += backoffDelay(n, DEFAULT_BACKOFF, noJitter, true);
+      logins += 1;
+    }
+    expect(logins).toBeLessThanOrEqual(7);
+  });
 });
