@@ -27,7 +27,7 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
   try {
     await writeRequest(name, request);
     const log = await open(logPath(name), 'a', 0o600);
-    const child = spawn(process.execPath, [CLI, '__supervise', name], { detached: true, stdio: ['ignore', log.fd, log.fd] });
+    const child = spawn(process.execPath, [CLI, '__supervise', name], { detached: true, stdio: ['ignore', log.fd, log.fd], env: unattendedEnv() });
     await log.close();
     child.unref();
     childPid = child.pid;
@@ -52,6 +52,15 @@ async function clearDeadRun(name: string): Promise<void> {
   if (holder !== undefined && isSameProcess(holder)) return;
   const exists = await stat(tunnelDir(name)).then(() => true, () => false);
   if (exists) await stopTunnel(name).catch(() => removeTunnelDir(name));
+}
+
+/**
+ * The supervisor never asks anyone: an askpass it inherited (SSH_ASKPASS_REQUIRE=force lets ssh use
+ * one even under BatchMode) would log in on its own, or pop a dialog up in a loop.
+ */
+function unattendedEnv(): NodeJS.ProcessEnv {
+  const { SSH_ASKPASS: _askpass, SSH_ASKPASS_REQUIRE: _require, ...env } = process.env;
+  return env;
 }
 
 async function waitForOutcome(name: string, pid: number, timeoutMs: number): Promise<TunnelRecord> {

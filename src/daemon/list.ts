@@ -20,7 +20,8 @@ export async function listTunnels(onUnreadable: (error: unknown) => void = () =>
 }
 
 export function truthful(record: TunnelRecord, now = Date.now()): ListedTunnel {
-  const final = record.state === 'failed' || record.state === 'needs-auth' || record.state === 'down';
+  // needs-auth is not final: its supervisor waits for `tunnel auth`, so a dead one shows as dead.
+  const final = record.state === 'failed' || record.state === 'down';
   const supervisor = record.supervisor ?? { pid: record.supervisorPid };
   const state: ListedState = !final && !isOurSupervisor(supervisor) ? 'dead' : record.state;
   const live = state === 'up' || state === 'degraded';

@@ -1,12 +1,12 @@
 import { TunnelError } from '../errors.js';
 import { lockPath } from './request.js';
 import { readLockHolder } from '../state/lock.js';
-import { descendantsOf, isProcessAlive, isSameProcess, processArgv, processEnv, sshInProcessGroup, type ProcessIdentity } from '../state/process-check.js';
+import { descendantsOf, isProcessAlive, isSameProcess, processArgv, sshInProcessGroup, type ProcessIdentity } from '../state/process-check.js';
 import { listTunnelNames, readRecord, removeTunnelDir, type TunnelRecord } from '../state/record.js';
 import { leaveMaster } from '../supervise/mux-attempt.js';
 import { teardown } from '../supervise/teardown.js';
 import { stopPresetApp, type PresetState } from '../presets/index.js';
-import { isOurSupervisor, SUPERVISOR_MARK, supervisorMark } from './mark.js';
+import { isOurSupervisor } from './mark.js';
 
 export interface StopResult {
   name: string;
@@ -65,12 +65,14 @@ async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, superv
   await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false });
 }
 
-/** ssh left in a dead supervisor's process group (started just before a SIGKILL, in no record yet), known by its mark. */
+/**
+ * ssh left in a dead supervisor's process group (started just before a SIGKILL, in no record yet).
+ * Linux never hands out a pid still used as a process group id, so while the supervisor's pid is
+ * free, its group holds only its own processes; once the pid lives again, the group is someone else's.
+ */
 async function killStrays(supervisor: ProcessIdentity): Promise<void> {
-  if (isProcessAlive(supervisor.pid) && isSameProcess(supervisor)) return;
-  const mark = supervisorMark(supervisor);
+  if (isProcessAlive(supervisor.pid)) return;
   for (const pid of sshInProcessGroup(supervisor.pid)) {
-    if (processEnv(pid, SUPERVISOR_MARK) !== mark) continue;
     const tree = descendantsOf(pid); // its ProxyJump child, if it died mid-handshake
     await killSsh({ pid });
     for (const child of tree) await killSsh({ pid: child });

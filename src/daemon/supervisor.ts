@@ -7,7 +7,7 @@ import { transferLock } from '../state/lock.js';
 import { identifyProcess, type ProcessIdentity } from '../state/process-check.js';
 import { removeTunnelDir, writeRecord, type TunnelRecord } from '../state/record.js';
 import type { Tunnel } from '../supervise/tunnel.js';
-import { SUPERVISOR_MARK, supervisorMark } from './mark.js';
+import { notifyNeedsAuth } from './notify.js';
 import { recordOf } from './record-of.js';
 import { lockPath, logPath, readRequest, type SuperviseRequest } from './request.js';
 import { redactTokens, writeSecretReport } from './secrets.js';
@@ -29,8 +29,6 @@ export async function runSupervisor(name: string): Promise<number> {
   const log = createWriteStream(logPath(name), { flags: 'a', mode: 0o600 });
   const note = (text: string) => log.write(`${new Date().toISOString()} ${text}\n`);
   process.on('SIGHUP', () => note('ignoring SIGHUP (terminal closed)'));
-  // Every ssh inherits this mark: after a SIGKILL, `down` tells our ssh from a stranger's by it.
-  process.env[SUPERVISOR_MARK] = supervisorMark(identifyProcess() ?? { pid: process.pid });
   const request = await readRequest(name);
   const startedAt = new Date();
   let current: Started | undefined;
@@ -88,7 +86,15 @@ export async function runSupervisor(name: string): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     tunnel.on('failed', () => resolve(1));
-    tunnel.on('needs-auth', () => resolve(1));
+    // Waiting for a login is not the end: `tunnel auth NAME` authenticates from a terminal, then SIGUSR1.
+    tunnel.on('needs-auth', () => {
+      note(`needs a login: run 'tunnel auth ${name}' from a terminal`);
+      void notifyNeedsAuth(name).then((shown) => note(shown ? 'desktop notification sent' : 'no desktop notification (notify-send missing or no display)'));
+    });
+    process.on('SIGUSR1', () => {
+      note('SIGUSR1: retrying now');
+      tunnel.retryNow();
+    });
   });
 }
 

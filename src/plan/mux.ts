@@ -22,6 +22,9 @@ export interface MuxPlan {
 
 /** What a tunnel holds in a shared master, and how to give it back (also after its supervisor was killed). */
 export interface MuxLease {
+  /** Starting the master again (what `tunnel auth` runs from a terminal, prompts allowed). */
+  master: string[];
+  check: string[];
   cancel: string[];
   exit: string[];
   usersDir: string;

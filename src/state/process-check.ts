@@ -62,16 +62,6 @@ export function processArgv(pid: number): string[] | undefined {
   }
 }
 
-/** One variable of a process's environment (Linux /proc; only our own processes are readable). */
-export function processEnv(pid: number, key: string): string | undefined {
-  try {
-    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(`${key}=`));
-    return entry?.slice(key.length + 1);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Our ssh processes still in a process group whose leader (a detached supervisor) is gone:
  * one started just before the supervisor was SIGKILLed may be in no record. Linux /proc only;

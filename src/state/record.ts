@@ -74,7 +74,7 @@ function recordProblem(record: unknown): string | undefined {
   const commands = fields.remoteCleanup ?? [];
   if (!Array.isArray(commands) || !commands.every(isSsh)) return "'remoteCleanup' holds something other than ssh commands";
   const lease = fields.muxLease as Partial<MuxLease> | undefined;
-  if (lease !== undefined && !(isSsh(lease.cancel) && isSsh(lease.exit) && typeof lease.usersDir === 'string' && typeof lease.user === 'string' && !lease.user.includes('/'))) {
+  if (lease !== undefined && !(isSsh(lease.master) && isSsh(lease.check) && isSsh(lease.cancel) && isSsh(lease.exit) && typeof lease.usersDir === 'string' && typeof lease.user === 'string' && !lease.user.includes('/'))) {
     return "'muxLease' is not a valid lease";
   }
   return undefined;

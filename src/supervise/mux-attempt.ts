@@ -17,7 +17,7 @@ import { removeLocalSocket } from './local-sockets.js';
 
 /** The lease a tunnel takes in the shared master; `user` is constant across reconnects so it counts once. */
 export function leaseOf(mux: MuxPlan, user: string): MuxLease {
-  return { cancel: mux.cancel, exit: mux.exit, usersDir: mux.usersDir, user };
+  return { master: mux.master, check: mux.check, cancel: mux.cancel, exit: mux.exit, usersDir: mux.usersDir, user };
 }
 
 /**
@@ -70,9 +70,9 @@ export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec, signal?: Abor
     if (running !== undefined) return running;
     // A master killed with SIGKILL leaves its socket; ssh -M would then silently run without multiplexing.
     await removeLocalSocket(mux.controlPath);
-    // Appending, like the master's own -E, so neither writer overwrites the other.
-    await writeFile(mux.logFile, '', { mode: 0o600 });
-    const log = await open(mux.logFile, 'a');
+    // Appending, like the master's own -E, so neither writer overwrites the other; each start is marked.
+    const log = await open(mux.logFile, 'a', 0o600);
+    await log.write(`--- ${new Date().toISOString()} starting the shared connection\n`);
     let started;
     try {
       started = await runSsh(mux.master, { timeoutMs: startMs, signal, stderrFd: log.fd, detached: spec.batchMode });

@@ -196,6 +196,7 @@ export class Tunnel extends EventEmitter {
 
   /** Retries until up (this.current set), a failure retrying cannot fix, or down(). */
   private async reconnect(countFailure: () => number): Promise<void> {
+    let authenticated = false;
     while (!this.stopping) {
       const failures = countFailure();
       if (failures > this.options.maxRetries) {
@@ -204,7 +205,8 @@ export class Tunnel extends EventEmitter {
       }
       this.setState('reconnecting', this.lastError);
       const costly = (this.lastError?.authenticatedHops ?? 0) > 0;
-      await this.sleep(backoffDelay(failures, this.options.backoff, Math.random, costly));
+      if (!authenticated) await this.sleep(backoffDelay(failures, this.options.backoff, Math.random, costly));
+      authenticated = false;
       if (this.stopping) return;
       try {
         await teardown(this.currentPlan, { remoteOnly: true, signal: this.signal });
@@ -225,6 +227,13 @@ export class Tunnel extends EventEmitter {
         const failure = error instanceof TunnelError ? error : new TunnelError('SSH_EXITED', String(error), { cause: error });
         this.lastError = failure;
         if (this.waitForPinnedPort(failure)) continue;
+        if (failure.code === 'NEEDS_AUTH' && this.options.reconnect) {
+          // One unattended try, then wait for a person: a login retried in a loop locks accounts.
+          this.setState('needs-auth', failure);
+          await this.sleep(2 ** 31 - 1); // until retryNow() (tunnel auth) or down()
+          authenticated = true;
+          continue;
+        }
         if (isPermanent(failure)) {
           this.fail(failure);
           return;

@@ -43,9 +43,11 @@ export function sshdConfig(o: SshdConfigOptions): string {
     'Subsystem sftp internal-sftp',
     // VERBOSE logs "Accepted publickey" and refused forwards, which tests wait on and diagnose with.
     'LogLevel VERBOSE',
-    ...(o.extra ?? []),
   ];
-  return `${lines.join('\n')}\n`;
+  // sshd keeps the first value of a keyword: a top-level extra line replaces the default instead.
+  const keyword = (line: string) => (/^(\S+)\s/.exec(line)?.[1] ?? '').toLowerCase();
+  const overridden = new Set((o.extra ?? []).filter((l) => !/^\s/.test(l)).map(keyword));
+  return `${[...lines.filter((l) => !overridden.has(keyword(l))), ...(o.extra ?? [])].join('\n')}\n`;
 }
 
 export interface SshdRunner {

@@ -19,6 +19,8 @@ export interface Topology {
   addr: { login: string; node: string; loginFromNode: string; laptop: string };
   sshConfigPath: string;
   laptopKeyPath: string;
+  /** Each cluster sshd's log (LogLevel VERBOSE): who authenticated, how, when. */
+  sshdLogPath: Record<ClusterNode, string>;
   exec(node: NodeName, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
   spawn(node: NodeName, argv: string[], opts?: SpawnOptions): Promise<Spawned>;
   blackhole(link: Link, on: boolean): Promise<void>;
@@ -180,6 +182,7 @@ export async function buildTopology(opts: TopologyOptions = {}): Promise<Topolog
       addr: { ...ADDR },
       sshConfigPath,
       laptopKeyPath,
+      sshdLogPath: { login: join(dir, 'sshd-login', 'sshd.log'), node: join(dir, 'sshd-node', 'sshd.log') },
       exec: (node, argv, o) => execIn(prefix(node), argv, u, o),
       async spawn(node, argv, o) {
         if (tornDown) throw new Error('topology already torn down');

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { parseLock } from '../../src/state/lock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
@@ -207,7 +208,7 @@ describe('a lock left by a dead process', () => {
       const record = JSON.parse(started.stdout) as { state: string; supervisorPid: number };
       expect(record.state).toBe('up');
       expect(record.supervisorPid).not.toBe(deadPid);
-      expect((await readFile(join(box.state, 'tunnels', 'same', 'supervisor.lock'), 'utf8')).trim()).toBe(String(record.supervisorPid));
+      expect(parseLock(await readFile(join(box.state, 'tunnels', 'same', 'supervisor.lock'), 'utf8'))?.pid).toBe(record.supervisorPid);
       const down = await runInSandbox(['down', 'same'], box, { timeoutMs: 30_000 });
       expect(down.exitCode, down.stderr).toBe(EXIT.ok);
     } finally {

@@ -55,7 +55,7 @@ async function runDetached(options: TunnelOptions, flags: UpFlags, run: RunOptio
   const name = spec.name!;
   // From a terminal, authenticate the shared master here (prompts work); the background
   // supervisor, which never prompts, then just adds its forwards to it.
-  if (spec.multiplex && process.stdin.isTTY) await authenticateMaster(spec);
+  if (spec.multiplex && canPrompt()) await authenticateMaster(spec);
   const { startDetached } = await import('../../daemon/detach.js');
   const record = await startDetached(name, { spec, ...run });
   if (flags.json) {
@@ -75,4 +75,9 @@ async function authenticateMaster(spec: TunnelSpec): Promise<void> {
   const { planMux } = await import('../../plan/mux.js');
   const dir = join(stateHome(), 'cm');
   await ensureMaster(planMux({ ...spec, batchMode: false }, dir), { ...spec, batchMode: false });
+}
+
+/** ssh can ask a person: on a terminal, or through SSH_ASKPASS when OpenSSH is told to use it regardless (SSH_ASKPASS_REQUIRE=force). */
+function canPrompt(): boolean {
+  return process.stdin.isTTY === true || (process.env.SSH_ASKPASS_REQUIRE === 'force' && (process.env.SSH_ASKPASS ?? '') !== '');
 }

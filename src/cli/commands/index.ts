@@ -15,6 +15,7 @@ import { registerRm } from './rm.js';
 import { registerDoctor } from './doctor.js';
 import { registerApps } from './apps.js';
 import { registerWorker } from './worker.js';
+import { registerAuth } from './auth.js';
 
 /** Commands report their exit code here; only main() applies it. */
 export type SetExit = (code: number) => void;
@@ -36,4 +37,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerInit(program, setExit);
   registerApps(program, setExit);
   registerWorker(program, setExit);
+  registerAuth(program, setExit);
 }

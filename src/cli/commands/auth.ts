@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { parseName } from '../../spec/name.js';
+import type { SetExit } from './index.js';
+
+export function registerAuth(program: Command, setExit: SetExit): void {
+  program
+    .command('auth <name>')
+    .description('log in again, from this terminal, for a background --multiplex tunnel waiting in needs-auth (2FA)')
+    .action(async (name: string) => {
+      const { reauthenticate } = await import('../../daemon/auth.js');
+      const record = await reauthenticate(parseName(name, 'name'));
+      process.stdout.write(`${name}: ${record.state} again, on the connection you just authenticated\n`);
+      setExit(0);
+    });
+}
