@@ -1,8 +1,6 @@
-import { open } from 'node:fs/promises';
-import { execa } from 'execa';
 import { TunnelError } from '../errors.js';
 import type { MuxLease } from '../plan/mux.js';
-import { masterPid } from '../ssh/control.js';
+import { masterPid, runSshPrompting } from '../ssh/control.js';
 import { acquireLock, releaseLock } from '../state/lock.js';
 import { readRecord, type TunnelRecord } from '../state/record.js';
 import { removeLocalSocket } from '../supervise/local-sockets.js';
@@ -41,18 +39,8 @@ async function startMasterHere(lease: MuxLease): Promise<void> {
   try {
     if ((await masterPid(lease.check)) !== undefined) return; // the supervisor got there first
     await removeLocalSocket(controlPath);
-    // Prompts use /dev/tty (or SSH_ASKPASS), never stdout; and ssh -f keeps its stdio after forking,
-    // so the backgrounded master must not hold our stdout or stderr (a pipe would never close).
     const log = lease.master[lease.master.indexOf('-E') + 1] ?? `${controlPath}.log`;
-    const handle = await open(log, 'a', 0o600);
-    let exitCode: number | undefined;
-    try {
-      const [file, ...args] = withoutBatchMode(lease.master);
-      const result = await execa(file ?? 'ssh', args, { stdin: 'inherit', stdout: 'ignore', stderr: handle.fd as unknown as 'ignore', reject: false, timeout: 300_000 });
-      exitCode = result.exitCode;
-    } finally {
-      await handle.close();
-    }
+    const exitCode = await runSshPrompting(withoutBatchMode(lease.master), log);
     if (exitCode !== 0 || (await masterPid(lease.check)) === undefined) {
       throw new TunnelError('NEEDS_AUTH', `the login did not succeed (ssh exited ${String(exitCode)}); see ${log}, then run tunnel auth again`);
     }

@@ -1,3 +1,4 @@
+import { remoteShell } from '../ssh/remote-shell.js';
 import { destinationArgs } from '../plan/destination.js';
 import { shQuote } from '../plan/quote.js';
 import type { Hop } from '../spec/types.js';
@@ -29,9 +30,7 @@ export function probeBase(target: ProbeTarget): string[] {
 }
 
 /** A command for the remote login shell, whatever it is: one line, run by /bin/sh. */
-export function remoteSh(script: string): string {
-  return `exec /bin/sh -c ${shQuote(script)}`;
-}
+export const remoteSh = remoteShell;
 
 /** Facts for the later checks; POSIX sh, GNU or BSD stat. sshd -T usually only works for root. */
 export const INFO_SCRIPT = [

@@ -1,3 +1,4 @@
+import { remoteShell } from '../ssh/remote-shell.js';
 import type { TunnelSpec } from '../spec/types.js';
 import { formatHop } from '../spec/hop.js';
 import { configArgs } from './options.js';
@@ -40,7 +41,7 @@ export function planRemoteUnlink(spec: TunnelSpec, paths: readonly string[], opt
     '-o', 'ControlPath=none',
     ...jumpArgs(spec.via),
     ...destinationArgs(spec.to),
-    `exec /bin/sh -c ${shQuote(script)}`,
+    remoteShell(script),
   ];
   return { role: 'cleanup', hop: formatHop(spec.to), argv, ready: [], listeners: 0 };
 }

@@ -1,3 +1,4 @@
+import { remoteShell } from '../ssh/remote-shell.js';
 import { badSpec } from '../errors.js';
 import { formatListenArg, formatTargetArg } from '../spec/forward.js';
 import { formatHop } from '../spec/hop.js';
@@ -43,7 +44,7 @@ export function planRelayCommand(spec: TunnelSpec, runId: string): SshCommand {
     ...jumpArgs(spec.via.slice(0, -1)),
     ...outerForwards,
     ...destinationArgs(relay),
-    `exec /bin/sh -c ${shQuote(relayScript(dir, inner))}`,
+    remoteShell(relayScript(dir, inner)),
   ];
   return { role: 'tunnel', hop: formatHop(relay), argv, ready: ['session', 'relay-inner'], listeners: spec.forwards.length };
 }

@@ -1,7 +1,7 @@
+import { remoteShell } from '../ssh/remote-shell.js';
 import { execa } from 'execa';
 import { badSpec } from '../errors.js';
 import { destinationArgs, jumpArgs } from '../plan/destination.js';
-import { shQuote } from '../plan/quote.js';
 import { DEFAULTS } from '../spec/defaults.js';
 import { formatHop, parseHop, parseHopList } from '../spec/hop.js';
 import { parseInteger } from '../spec/tunnel.js';
@@ -58,7 +58,7 @@ export function planRemoteCommand(target: RemoteTarget, script: string, options:
     ...(options.tty === true ? ['-e', 'none'] : []),
     ...jumpArgs(target.via),
     ...destinationArgs(target.to),
-    `exec /bin/sh -c ${shQuote(script)}`,
+    remoteShell(script),
   ];
 }
 

@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { execa } from 'execa';
 
 export interface RunResult {
@@ -40,4 +41,20 @@ export async function masterPid(checkArgv: readonly string[]): Promise<number | 
   const result = await runSsh(checkArgv, { timeoutMs: 10_000 });
   const pid = /Master running \(pid=(\d+)\)/.exec(result.stderr)?.[1];
   return result.exitCode === 0 && pid !== undefined ? Number(pid) : undefined;
+}
+
+/**
+ * Starts a master with the user's terminal for prompts (/dev/tty, or SSH_ASKPASS): stdin stays
+ * the terminal, and since ssh -f keeps its stdio after forking, stdout goes nowhere and stderr to
+ * `logFile` (a pipe held by the backgrounded master would never close). Resolves with ssh's exit code.
+ */
+export async function runSshPrompting(argv: readonly string[], logFile: string, timeoutMs = 300_000): Promise<number> {
+  const [file, ...args] = argv;
+  const log = await open(logFile, 'a', 0o600);
+  try {
+    const result = await execa(file ?? 'ssh', args, { stdin: 'inherit', stdout: 'ignore', stderr: log.fd as unknown as 'ignore', reject: false, timeout: timeoutMs });
+    return result.exitCode ?? 255;
+  } finally {
+    await log.close();
+  }
 }
