@@ -311,7 +311,7 @@ export class Tunnel extends EventEmitter {
   private async announceUp(): Promise<void> {
     // Without verdicts only a refusal is visible (ssh closes at once), so a short window suffices here.
     const options = this.probeOptions();
-    if (this.probing) this.health = await probeAll(this.spec.forwards, options.verdicts === undefined ? { windowMs: 500 } : options);
+    if (this.probing) this.health = await probeAll(this.spec.forwards, options.verdicts === undefined ? { windowMs: 300 } : options);
     if (this.stopping) return;
     const problem = this.healthProblem(this.health);
     if (problem !== undefined) this.lastError = problem;

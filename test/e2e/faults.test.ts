@@ -72,8 +72,13 @@ if (!can.ok) {
 
     it("2. the login node's sshd is restarted: back by itself", async () => {
       await upDetached('f2', 7002);
+      const before = (await ls())[0]!;
       await t.restartSshd('login');
       console.log(`fault 2 recovery: ${await recovered(7002, 30_000)} s`);
+      // It really dropped and came back: another ssh, one more restart.
+      const after = (await ls())[0]!;
+      expect(after.restarts).toBeGreaterThanOrEqual(1);
+      expect(after.sshPids).not.toEqual(before.sshPids);
     });
 
     it('3a. a blackhole shorter than the detection window: the same connection carries on', async () => {

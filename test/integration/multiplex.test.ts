@@ -71,8 +71,10 @@ describe('multiplexing through one ControlMaster', () => {
     for (const port of [p1, p2]) {
       await waitFor(async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.status === 200, 15_000, `tunnel on ${port} to recover`);
     }
-    const listed = JSON.parse((await runCli(['ls', '--json'], env)).stdout) as Array<{ restarts: number; state: string }>;
-    expect(listed.map((t) => t.restarts)).toEqual([1, 1]);
+    // A forward answers a moment before its probe confirms it and the record says up again.
+    const listing = async () => JSON.parse((await runCli(['ls', '--json'], env)).stdout) as Array<{ restarts: number; state: string }>;
+    await waitFor(async () => (await listing()).every((t) => t.state === 'up'), 10_000, 'both records to say up');
+    expect((await listing()).map((t) => t.restarts)).toEqual([1, 1]);
     expect(await connectionsToSshd()).toBe(1);
     await runCli(['down', '--all'], env);
   });
