@@ -1,12 +1,11 @@
-#!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { TunnelError } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { buildProgram } from './program.js';
 import { styleFor } from './style.js';
 
-/** The only place that turns outcomes into exit codes. */
-async function main(argv: string[]): Promise<number> {
+/** The only place that turns outcomes into exit codes (main.ts loads this once start-up is set up). */
+export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;
@@ -34,13 +33,3 @@ function report(error: unknown, debug: boolean): number {
   if (debug && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
   return EXIT.failure;
 }
-
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`tunnel: internal error: ${String(error)}\n`);
-    process.exitCode = EXIT.failure;
-  },
-);
