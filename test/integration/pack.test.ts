@@ -83,7 +83,12 @@ describe('npm pack, then npm i -g from the tarball (offline, temporary prefix)',
     expect(rendered.exitCode, rendered.stderr).toBe(0);
     expect(rendered.stdout).toMatch(/tunnel up/);
     expect(rendered.stdout).toContain(`tunnel ${version}`);
-    const found = await execa('man', ['-w', 'tunnel'], { reject: false, timeout: 30_000, env: { MANPATH: join(prefix, 'share/man') }, stdin: 'ignore' });
+    // No MANPATH: man-db searches PREFIX/share/man for every PREFIX/bin on PATH.
+    const { MANPATH: _ignored, ...withoutManpath } = cleanEnv;
+    const found = await execa('man', ['-w', 'tunnel'], {
+      reject: false, timeout: 30_000, stdin: 'ignore', extendEnv: false,
+      env: { ...withoutManpath, PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}` },
+    });
     // man follows npm's link to the page inside the installed package.
     expect(found.exitCode, found.stderr).toBe(0);
     expect(found.stdout.trim()).toBe(realpathSync(page));
