@@ -2,7 +2,7 @@
 // (node_modules included, so a start reads a handful of files instead of hundreds), and emits the
 // library's .d.ts with tsc, which also type-checks. Both run at once; either failing fails the build.
 import { spawn } from 'node:child_process';
-import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -12,17 +12,17 @@ const SRC = join(ROOT, 'src');
 const DIST = join(ROOT, 'dist');
 
 /**
- * Entry points: the CLI, the library (dist/index.js re-exports dist/lib/index.js, see below), the
- * man-page generator (`npm run man`, not packed) and every folder barrel src/X/index.ts (the e2e
- * drivers import dist/presets/index.js). Everything else is reached through imports; commands
- * that import() their actions become lazy chunks.
+ * Separate bundles, so no one's entry points split another's code into more files. The CLI:
+ * dist/cli/main.js, whose command tree (src/cli/run.ts) it imports once start-up is set up, and
+ * whose commands import() their actions as lazy chunks. The library: dist/lib/index.js (re-exported
+ * by dist/index.js, see below) and every folder barrel src/X/index.ts (the e2e drivers import
+ * dist/presets/index.js). The man-page generator (`npm run man`, not packed) on its own. A src/
+ * file may be in several bundles; they never share a process's module instances.
  */
-async function entryPoints() {
-  const entries = [
-    { in: 'src/cli/main.ts', out: 'cli/main' },
-    { in: 'src/cli/gen-man.ts', out: 'cli/gen-man' },
-    { in: 'src/index.ts', out: 'lib/index' },
-  ];
+const CLI_TREE = join(SRC, 'cli/run.ts');
+
+async function libraryEntryPoints() {
+  const entries = [{ in: 'src/index.ts', out: 'lib/index' }];
   for (const dir of await readdir(SRC, { withFileTypes: true })) {
     const barrel = join(SRC, dir.name, 'index.ts');
     if (dir.isDirectory() && (await exists(barrel))) entries.push({ in: relative(ROOT, barrel), out: `${dir.name}/index` });
@@ -40,15 +40,15 @@ async function entryPoints() {
 const moduleUrlPlugin = {
   name: 'module-url',
   setup(build) {
-    build.onLoad({ filter: /\.ts$/ }, async (args) => {
-      if (!args.path.startsWith(SRC + sep)) return undefined;
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes('import.meta.url')) return { contents: source, loader: 'ts' };
-      const asIfUnbundled = `../${relative(SRC, args.path).split(sep).join('/').replace(/\.ts$/, '.js')}`;
-      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(asIfUnbundled)}, import.meta.url).href`), loader: 'ts' };
-    });
+    build.onLoad({ filter: /\.ts$/ }, async (args) => (args.path.startsWith(SRC + sep) ? { contents: await moduleUrlSource(args.path), loader: 'ts' } : undefined));
   },
 };
+
+async function moduleUrlSource(path) {
+  const source = await readFile(path, 'utf8');
+  const asIfUnbundled = `../${relative(SRC, path).split(sep).join('/').replace(/\.ts$/, '.js')}`;
+  return source.replaceAll('import.meta.url', `new URL(${JSON.stringify(asIfUnbundled)}, import.meta.url).href`);
+}
 
 /**
  * ssh2 tries an optional native crypto binding and cpu-features inside try/catch and falls back to
@@ -62,28 +62,59 @@ const optionalNativePlugin = {
   },
 };
 
-async function bundle() {
+/**
+ * esbuild puts code in one chunk per set of entry points that reach it, and every import() is an
+ * entry point: the command tree's modules, each also used by some actions, would be spread over
+ * ~25 files read at every start. Each lazily imported module here also imports the command tree
+ * (already loaded by then: commands are what import them), so all of it is one set, one chunk.
+ */
+function lazyChunksPlugin() {
+  const lazy = new Set();
+  return {
+    name: 'lazy-chunks',
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind === 'dynamic-import') lazy.add(join(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
+        return undefined;
+      });
+      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (!lazy.has(args.path) || args.path === CLI_TREE) return undefined;
+        const source = await moduleUrlSource(args.path);
+        return { contents: `import ${JSON.stringify(CLI_TREE)}; ${source}`, loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
+ * Bundled CommonJS packages call require() for Node built-ins, and ssh2's emscripten poly1305 reads
+ * __filename/__dirname; ESM has neither. The banner reserves one line in every file (so source maps
+ * stay exact) and each file gets there only what it uses: most use nothing, and every import of a
+ * built-in costs start-up time.
+ */
+const SHIM_LINE = '/* tunnel: module shims */';
+
+function fillShims(text) {
+  const rest = text.replace(SHIM_LINE, '');
+  const shims = [];
+  if (/\brequire\b/.test(rest)) shims.push("import { createRequire as __tunnelCreateRequire } from 'node:module'; const require = __tunnelCreateRequire(import.meta.url);");
+  if (/__tunnel(Filename|Dirname)\b/.test(rest)) {
+    shims.push("import { fileURLToPath as __tunnelFileUrlToPath } from 'node:url'; const __tunnelFilename = __tunnelFileUrlToPath(import.meta.url); const __tunnelDirname = __tunnelFileUrlToPath(new URL('.', import.meta.url));");
+  }
+  return text.replace(SHIM_LINE, shims.join(' '));
+}
+
+async function bundleOne(entryPoints, chunkPrefix, plugins, splitting = true) {
   const result = await esbuild.build({
-    entryPoints: await entryPoints(),
+    entryPoints,
     outdir: DIST,
     bundle: true,
-    splitting: true,
+    splitting,
     format: 'esm',
     platform: 'node',
     target: 'node20.17',
-    chunkNames: 'chunks/[name]-[hash]',
-    // Bundled CommonJS packages call require() for Node built-ins and read __dirname (ssh2's
-    // emscripten poly1305); ESM has neither, so each file gets its own.
-    banner: {
-      js: [
-        "import { createRequire as __tunnelCreateRequire } from 'node:module';",
-        "import { dirname as __tunnelDirnameOf } from 'node:path';",
-        "import { fileURLToPath as __tunnelFileUrlToPath } from 'node:url';",
-        'const require = __tunnelCreateRequire(import.meta.url);',
-        'const __tunnelFilename = __tunnelFileUrlToPath(import.meta.url);',
-        'const __tunnelDirname = __tunnelDirnameOf(__tunnelFilename);',
-      ].join(' '),
-    },
+    chunkNames: `chunks/${chunkPrefix}-[name]-[hash]`,
+    banner: { js: SHIM_LINE },
     define: { __dirname: '__tunnelDirname', __filename: '__tunnelFilename' },
     // Maps locate --debug stack frames in src/ (and in node_modules/ by package and line); without
     // sourcesContent they stay small: the sources are in the repository at the released version.
@@ -91,17 +122,31 @@ async function bundle() {
     sourcesContent: false,
     legalComments: 'eof',
     metafile: true,
+    write: false,
     logLevel: 'warning',
-    plugins: [moduleUrlPlugin, optionalNativePlugin],
+    plugins: [...plugins, moduleUrlPlugin, optionalNativePlugin],
   });
+  for (const file of result.outputFiles) {
+    if (file.path.endsWith('.js') && relative(DIST, file.path).split(sep).length !== 2) {
+      throw new Error(`${file.path} is not one folder below dist/: import.meta.url rewriting assumes it is`);
+    }
+    await mkdir(dirname(file.path), { recursive: true });
+    await writeFile(file.path, file.path.endsWith('.js') ? fillShims(file.text) : file.contents);
+  }
+  return result.metafile;
+}
+
+async function bundle() {
+  const [cli, library] = await Promise.all([
+    bundleOne([{ in: 'src/cli/main.ts', out: 'cli/main' }], 'cli', [lazyChunksPlugin()]),
+    bundleOne(await libraryEntryPoints(), 'lib', []),
+    bundleOne([{ in: 'src/cli/gen-man.ts', out: 'cli/gen-man' }], 'man', [], false),
+  ]);
   await writeFile(join(DIST, 'index.js'), "export * from './lib/index.js';\n");
   await chmod(join(DIST, 'cli/main.js'), 0o755);
-  for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'))) {
-    const depth = relative(DIST, join(ROOT, file)).split(sep).length;
-    if (depth !== 2) throw new Error(`${file} is not one folder below dist/: import.meta.url rewriting assumes it is`);
-  }
-  await writeFile(join(DIST, 'meta.json'), JSON.stringify(result.metafile));
-  await writeFile(join(DIST, 'THIRD-PARTY-LICENSES.txt'), await thirdPartyLicenses(Object.keys(result.metafile.inputs)));
+  const meta = { inputs: { ...library.inputs, ...cli.inputs }, outputs: { ...library.outputs, ...cli.outputs } };
+  await writeFile(join(DIST, 'meta.json'), JSON.stringify(meta));
+  await writeFile(join(DIST, 'THIRD-PARTY-LICENSES.txt'), await thirdPartyLicenses(Object.keys(meta.inputs)));
 }
 
 /** The bundles carry other packages' code, so the package carries their licences (name, version, text). */
