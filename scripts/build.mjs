@@ -16,10 +16,19 @@ const DIST = join(ROOT, 'dist');
  * dist/cli/main.js, whose command tree (src/cli/run.ts) it imports once start-up is set up, and
  * whose commands import() their actions as lazy chunks. The library: dist/lib/index.js (re-exported
  * by dist/index.js, see below) and every folder barrel src/X/index.ts (the e2e drivers import
- * dist/presets/index.js). The man-page generator (`npm run man`, not packed) on its own. A src/
- * file may be in several bundles; they never share a process's module instances.
+ * dist/presets/index.js). DEV_ENTRIES on their own. A src/ file may be in several bundles; they
+ * never share a process's module instances.
  */
 const CLI_TREE = join(SRC, 'cli/run.ts');
+
+/**
+ * Not packed, each one self-contained file: the man-page generator (`npm run man`), and modules a
+ * test runs by their dist/ path in a child process (hardening-crash: writeFileAtomic under SIGKILL).
+ */
+const DEV_ENTRIES = [
+  { in: 'src/cli/gen-man.ts', out: 'cli/gen-man' },
+  { in: 'src/state/atomic.ts', out: 'state/atomic' },
+];
 
 async function libraryEntryPoints() {
   const entries = [{ in: 'src/index.ts', out: 'lib/index' }];
@@ -140,7 +149,7 @@ async function bundle() {
   const [cli, library] = await Promise.all([
     bundleOne([{ in: 'src/cli/main.ts', out: 'cli/main' }], 'cli', [lazyChunksPlugin()]),
     bundleOne(await libraryEntryPoints(), 'lib', []),
-    bundleOne([{ in: 'src/cli/gen-man.ts', out: 'cli/gen-man' }], 'man', [], false),
+    ...DEV_ENTRIES.map((entry) => bundleOne([entry], 'dev', [], false)),
   ]);
   await writeFile(join(DIST, 'index.js'), "export * from './lib/index.js';\n");
   await chmod(join(DIST, 'cli/main.js'), 0o755);
