@@ -4,6 +4,7 @@ export { parseForward, formatForwardArg } from './spec/forward.js';
 export { parseHop, parseHopList } from './spec/hop.js';
 export { TunnelError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { Tunnel } from './supervise/tunnel.js';
+export { DEFAULT_BACKOFF, type BackoffPolicy } from './supervise/backoff.js';
 export type { TunnelState, ForwardStatus } from './supervise/status.js';
 export type { TunnelSpec, TunnelOptions, Forward, Hop, Endpoint, ListenEndpoint } from './spec/types.js';
 export type { Plan, SshCommand, PlannedForward } from './plan/types.js';

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { descendants, killPids } from '../out/harness/proc.js';
 import { runColdStart } from '../sections/cold-start.js';
@@ -49,11 +49,12 @@ export async function main(isolation) {
       const section = remaining <= 0
         ? Promise.reject(new Error(`not run: the ${cfg.budgetMs / 60_000} min budget was used up`))
         : withBudget(run(env, cfg, log), remaining, key);
-      results.sections.push(await section.catch((error) => {
+      const measured = await section.catch((error) => {
         failed = true;
         log(`${key} FAILED: ${error.stack ?? error}`);
         return { key, title: key, error: error.message };
-      }));
+      });
+      results.sections.push({ ...measured, measuredAt: new Date().toISOString(), loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))) });
     }
   } catch (error) {
     failed = true;
@@ -68,9 +69,23 @@ export async function main(isolation) {
   results.durationS = Math.round((Date.now() - started) / 1000);
   results.machine.loadAverageAtEnd = (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2)));
   await mkdir(outDir, { recursive: true });
-  await writeResults(outDir, results);
+  await writeResults(outDir, only ? await keepOtherSections(outDir, results) : results);
   log(`wrote ${outDir}RESULTS.md and results.json`);
   return failed ? 1 : 0;
+}
+
+/**
+ * BENCH_ONLY=a,b replaces those sections in the existing results and keeps the others (each section
+ * says when it was measured), so re-measuring one question does not throw away the rest.
+ */
+async function keepOtherSections(outDir, results) {
+  const previous = await readFile(`${outDir}results.json`, 'utf8').then(JSON.parse, () => undefined);
+  if (!previous?.sections) return results;
+  const fresh = new Map(results.sections.map((s) => [s.key, s]));
+  const order = SECTIONS.map(([key]) => key);
+  const keys = [...new Set([...previous.sections.map((s) => s.key), ...fresh.keys()])].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  const byKey = new Map(previous.sections.map((s) => [s.key, { ...s, measuredAt: s.measuredAt ?? previous.machine?.date }]));
+  return { ...results, updated: [...fresh.keys()], sections: keys.map((k) => fresh.get(k) ?? byKey.get(k)) };
 }
 
 /** Anything still running under this process after cleanup is a bug: record it, then kill it by pid. */

@@ -18,7 +18,7 @@ export function renderMarkdown(results) {
   return [
     '# Benchmarks',
     '',
-    `Written by \`${mode === 'quick' ? 'BENCH_QUICK=1 ' : ''}npm run bench\` (${mode} mode) on ${machine.date}, in ${durationS} s. Do not edit: rerun.`,
+    `Written by \`${mode === 'quick' ? 'BENCH_QUICK=1 ' : ''}${results.updated ? `BENCH_ONLY=${results.updated.join(',')} ` : ''}npm run bench\` (${mode} mode) on ${machine.date}, in ${durationS} s${results.updated ? `: sections ${results.updated.join(', ')} measured then (in one run), the others kept from the earlier run stated under each` : ''}. Do not edit: rerun.`,
     '',
     '## Machine',
     '',
@@ -32,6 +32,7 @@ export function renderMarkdown(results) {
     ...sections.flatMap((s) => [
       `## ${s.title}`,
       '',
+      ...(s.measuredAt ? [`_Measured ${s.measuredAt}${s.loadAverage ? `, load average ${s.loadAverage.join(' ')}` : ''}._`, ''] : []),
       ...(s.error ? [`**This section failed:** ${s.error}`, ''] : []),
       ...(s.method ?? []).map((m) => `- ${m}`),
       '',

@@ -4,7 +4,7 @@ import { IMPLS } from '../lib/impls.js';
 import { now, probe, waitServing } from '../lib/net-client.js';
 import { spawnTracked, stopChild } from '../lib/procs.js';
 import { fmt, fmtSummary, ratio, summarize } from '../lib/stats.js';
-import { DEFAULT_BACKOFF } from '../../dist/supervise/backoff.js';
+import { DEFAULT_BACKOFF } from '../../dist/index.js';
 
 const KEEPALIVE = { interval: 2, count: 2 };
 const CONNECT_TIMEOUT = 10;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -33,9 +32,14 @@ export async function resolveWritePath(path: string): Promise<string> {
 
 const TEMP = /^\..+\.tunnel-tmp-(\d+)-[0-9a-f]+$/;
 
-/** A temp name beside `path` (same directory, so rename is atomic); the pid tells whose it is. */
+/**
+ * A temp name beside `path` (same directory, so rename is atomic); the pid tells whose it is.
+ * globalThis.crypto loads Node's crypto on first use: importing node:crypto here cost every CLI
+ * start (ls, --help) ~10 ms, since reading state imports this module.
+ */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tunnel-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const random = globalThis.crypto.getRandomValues(new Uint32Array(1))[0]!.toString(16).padStart(8, '0');
+  return join(dirname(path), `.${basename(path)}.tunnel-tmp-${process.pid}-${random}`);
 }
 
 /** Writes `text` to a fresh file with exactly `mode`, fsynced, and returns its path. */

@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Connection, ParsedKey } from 'ssh2';
+import { SERVER_ALGORITHMS } from './algorithms.js';
 import { GatedSocket } from './gate.js';
 import { publicKeyAuth } from './keys.js';
 import { withTimeout } from './util.js';
@@ -36,7 +37,7 @@ export async function startLoginServer(opts: LoginServerOptions): Promise<LoginS
   let paused = false;
   let live = 0;
 
-  const ssh = new ssh2.Server({ hostKeys: [opts.hostKey] });
+  const ssh = new ssh2.Server({ hostKeys: [opts.hostKey], algorithms: SERVER_ALGORITHMS });
   ssh.on('error', () => {});
   ssh.on('connection', (client: Connection) => {
     live++;

@@ -4,6 +4,7 @@ import { isAbsolute } from 'node:path';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Connection, ParsedKey, ServerChannel } from 'ssh2';
+import { SERVER_ALGORITHMS } from './algorithms.js';
 import { publicKeyAuth } from './keys.js';
 import { serveRemoteForwards } from './remote-forward.js';
 import { splice } from './util.js';
@@ -56,7 +57,7 @@ function openTo(sock: Socket, accept: () => ServerChannel, reject: () => void): 
 export function createNodeServer(opts: NodeServerOptions): NodeServer {
   const transports = new Set<Duplex>();
   let live = 0;
-  const server = new ssh2.Server({ hostKeys: [opts.hostKey] });
+  const server = new ssh2.Server({ hostKeys: [opts.hostKey], algorithms: SERVER_ALGORITHMS });
   server.on('error', () => {});
   server.on('connection', (client: Connection) => {
     live++;

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { TunnelError } from '../../errors.js';
-import { logPath } from '../../daemon/request.js';
 import { parseName } from '../../spec/name.js';
 import { escapeControls } from '../../spec/tokens.js';
 import { StringDecoder } from 'node:string_decoder';
@@ -14,6 +13,8 @@ export function registerLogs(program: Command, setExit: SetExit): void {
     .description("print a background tunnel's log (state changes and OpenSSH messages)")
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
     .action(async (name: string, flags: { follow?: boolean }) => {
+      // Imported on use: daemon/request.js pulls in node:crypto (temp names), ~10 ms on every start otherwise.
+      const { logPath } = await import('../../daemon/request.js');
       const path = logPath(parseName(name, 'name'));
       const size = await stat(path).then((s) => s.size).catch(() => undefined);
       if (size === undefined) throw new TunnelError('NOT_FOUND', `no log for '${name}'; see 'tunnel ls'`);
