@@ -22,6 +22,10 @@ export const ERROR_CODES = {
   LOCKED: 'LOCKED',
   CONFIG_INVALID: 'CONFIG_INVALID',
   APP_FAILED: 'APP_FAILED',
+  /** The scheduler refused a job or a command on it (sbatch's own message). */
+  JOB_REFUSED: 'JOB_REFUSED',
+  /** The job the tunnel reaches ended (walltime, scancel, node failure). */
+  JOB_ENDED: 'JOB_ENDED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

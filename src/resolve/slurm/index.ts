@@ -1,0 +1,67 @@
+import { TunnelError } from '../../errors.js';
+import { formatHop } from '../../spec/hop.js';
+import { planLoginCommand, runOnLogin, type RunOnLogin, type SchedulerHost } from '../remote.js';
+import type { Poll, Scheduler } from '../scheduler.js';
+import { cancelScript, pollScript, submitScript } from './commands.js';
+import { parsePoll, parseSbatch, slurmMessage } from './parse.js';
+
+export interface SlurmOptions {
+  host: SchedulerHost;
+  /** sbatch options, already split and checked (splitSbatchOptions). */
+  sbatch: string[];
+  jobName: string;
+  run?: RunOnLogin;
+}
+
+/** The ssh argv of each Slurm step, for --dry-run and for the effects below. */
+export function slurmCommands(options: SlurmOptions) {
+  return {
+    submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName)),
+    poll: (id: string) => planLoginCommand(options.host, pollScript(id)),
+    cancel: (id: string) => planLoginCommand(options.host, cancelScript(id)),
+  };
+}
+
+/** Slurm through the login node: sbatch / squeue (+ scontrol) / scancel, each one ssh. */
+export function slurm(options: SlurmOptions): Scheduler {
+  const run = options.run ?? runOnLogin;
+  const commands = slurmCommands(options);
+  const login = formatHop(options.host.login);
+  const timeoutMs = (options.host.connectTimeout * (options.host.via.length + 1) + 20) * 1000;
+  return {
+    name: 'slurm',
+    async submit(script) {
+      const result = await run(commands.submit, { timeoutMs, input: script });
+      const id = result.exitCode === 0 ? parseSbatch(result.stdout) : undefined;
+      if (id !== undefined) return id;
+      // ssh itself fails with 255; so does sbatch on an option it does not know, but it says so.
+      if (result.exitCode === 255 && !/^sbatch:/m.test(result.stderr)) throw sshFailed(login, result.stderr, commands.submit);
+      // sbatch's own words, one line: a refused option, an unknown partition, a limit.
+      throw new TunnelError('JOB_REFUSED', `sbatch on ${login} refused the job: ${slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}, no job id printed`)}`, {
+        argv: commands.submit, exitCode: result.exitCode,
+      });
+    },
+    async poll(id): Promise<Poll> {
+      const argv = commands.poll(id);
+      const result = await run(argv, { timeoutMs });
+      if (result.exitCode !== 0) throw sshFailed(login, result.stderr, argv, result.timedOut);
+      const poll = parsePoll(result.stdout);
+      if (poll.job === undefined) {
+        throw new TunnelError('NOT_FOUND', `no Slurm job ${id} on ${login}: ${slurmMessage(result.stderr, 'squeue and scontrol do not know it')}`, { field: '--job' });
+      }
+      return poll;
+    },
+    async cancel(id) {
+      const argv = commands.cancel(id);
+      const result = await run(argv, { timeoutMs });
+      if (result.exitCode !== 0) {
+        throw new TunnelError('JOB_REFUSED', `scancel ${id} on ${login} failed: ${slurmMessage(result.stderr, `exit ${result.exitCode ?? 'by signal'}`)}; cancel it with: ssh ${login} scancel ${id}`, { argv, exitCode: result.exitCode });
+      }
+    },
+  };
+}
+
+function sshFailed(login: string, stderr: string, argv: readonly string[], timedOut = false): TunnelError {
+  const line = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '').pop() ?? (timedOut ? 'timed out' : 'ssh failed');
+  return new TunnelError('CONNECT_FAILED', `cannot run Slurm commands on ${login}: ${line}`, { argv, hop: login, sshMessage: line });
+}
