@@ -1,3 +1,4 @@
+import type { TunnelError } from '../errors.js';
 import type { Tunnel } from '../supervise/tunnel.js';
 import { exitCodeFor, exitCodeForSignal } from './exit-codes.js';
 import { styleFor } from './style.js';
@@ -11,6 +12,8 @@ export interface Foreground {
   announce(tunnel: Tunnel): void;
   /** Runs after the tunnel is down (a preset stops its app here). */
   after?: () => Promise<void>;
+  /** Asked once the tunnel is up: resolves when something outside ends it (a scheduler job that ended). */
+  ended?: () => Promise<TunnelError> | undefined;
   json: boolean;
 }
 
@@ -37,12 +40,12 @@ export async function runForeground(run: Foreground): Promise<number> {
     for (const signal of SIGNALS) process.removeListener(signal, onStartupSignal);
   }
   run.announce(tunnel);
-  const code = await stayUp(tunnel, run.json);
+  const code = await stayUp(tunnel, run.json, run.ended?.());
   await run.after?.();
   return code;
 }
 
-function stayUp(tunnel: Tunnel, json: boolean): Promise<number> {
+function stayUp(tunnel: Tunnel, json: boolean, ended: Promise<TunnelError> | undefined): Promise<number> {
   const style = styleFor(process.stderr);
   return new Promise((resolve) => {
     let finishing = false;
@@ -55,6 +58,11 @@ function stayUp(tunnel: Tunnel, json: boolean): Promise<number> {
       });
     };
     const onSignal = (signal: NodeJS.Signals) => finish(exitCodeForSignal(signal));
+    void ended?.then((error) => {
+      if (finishing) return;
+      process.stderr.write(`tunnel: ${error.message}\n`);
+      finish(exitCodeFor(error.code));
+    });
     for (const signal of SIGNALS) process.on(signal, onSignal);
     tunnel.on('state', (state: string, error?: { message: string; code: Parameters<typeof exitCodeFor>[0] }) => {
       if (!json) process.stderr.write(`${style.dim(new Date().toISOString())} ${state}${error ? `: ${error.message}` : ''}\n`);
