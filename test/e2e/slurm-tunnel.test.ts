@@ -7,6 +7,19 @@ import type { Spawned } from '../harness/node-exec.js';
 import { canRunSlurm, startSlurm, type Slurm } from '../harness/slurm.js';
 import { stageForCluster } from '../harness/stage.js';
 import { buildTopology, canBuildTopology, type Topology } from '../harness/topology.js';
+import { cmdline } from '../harness/proc.js';
+import { readFile } from 'node:fs/promises';
+
+/** Command lines of a process's ancestors (no pid namespaces: /proc here sees the node's processes). */
+async function ancestors(pid: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let p = pid; p > 1;) {
+    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
+    p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? 0);
+    if (p > 1) out.push((await cmdline(p)) ?? '');
+  }
+  return out;
+}
 
 /*
  * `tunnel up --via login --slurm ...` against real Slurm in the namespaces: the job is submitted
@@ -83,6 +96,109 @@ if (why !== undefined) {
       await expect.poll(userProcsOnNode, { timeout: 10_000 }).toBe('');
       await expect.poll(() => slurm.stepPids(), { timeout: 10_000 }).toEqual([]);
       expect(events(child).map((e) => e.event)).toEqual(expect.arrayContaining(['submitted', 'running', 'cancelled']));
+    });
+
+    it('jupyter --slurm --sock: the notebook runs under slurmstepd on the node; the printed URL answers with its token', async () => {
+      const t0 = Date.now();
+      const child = await tunnel(['jupyter', '--slurm', '-t 10', '--sock', '--json']);
+      const json = await firstJson(child, 90_000);
+      const ms = Date.now() - t0;
+      console.info(`e2e slurm jupyter: submit -> URL in ${ms} ms`);
+      expect(json.job).toMatchObject({ node: 'isolated-node', state: 'RUNNING', submitted: true });
+      expect(json.app.socket).toMatch(/^\/tmp\/tnl-jupyter-[0-9a-f]{12}\/jupyter\.sock$/);
+      const url = new URL(json.url as string);
+      const status = await t.exec('laptop', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '5', `${url.origin}/api/status?token=${url.searchParams.get('token')}`]);
+      expect(status.stdout).toBe('200');
+      expect((await t.exec('laptop', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '5', `${url.origin}/api/status`])).stdout).toBe('403');
+      // The server is a child of the job's batch step, not of an ssh session.
+      const [pid] = await t.pids('node', /jupyter-notebook|jupyter notebook/);
+      expect(pid).toBeDefined();
+      expect(await ancestors(pid!)).toEqual(expect.arrayContaining([expect.stringMatching(/^slurmstepd/)]));
+      expect((await t.exec('node', ['test', '-S', json.app.socket])).exitCode).toBe(0);
+      expect((await t.exec('login', ['test', '-e', json.app.socket])).exitCode).toBe(1);
+
+      await child.kill('SIGINT');
+      expect(await child.exited).toBe(130);
+      expect(await slurm.waitForState(String(json.job.id), /^CANCELLED$/, 10_000)).toBe('CANCELLED');
+      await expect.poll(userProcsOnNode, { timeout: 10_000 }).toBe('');
+      expect((await t.exec('node', ['test', '-e', json.app.socket])).exitCode).toBe(1);
+    });
+
+    it('Ctrl-C while PENDING cancels the job within seconds; nothing is left queued', async () => {
+      // A job of root's takes all 8 CPUs, so ours waits (Reason=Resources).
+      const blocker = (await slurm.admin(['sbatch', '--parsable', '-c', '8', '--output=/dev/null', '--wrap', 'sleep 120'])).stdout.trim();
+      try {
+        await slurm.waitForState(blocker, /^RUNNING$/, 20_000);
+        const child = await tunnel(['--slurm', '-c 1 -t 5', '--run', serve('/tmp/pending.sock', 'never'), '-L', '8802:/tmp/pending.sock', '--json']);
+        const id = await submittedId(child);
+        await child.waitForOutput(/"state":"PENDING","reason":"Resources"/, 20_000);
+        const t0 = Date.now();
+        await child.kill('SIGINT');
+        expect(await child.exited).toBe(130);
+        expect(await slurm.waitForState(id, /^CANCELLED$/, 5_000)).toBe('CANCELLED');
+        console.info(`e2e slurm: Ctrl-C while PENDING -> CANCELLED in ${Date.now() - t0} ms`);
+        expect((await slurm.admin(['squeue', '-h', '-u', t.user, '-t', 'PENDING,RUNNING', '-o', '%i'])).stdout.trim()).toBe('');
+      } finally {
+        await slurm.admin(['scancel', blocker]);
+      }
+    });
+
+    it('--job ID attaches to a job of the user; Ctrl-C leaves it running', async () => {
+      const submit = await userSsh(`sbatch --parsable -t 5 --output=/dev/null --wrap ${JSON.stringify(serve('/tmp/mine.sock', 'my own job'))}`);
+      const id = submit.stdout.trim();
+      expect(id).toMatch(/^\d+$/);
+      try {
+        await slurm.waitForState(id, /^RUNNING$/, 20_000);
+        const child = await tunnel(['--job', id, '-L', '8803:/tmp/mine.sock', '--json']);
+        const json = await firstJson(child);
+        expect(json.job).toMatchObject({ id, node: 'isolated-node', state: 'RUNNING', submitted: false, cancelOnExit: false });
+        await expect.poll(async () => (await curl('http://127.0.0.1:8803/')).stdout, { timeout: 10_000 }).toBe('my own job');
+        await child.kill('SIGINT');
+        expect(await child.exited).toBe(130);
+        expect(await slurm.state(id)).toBe('RUNNING');
+      } finally {
+        await slurm.admin(['scancel', id]);
+      }
+    });
+
+    it('an external scancel ends the tunnel with the job\'s state', async () => {
+      const child = await tunnel(['--slurm', '-t 5', '--run', serve('/tmp/ext.sock', 'x'), '-L', '8804:/tmp/ext.sock', '--poll', '1', '--json']);
+      const json = await firstJson(child);
+      const id = String(json.job.id);
+      const t0 = Date.now();
+      expect((await slurm.admin(['scancel', id])).exitCode).toBe(0);
+      expect(await child.exited).toBe(1);
+      console.info(`e2e slurm: external scancel -> tunnel ended in ${Date.now() - t0} ms`);
+      expect(child.output()).toContain(`tunnel: Slurm job ${id} is CANCELLED and the tunnel to it is closed`);
+      expect((await t.exec('laptop', ['curl', '-s', '-m', '2', 'http://127.0.0.1:8804/'])).exitCode).not.toBe(0);
+    });
+
+    it.each([
+      [['--slurm', '--bogus'], "tunnel: sbatch on login refused the job: sbatch: unrecognized option '--bogus'"],
+      [['--slurm', '-p nope'], 'tunnel: sbatch on login refused the job: sbatch: error: invalid partition specified: nope'],
+      [['--slurm', '-t abc'], 'tunnel: sbatch on login refused the job: sbatch: error: Invalid --time specification'],
+    ])('bad sbatch input %j: sbatch\'s own message, one line, exit 2, nothing submitted', async (args, message) => {
+      const before = (await slurm.admin(['squeue', '-h', '-t', 'all', '-o', '%i'])).stdout;
+      const child = await tunnel([...args, '--run', 'sleep 60', '-L', '8805:/tmp/none.sock']);
+      expect(await child.exited).toBe(2);
+      expect(child.output().trim()).toBe(message);
+      expect((await slurm.admin(['squeue', '-h', '-t', 'all', '-o', '%i'])).stdout).toBe(before);
+    });
+
+    it('--job of another user is refused in one line and left alone', async () => {
+      const id = (await slurm.admin(['sbatch', '--parsable', '--output=/dev/null', '--wrap', 'sleep 60'])).stdout.trim();
+      try {
+        await slurm.waitForState(id, /^RUNNING$/, 20_000);
+        const child = await tunnel(['--job', id, '-L', '8806:/tmp/none.sock']);
+        expect(await child.exited).toBe(2);
+        expect(child.output().trim()).toBe(`tunnel: job ${id} belongs to root, not to ${t.user}; attach to one of your own jobs`);
+        expect(await slurm.state(id)).toBe('RUNNING');
+        const unknown = await tunnel(['--job', '999999', '-L', '8806:/tmp/none.sock']);
+        expect(await unknown.exited).toBe(6);
+        expect(unknown.output().trim()).toBe('tunnel: no Slurm job 999999 on login: slurm_load_jobs error: Invalid job id specified');
+      } finally {
+        await slurm.admin(['scancel', id]);
+      }
     });
   });
 }
