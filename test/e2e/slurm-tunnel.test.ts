@@ -161,6 +161,21 @@ if (why !== undefined) {
       }
     });
 
+    it('--multiplex: submit and every poll ride one authenticated connection to login', async () => {
+      const log = join(t.dir, 'sshd-login', 'sshd.log');
+      const accepted = async () => ((await readFile(log, 'utf8')).match(/Accepted publickey/g) ?? []).length;
+      const before = await accepted();
+      const child = await tunnel(['--slurm', '-t 5', '--run', serve('/tmp/mux.sock', 'through one connection'), '-L', '8807:/tmp/mux.sock', '--poll', '1', '--multiplex', '--json']);
+      const json = await firstJson(child);
+      await expect.poll(async () => (await curl('http://127.0.0.1:8807/')).stdout, { timeout: 10_000 }).toBe('through one connection');
+      await new Promise((r) => setTimeout(r, 4000)); // about four more polls of the running job (--poll 1)
+      // One login for the scheduler's master, one for the tunnel's own -J hop: not one per poll.
+      expect(await accepted() - before).toBeLessThanOrEqual(2);
+      await child.kill('SIGINT');
+      expect(await child.exited).toBe(130);
+      expect(await slurm.waitForState(String(json.job.id), /^CANCELLED$/, 10_000)).toBe('CANCELLED');
+    });
+
     it('an external scancel ends the tunnel with the job\'s state', async () => {
       const child = await tunnel(['--slurm', '-t 5', '--run', serve('/tmp/ext.sock', 'x'), '-L', '8804:/tmp/ext.sock', '--poll', '1', '--json']);
       const json = await firstJson(child);
