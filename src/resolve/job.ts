@@ -1,5 +1,5 @@
 import { TunnelError } from '../errors.js';
-import type { JobInfo, JobNotes, Scheduler } from './scheduler.js';
+import type { JobInfo, JobNotes, Poll, Scheduler } from './scheduler.js';
 
 /** What the waiting looks like, for a spinner, log lines or --json events. */
 export type JobEvent =
@@ -75,11 +75,11 @@ async function waitRunning(
   options: ResolveJobOptions, id: string, submitted: boolean, start: number,
   say: (event: JobEvent) => void, now: () => number,
 ): Promise<ResolvedJob> {
+  const { scheduler } = options;
   const sleep = options.sleep ?? defaultSleep;
   const maxPollMs = options.maxPollMs ?? 5_000;
-  for (;;) {
-    if (options.signal?.aborted) throw aborted();
-    const poll = await options.scheduler.poll(id);
+  /** Decides on one look: the job (done), keep waiting (undefined), or why not (throws). */
+  const judge = (poll: Poll): ResolvedJob | undefined => {
     const info = poll.job!;
     if (!submitted && poll.me !== undefined && info.user !== undefined && info.user !== poll.me) {
       throw new TunnelError('JOB_REFUSED', `job ${id} belongs to ${info.user}, not to ${poll.me}; attach to one of your own jobs`, { field: '--job' });
@@ -94,7 +94,31 @@ async function waitRunning(
       return { id, node: info.node!, info, notes: poll.notes, submitted };
     }
     say({ event: 'waiting', id, state: info.running ? 'STARTING' : info.state, reason: info.running ? 'the app is starting' : info.reason, elapsedMs });
-    await sleep(pollDelay(elapsedMs, maxPollMs));
+    return undefined;
+  };
+  // An attached job usually runs already: one look decides. A submitted one is followed.
+  const first = submitted && scheduler.follow !== undefined ? undefined : judge(await scheduler.poll(id));
+  if (first !== undefined) return first;
+  for (;;) {
+    if (options.signal?.aborted) throw aborted();
+    if (scheduler.follow !== undefined) {
+      // Events come from every change the follow reports; the decision from its last look.
+      const last = await scheduler.follow(id, { notes: options.waitForNotes, signal: options.signal, onPoll: (poll) => void (poll === undefined || sayWaiting(poll)) });
+      const done = judge(last);
+      if (done !== undefined) return done;
+      continue;
+    }
+    await sleep(pollDelay(now() - start, maxPollMs));
+    if (options.signal?.aborted) throw aborted();
+    const done = judge(await scheduler.poll(id));
+    if (done !== undefined) return done;
+  }
+
+  function sayWaiting(poll: Poll): void {
+    const info = poll.job!;
+    const ready = info.running && (!options.waitForNotes || poll.notes.state === 'ready');
+    if (info.terminal || ready || poll.notes.state === 'failed') return;
+    say({ event: 'waiting', id, state: info.running ? 'STARTING' : info.state, reason: info.running ? 'the app is starting' : info.reason, elapsedMs: now() - start });
   }
 }
 

@@ -38,4 +38,9 @@ export interface Scheduler {
   submit(script: string): Promise<string>;
   poll(id: string): Promise<Poll>;
   cancel(id: string): Promise<void>;
+  /**
+   * Optional: watch a job until it runs (its app ready, with `notes`), leaves the waiting states,
+   * or a while passes, reporting each change; returns the last look. Without it, poll() in a loop.
+   */
+  follow?(id: string, options: { notes: boolean; signal?: AbortSignal | undefined; onPoll: (poll: Poll) => void }): Promise<Poll>;
 }

@@ -33,3 +33,31 @@ export function pollScript(id: string): string {
 export function cancelScript(id: string): string {
   return `exec scancel ${shQuote(id)}`;
 }
+
+/** States in which a job may still come to run: the follow loop keeps watching them. */
+const WAITING = ['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SUSPENDED'];
+
+/**
+ * One ssh for the whole wait: squeue every 0.25 s at first, then every `maxPollSeconds`, printing a
+ * poll block (as pollScript does, ended by MARK.end) whenever something changed, until the job runs
+ * (and, with `notes`, its app reported ready or failed), leaves the waiting states, or `seconds` pass.
+ * On a login node behind slow or 2FA logins this is one login instead of one per poll.
+ */
+export function followScript(id: string, options: { notes: boolean; seconds: number; maxPollSeconds: number }): string {
+  const job = shQuote(id);
+  const block = [
+    `echo ${MARK.me}`, 'echo "$me"', `echo ${MARK.squeue}`, `printf '%s\\n' "$s"`,
+    // scontrol's own error ("Invalid job id specified") is what an unknown job's message quotes.
+    `if [ -z "$s" ]; then echo ${MARK.scontrol}; scontrol show job ${job} 2>&1; fi`,
+    `echo ${MARK.notes}`, `printf '%s\\n' "$n"`, `echo ${MARK.end}`,
+  ].join('; ');
+  const running = options.notes ? 'case "$n" in *state=ready*|*state=failed*) exit 0;; esac' : 'exit 0';
+  return [
+    'me=$(id -un)', `end=$(( $(date +%s) + ${Math.trunc(options.seconds)} ))`, 'last=', 'i=0',
+    `while :; do s=$(squeue -h -t all -j ${job} -o ${shQuote(SQUEUE_FORMAT)} 2>/dev/null); n=$(cat ${NOTES_DIR}/${job} 2>/dev/null)`,
+    `if [ "$s|$n" = "$last" ]; then :; else last="$s|$n"; ${block}; fi`,
+    `case "$s" in *'|RUNNING|'*) ${running};; ${WAITING.map((w) => `*'|${w}|'*`).join('|')}) ;; *) exit 0;; esac`,
+    'if [ "$(date +%s)" -ge "$end" ]; then exit 0; fi',
+    `i=$((i+1)); if [ "$i" -le 20 ]; then sleep 0.25; else sleep ${Math.max(1, Math.trunc(options.maxPollSeconds))}; fi; done`,
+  ].join('; ');
+}

@@ -1,12 +1,15 @@
 import { TunnelError } from '../../errors.js';
 import { formatHop } from '../../spec/hop.js';
-import { planLoginCommand, runOnLogin, type RunOnLogin, type SchedulerHost } from '../remote.js';
+import { planLoginCommand, runOnLogin, streamOnLogin, type RunOnLogin, type SchedulerHost, type StreamOnLogin } from '../remote.js';
 import type { Poll, Scheduler } from '../scheduler.js';
-import { cancelScript, pollScript, submitScript } from './commands.js';
-import { parsePoll, parseSbatch, slurmMessage } from './parse.js';
+import { cancelScript, followScript, pollScript, submitScript } from './commands.js';
+import { MARK, parsePoll, parseSbatch, slurmMessage } from './parse.js';
 
 export interface SlurmOptions {
   host: SchedulerHost;
+  /** Longest pause between two squeue calls inside a follow (default 5 s). */
+  maxPollSeconds?: number;
+  stream?: StreamOnLogin;
   /** sbatch options, already split and checked (splitSbatchOptions). */
   sbatch: string[];
   jobName: string;
@@ -19,8 +22,12 @@ export function slurmCommands(options: SlurmOptions) {
     submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName)),
     poll: (id: string) => planLoginCommand(options.host, pollScript(id)),
     cancel: (id: string) => planLoginCommand(options.host, cancelScript(id)),
+    follow: (id: string, notes: boolean) => planLoginCommand(options.host, followScript(id, { notes, seconds: FOLLOW_SECONDS, maxPollSeconds: options.maxPollSeconds ?? 5 })),
   };
 }
+
+/** One follow ssh lasts at most this long; the wait then starts another (a fresh look at a long queue). */
+const FOLLOW_SECONDS = 120;
 
 /** Slurm through the login node: sbatch / squeue (+ scontrol) / scancel, each one ssh. */
 export function slurm(options: SlurmOptions): Scheduler {
@@ -50,6 +57,27 @@ export function slurm(options: SlurmOptions): Scheduler {
         throw new TunnelError('NOT_FOUND', `no Slurm job ${id} on ${login}: ${slurmMessage(result.stderr, 'squeue and scontrol do not know it')}`, { field: '--job' });
       }
       return poll;
+    },
+    async follow(id, { notes, signal, onPoll }): Promise<Poll> {
+      const argv = commands.follow(id, notes);
+      let block: string[] = [];
+      let last: Poll | undefined;
+      let lastText = '';
+      const onLine = (line: string) => {
+        if (line.trim() !== MARK.end) return void block.push(line);
+        lastText = block.join('\n');
+        last = parsePoll(lastText);
+        block = [];
+        if (last.job !== undefined) onPoll(last);
+      };
+      const result = await (options.stream ?? streamOnLogin)(argv, { timeoutMs: timeoutMs + FOLLOW_SECONDS * 1000, signal, onLine });
+      if (signal?.aborted) throw new TunnelError('ABORTED', 'cancelled while waiting for the job');
+      if (result.exitCode !== 0) throw sshFailed(login, result.stderr, argv, result.timedOut);
+      if (last?.job === undefined) {
+        const said = lastText.split('\n').find((l) => /error/.test(l))?.trim();
+        throw new TunnelError('NOT_FOUND', `no Slurm job ${id} on ${login}: ${said ?? slurmMessage(result.stderr, 'squeue and scontrol do not know it')}`, { field: '--job' });
+      }
+      return last;
     },
     async cancel(id) {
       const argv = commands.cancel(id);

@@ -69,11 +69,11 @@ function job(id: string, state: string, reason: string, node: string | undefined
 }
 
 /** Markers between the sections of the poll script's output. */
-export const MARK = { squeue: '--tnl-squeue--', scontrol: '--tnl-scontrol--', notes: '--tnl-notes--', me: '--tnl-me--' } as const;
+export const MARK = { squeue: '--tnl-squeue--', scontrol: '--tnl-scontrol--', notes: '--tnl-notes--', me: '--tnl-me--', end: '--tnl-end--' } as const;
 
 /** The poll script's whole output: squeue's line (or scontrol's record), the job's notes, who we are. */
 export function parsePoll(stdout: string): Poll {
-  const sections = splitSections(stdout);
+  const sections = splitSections(stdout.split(MARK.end)[0] ?? '');
   const fromSqueue = (sections.get(MARK.squeue) ?? []).map(parseSqueueLine).find((j) => j !== undefined);
   const job = fromSqueue ?? parseScontrol((sections.get(MARK.scontrol) ?? []).join('\n'));
   return { job, notes: parseNotes((sections.get(MARK.notes) ?? []).join('\n')), me: sections.get(MARK.me)?.[0]?.trim() || undefined };

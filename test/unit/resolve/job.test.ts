@@ -70,6 +70,25 @@ describe('resolveJob', () => {
     expect(await resolveJob({ scheduler: mine, job: { attach: '7' }, waitForNotes: false, ...fast })).toMatchObject({ node: 'n1', submitted: false });
   });
 
+  it('with follow(), a submitted job is watched by one call per stretch, with an event per change', async () => {
+    const s = fake([]);
+    const looks = [poll(info('PENDING', { reason: 'Priority' })), poll(info('RUNNING')), poll(info('RUNNING'), { state: 'ready' })];
+    let calls = 0;
+    s.follow = async (_id, { onPoll }) => {
+      calls += 1;
+      // First stretch ends (time up) while pending; the second sees it start and the app get ready.
+      const seen = calls === 1 ? looks.slice(0, 1) : looks.slice(1);
+      seen.forEach(onPoll);
+      return seen.at(-1)!;
+    };
+    const events: JobEvent[] = [];
+    const job = await resolveJob({ scheduler: s, job: { submit: 'x' }, waitForNotes: true, onEvent: (e) => events.push(e), ...fast });
+    expect(job.node).toBe('n1');
+    expect(calls).toBe(2);
+    expect(s.calls).toEqual(['submit']);
+    expect(events.map((e) => e.event === 'waiting' ? e.state : e.event)).toEqual(['submitted', 'PENDING', 'PENDING', 'STARTING', 'running']);
+  });
+
   it('polls fast first, then at the configured pace', () => {
     expect([0, 4_999, 5_000, 29_999, 30_000, 600_000].map((ms) => pollDelay(ms, 5_000))).toEqual([250, 250, 1_000, 1_000, 5_000, 5_000]);
     expect(pollDelay(0, 100)).toBe(100);
