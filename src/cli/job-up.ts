@@ -49,7 +49,8 @@ export async function runJobUp(presetName: string | undefined, input: JobInput &
   let started: StartedPreset | undefined;
   const release = async () => {
     watch?.stop();
-    if (job?.submitted && !plan.keepJob) {
+    // A job that already ended (walltime, someone's scancel) has nothing left to cancel.
+    if (job?.submitted && !plan.keepJob && watch?.latest().terminal !== true) {
       await scheduler.cancel(job.id).then(() => report.event({ event: 'cancelled', id: job!.id }), (error: Error) => process.stderr.write(`tunnel: ${error.message}\n`));
     }
   };

@@ -186,6 +186,8 @@ if (why !== undefined) {
       console.info(`e2e slurm: external scancel -> tunnel ended in ${Date.now() - t0} ms`);
       expect(child.output()).toContain(`tunnel: Slurm job ${id} is CANCELLED and the tunnel to it is closed`);
       expect((await t.exec('laptop', ['curl', '-s', '-m', '2', 'http://127.0.0.1:8804/'])).exitCode).not.toBe(0);
+      // Nothing to cancel any more: no scancel of a job that already ended.
+      expect(events(child).map((e) => e.event)).not.toContain('cancelled');
     });
 
     it.each([
