@@ -190,6 +190,21 @@ if (why !== undefined) {
       expect(events(child).map((e) => e.event)).not.toContain('cancelled');
     });
 
+    it('a walltime of one minute ends the tunnel with TIMEOUT (after a walltime warning)', { timeout: 180_000 }, async () => {
+      const child = await tunnel(['--slurm', '-t 1', '--run', serve('/tmp/wall.sock', 'until the walltime'), '-L', '8808:/tmp/wall.sock', '--poll', '1', '--json']);
+      const json = await firstJson(child);
+      const id = String(json.job.id);
+      expect(json.job.timeLeft).toBeLessThanOrEqual(60);
+      await expect.poll(async () => (await curl('http://127.0.0.1:8808/')).stdout, { timeout: 10_000 }).toBe('until the walltime');
+      await child.waitForOutput(/"event":"walltime"/, 10_000);
+      // Slurm enforces time limits on a 30 s timer: the job ends 60-90 s after it started.
+      const code = await Promise.race([child.exited, new Promise((r) => setTimeout(() => r('still running'), 150_000))]);
+      expect(code).toBe(1);
+      expect(child.output()).toMatch(new RegExp(`^tunnel: Slurm job ${id} is TIMEOUT( \\(\\w+\\))? and the tunnel to it is closed$`, 'm'));
+      expect(await slurm.state(id)).toBe('TIMEOUT');
+      await expect.poll(userProcsOnNode, { timeout: 10_000 }).toBe('');
+    });
+
     it.each([
       [['--slurm', '--bogus'], "tunnel: sbatch on login refused the job: sbatch: unrecognized option '--bogus'"],
       [['--slurm', '-p nope'], 'tunnel: sbatch on login refused the job: sbatch: error: invalid partition specified: nope'],
