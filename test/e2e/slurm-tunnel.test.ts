@@ -124,6 +124,30 @@ if (why !== undefined) {
       expect((await t.exec('node', ['test', '-e', json.app.socket])).exitCode).toBe(1);
     });
 
+    it('jupyter --slurm --keep-job survives Ctrl-C; tunnel up jupyter --job ID finds its socket and token again', async () => {
+      const first = await tunnel(['jupyter', '--slurm', '-t 10', '--sock', '--keep-job', '--json']);
+      const json = await firstJson(first, 90_000);
+      expect(json.job).toMatchObject({ submitted: true, cancelOnExit: false });
+      const id = String(json.job.id);
+      try {
+        await first.kill('SIGINT');
+        expect(await first.exited).toBe(130);
+        expect(await slurm.state(id)).toBe('RUNNING');
+        const again = await tunnel(['jupyter', '--job', id, '--json']);
+        const attached = await firstJson(again, 60_000);
+        expect(attached.job).toMatchObject({ id, submitted: false, cancelOnExit: false });
+        expect(attached.app.socket).toBe(json.app.socket);
+        const url = new URL(attached.url as string);
+        expect((await t.exec('laptop', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '5', `${url.origin}/api/status?token=${url.searchParams.get('token')}`])).stdout).toBe('200');
+        await again.kill('SIGINT');
+        expect(await again.exited).toBe(130);
+        expect(await slurm.state(id)).toBe('RUNNING');
+      } finally {
+        await slurm.admin(['scancel', id]);
+        await slurm.waitForState(id, /^CANCELLED$/, 10_000);
+      }
+    });
+
     it('Ctrl-C while PENDING cancels the job within seconds; nothing is left queued', async () => {
       // A job of root's takes all 8 CPUs, so ours waits (Reason=Resources).
       const blocker = (await slurm.admin(['sbatch', '--parsable', '-c', '8', '--output=/dev/null', '--wrap', 'sleep 120'])).stdout.trim();
