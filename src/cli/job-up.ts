@@ -11,6 +11,7 @@ import { watchJob, type JobWatch } from '../resolve/watch.js';
 import { ensurePrivateDir, stateHome } from '../state/paths.js';
 import { parseTunnelSpec } from '../spec/tunnel.js';
 import type { Tunnel } from '../supervise/tunnel.js';
+import type { JobInfo, JobNotes } from '../resolve/scheduler.js';
 import { dirname } from 'node:path';
 import { runForeground } from './foreground.js';
 import { jobJson, jobLine, jobReporter } from './job-report.js';
@@ -54,39 +55,74 @@ export async function runJobUp(presetName: string | undefined, input: JobInput &
       await scheduler.cancel(job.id).then(() => report.event({ event: 'cancelled', id: job!.id }), (error: Error) => process.stderr.write(`tunnel: ${error.message}\n`));
     }
   };
+  let current: Tunnel | undefined;
+  let moving: Promise<void> | undefined;
+  const stopMoving = new AbortController();
+  let failMoved: (error: TunnelError) => void = () => undefined;
+  const movedFailed = new Promise<TunnelError>((resolve) => (failMoved = resolve));
+  const say = (line: string) => void (flags.json || process.stderr.write(`${line}\n`));
+  const announce = (tunnel: Tunnel, heading?: string) => {
+    const info = watch?.latest() ?? job!.info;
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ ...tunnelJson(tunnel), ...(started?.report.json ?? {}), job: jobJson(info, job!.submitted, plan.keepJob) })}\n`);
+      return;
+    }
+    const lines = [...(heading === undefined ? [] : [heading]), describeTunnel(tunnel.plan, tunnel.forwards()), ...(started?.report.lines ?? []), jobLine(info, job!.submitted, plan.keepJob), 'Press Ctrl-C to stop.'];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  };
+  /** A requeued job runs again: same node and a plain tunnel, ssh reconnects by itself; else re-point. */
+  const follow = async (info: JobInfo, notes: JobNotes): Promise<void> => {
+    if (info.node === job!.node && presetName === undefined) return;
+    // The old tunnel goes first: the new one binds the same local port.
+    await started?.session.cleanup();
+    await current?.down();
+    const port = started === undefined ? undefined : new URL(String(started.report.json.url)).port;
+    started = undefined;
+    job = { ...job!, node: info.node!, info, notes };
+    if (port) input = { ...input, localPort: port };
+    const next = await tunnelTo(job, plan, preset?.name, input, run, stopMoving.signal, (s) => (started = s), say);
+    if (stopMoving.signal.aborted) return void (await next.down());
+    current = next;
+    next.on('state', (state: string, error?: TunnelError) => void ((state === 'failed' || state === 'needs-auth') && error && failMoved(error)));
+    announce(next, `job ${job.id} was requeued and runs again on ${info.node}:`);
+  };
+  // Teardown (re-pointed tunnel, scancel) runs after the foreground drops its signal handlers;
+  // without one of ours, a signal then (or execa's signal-exit re-raising one) would kill us
+  // before the job is cancelled.
+  const hold = () => undefined;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, hold);
   return runForeground({
     json: flags.json === true,
     start: async (signal) => {
       job = await resolveJob({
         scheduler, signal, onEvent: report.event, maxPollMs: plan.pollMs,
         job: plan.attach !== undefined ? { attach: plan.attach } : { submit: plan.script! },
-        waitForNotes: plan.attach === undefined,
+        notesDir: plan.attach === undefined ? app?.dir : undefined,
       });
       report.done();
       try {
-        const say = (line: string) => void (flags.json || process.stderr.write(`${line}\n`));
-        const tunnel = await tunnelTo(job, plan, preset?.name, input, run, signal, (s) => (started = s), say);
-        watch = watchJob(scheduler, job.info, { intervalMs: plan.pollMs, onEvent: report.event });
-        return tunnel;
+        current = await tunnelTo(job, plan, preset?.name, input, run, signal, (s) => (started = s), say);
+        watch = watchJob(scheduler, job.info, {
+          intervalMs: plan.pollMs, onEvent: report.event, notesDir: plan.attach === undefined ? app?.dir : undefined,
+          onMoved: (info, notes) => (moving = follow(info, notes)),
+        });
+        return current;
       } catch (error) {
         await release();
         throw error;
       }
     },
-    announce: (tunnel) => {
-      const info = watch?.latest() ?? job!.info;
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ ...tunnelJson(tunnel), ...(started?.report.json ?? {}), job: jobJson(info, job!.submitted, plan.keepJob) })}\n`);
-        return;
-      }
-      const lines = [describeTunnel(tunnel.plan, tunnel.forwards()), ...(started?.report.lines ?? []), jobLine(info, job!.submitted, plan.keepJob), 'Press Ctrl-C to stop.'];
-      process.stdout.write(`${lines.join('\n')}\n`);
-    },
-    ended: () => watch?.ended,
+    announce: (tunnel) => announce(tunnel),
+    ended: () => (watch === undefined ? undefined : Promise.race([watch.ended, movedFailed])),
     after: async () => {
+      stopMoving.abort();
+      await moving?.catch(() => undefined);
+      await current?.down();
       await started?.session.cleanup();
       await release();
     },
+  }).finally(() => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(signal, hold);
   });
 }
 

@@ -13,8 +13,8 @@ export interface ResolveJobOptions {
   scheduler: Scheduler;
   /** Submit this batch script, or attach to this job id. */
   job: { submit: string } | { attach: string };
-  /** Wait until the batch script reports its app ready (jobs rendered from templates/slurm/job.sh). */
-  waitForNotes: boolean;
+  /** Wait until the batch script reports its app ready in this directory (jobs rendered from templates/slurm/job.sh). */
+  notesDir?: string | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: ((event: JobEvent) => void) | undefined;
   /** Longest pause between two polls while waiting (default 5 s); the first polls come faster. */
@@ -79,7 +79,8 @@ async function waitRunning(
   const sleep = options.sleep ?? defaultSleep;
   const maxPollMs = options.maxPollMs ?? 5_000;
   /** Decides on one look: the job (done), keep waiting (undefined), or why not (throws). */
-  const judge = (poll: Poll): ResolvedJob | undefined => {
+  const judge = (look: Poll): ResolvedJob | undefined => {
+    const poll = ownNotes(look, options.notesDir);
     const info = poll.job!;
     if (!submitted && poll.me !== undefined && info.user !== undefined && info.user !== poll.me) {
       throw new TunnelError('JOB_REFUSED', `job ${id} belongs to ${info.user}, not to ${poll.me}; attach to one of your own jobs`, { field: '--job' });
@@ -89,7 +90,7 @@ async function waitRunning(
       throw new TunnelError('APP_FAILED', `the app in job ${id} exited on ${info.node ?? 'its node'} before it listened; its output is in ~/.tunnel/jobs/${id}.out on the cluster`);
     }
     const elapsedMs = now() - start;
-    if (info.running && (!options.waitForNotes || poll.notes.state === 'ready')) {
+    if (info.running && (options.notesDir === undefined || poll.notes.state === 'ready')) {
       say({ event: 'running', id, node: info.node!, timeLeft: info.timeLeft, elapsedMs });
       return { id, node: info.node!, info, notes: poll.notes, submitted };
     }
@@ -103,7 +104,7 @@ async function waitRunning(
     if (options.signal?.aborted) throw aborted();
     if (scheduler.follow !== undefined) {
       // Events come from every change the follow reports; the decision from its last look.
-      const last = await scheduler.follow(id, { notes: options.waitForNotes, signal: options.signal, onPoll: (poll) => void (poll === undefined || sayWaiting(poll)) });
+      const last = await scheduler.follow(id, { notes: options.notesDir, signal: options.signal, onPoll: (poll) => sayWaiting(ownNotes(poll, options.notesDir)) });
       const done = judge(last);
       if (done !== undefined) return done;
       continue;
@@ -116,10 +117,15 @@ async function waitRunning(
 
   function sayWaiting(poll: Poll): void {
     const info = poll.job!;
-    const ready = info.running && (!options.waitForNotes || poll.notes.state === 'ready');
+    const ready = info.running && (options.notesDir === undefined || poll.notes.state === 'ready');
     if (info.terminal || ready || poll.notes.state === 'failed') return;
     say({ event: 'waiting', id, state: info.running ? 'STARTING' : info.state, reason: info.running ? 'the app is starting' : info.reason, elapsedMs: now() - start });
   }
+}
+
+/** Notes count only when they are this run's (written for its directory); older ones are ignored. */
+export function ownNotes(poll: Poll, dir: string | undefined): Poll {
+  return dir === undefined || poll.notes.dir === dir ? poll : { ...poll, notes: {} };
 }
 
 export function jobEnded(info: JobInfo, when: string): TunnelError {

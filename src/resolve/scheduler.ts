@@ -39,8 +39,8 @@ export interface Scheduler {
   poll(id: string): Promise<Poll>;
   cancel(id: string): Promise<void>;
   /**
-   * Optional: watch a job until it runs (its app ready, with `notes`), leaves the waiting states,
+   * Optional: watch a job until it runs (its app ready in directory `notes`), leaves the waiting states,
    * or a while passes, reporting each change; returns the last look. Without it, poll() in a loop.
    */
-  follow?(id: string, options: { notes: boolean; signal?: AbortSignal | undefined; onPoll: (poll: Poll) => void }): Promise<Poll>;
+  follow?(id: string, options: { notes: string | undefined; signal?: AbortSignal | undefined; onPoll: (poll: Poll) => void }): Promise<Poll>;
 }

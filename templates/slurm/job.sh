@@ -20,7 +20,7 @@ trap 'exit 143' TERM INT HUP
 p=$!
 if [ -n "$TUNNEL_SOCKET" ]; then
   while [ ! -S "$TUNNEL_SOCKET" ]; do
-    if kill -0 "$p" 2>/dev/null; then sleep 0.2; else note "state=failed" "node=$(hostname)"; p=; exit 3; fi
+    if kill -0 "$p" 2>/dev/null; then sleep 0.2; else note "state=failed" "node=$(hostname)" "dir=$TUNNEL_DIR"; p=; exit 3; fi
   done
 fi
 note "state=ready" "node=$(hostname)" "dir=$TUNNEL_DIR" "socket=$TUNNEL_SOCKET" "pid=$p"

@@ -148,6 +148,30 @@ if (why !== undefined) {
       }
     });
 
+    it('a requeued jupyter job is followed: the tunnel is re-pointed and a new URL (new token) answers', async () => {
+      const child = await tunnel(['jupyter', '--slurm', '-t 10', '--sock', '--poll', '1', '--json']);
+      const json = await firstJson(child, 90_000);
+      const id = String(json.job.id);
+      expect((await slurm.admin(['scontrol', 'requeue', id])).exitCode).toBe(0);
+      // Slurm holds a requeued job back for ~2 minutes (BeginTime); let it start again now.
+      await slurm.waitForState(id, /^PENDING$/, 20_000);
+      expect((await slurm.admin(['scontrol', 'update', `JobId=${id}`, 'StartTime=now'])).exitCode).toBe(0);
+      await child.waitForOutput(/(^\{"name".*\}$[\s\S]*){2}/m, 90_000);
+      const objects = child.output().split('\n').filter((l) => l.startsWith('{"name"')).map((l) => JSON.parse(l) as Record<string, any>);
+      expect(objects).toHaveLength(2);
+      expect(objects[1]!.job).toMatchObject({ id, node: 'isolated-node', state: 'RUNNING' });
+      expect(objects[1]!.url).not.toBe(objects[0]!.url);
+      // Same local port: only the token changed (Jupyter restarted with the job).
+      expect(new URL(objects[1]!.url as string).port).toBe(new URL(objects[0]!.url as string).port);
+      const url = new URL(objects[1]!.url as string);
+      expect((await t.exec('laptop', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '5', `${url.origin}/api/status?token=${url.searchParams.get('token')}`])).stdout).toBe('200');
+      expect(events(child).map((e) => e.state).filter(Boolean)).toEqual(expect.arrayContaining(['PENDING']));
+      await child.kill('SIGINT');
+      expect(await child.exited).toBe(130);
+      expect(await slurm.waitForState(id, /^CANCELLED$/, 10_000)).toBe('CANCELLED');
+      await expect.poll(userProcsOnNode, { timeout: 10_000 }).toBe('');
+    });
+
     it('Ctrl-C while PENDING cancels the job within seconds; nothing is left queued', async () => {
       // A job of root's takes all 8 CPUs, so ours waits (Reason=Resources).
       const blocker = (await slurm.admin(['sbatch', '--parsable', '-c', '8', '--output=/dev/null', '--wrap', 'sleep 120'])).stdout.trim();

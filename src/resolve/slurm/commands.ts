@@ -40,10 +40,11 @@ const WAITING = ['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_
 /**
  * One ssh for the whole wait: squeue every 0.25 s at first, then every `maxPollSeconds`, printing a
  * poll block (as pollScript does, ended by MARK.end) whenever something changed, until the job runs
- * (and, with `notes`, its app reported ready or failed), leaves the waiting states, or `seconds` pass.
+ * (and, with `notes` = the job's directory, its app reported ready or failed there), leaves the
+ * waiting states, or `seconds` pass.
  * On a login node behind slow or 2FA logins this is one login instead of one per poll.
  */
-export function followScript(id: string, options: { notes: boolean; seconds: number; maxPollSeconds: number }): string {
+export function followScript(id: string, options: { notes: string | undefined; seconds: number; maxPollSeconds: number }): string {
   const job = shQuote(id);
   const block = [
     `echo ${MARK.me}`, 'echo "$me"', `echo ${MARK.squeue}`, `printf '%s\\n' "$s"`,
@@ -51,7 +52,10 @@ export function followScript(id: string, options: { notes: boolean; seconds: num
     `if [ -z "$s" ]; then echo ${MARK.scontrol}; scontrol show job ${job} 2>&1; fi`,
     `echo ${MARK.notes}`, `printf '%s\\n' "$n"`, `echo ${MARK.end}`,
   ].join('; ');
-  const running = options.notes ? 'case "$n" in *state=ready*|*state=failed*) exit 0;; esac' : 'exit 0';
+  // Notes count only when they are this run's (its directory): a job id can come back (another
+  // cluster sharing the home, a restarted controller) and its old notes must not pass for ours.
+  const mine = options.notes === undefined ? '' : `*${shQuote(`dir=${options.notes}`)}*`;
+  const running = options.notes === undefined ? 'exit 0' : `case "$n" in ${mine}) case "$n" in *state=ready*|*state=failed*) exit 0;; esac;; esac`;
   return [
     'me=$(id -un)', `end=$(( $(date +%s) + ${Math.trunc(options.seconds)} ))`, 'last=', 'i=0',
     `while :; do s=$(squeue -h -t all -j ${job} -o ${shQuote(SQUEUE_FORMAT)} 2>/dev/null); n=$(cat ${NOTES_DIR}/${job} 2>/dev/null)`,

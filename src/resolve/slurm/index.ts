@@ -22,7 +22,7 @@ export function slurmCommands(options: SlurmOptions) {
     submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName)),
     poll: (id: string) => planLoginCommand(options.host, pollScript(id)),
     cancel: (id: string) => planLoginCommand(options.host, cancelScript(id)),
-    follow: (id: string, notes: boolean) => planLoginCommand(options.host, followScript(id, { notes, seconds: FOLLOW_SECONDS, maxPollSeconds: options.maxPollSeconds ?? 5 })),
+    follow: (id: string, notes: string | undefined) => planLoginCommand(options.host, followScript(id, { notes, seconds: FOLLOW_SECONDS, maxPollSeconds: options.maxPollSeconds ?? 5 })),
   };
 }
 

@@ -33,12 +33,13 @@ function fake(polls: Array<Poll | Error>): Scheduler & { calls: string[] } {
 }
 const poll = (job: JobInfo, notes: Record<string, string> = {}, me = 'me'): Poll => ({ job, notes, me });
 const fast = { sleep: async () => undefined };
+const D = '/tmp/tnl-job-1';
 
 describe('resolveJob', () => {
   it('submits, waits through PENDING and the app starting, returns the node', async () => {
-    const s = fake([poll(info('PENDING', { reason: 'Resources' })), poll(info('RUNNING')), poll(info('RUNNING'), { state: 'ready', socket: '/tmp/x/s.sock' })]);
+    const s = fake([poll(info('PENDING', { reason: 'Resources' })), poll(info('RUNNING')), poll(info('RUNNING'), { state: 'ready', dir: D, socket: '/tmp/x/s.sock' })]);
     const events: JobEvent[] = [];
-    const job = await resolveJob({ scheduler: s, job: { submit: '#!/bin/sh' }, waitForNotes: true, onEvent: (e) => events.push(e), ...fast });
+    const job = await resolveJob({ scheduler: s, job: { submit: '#!/bin/sh' }, notesDir: D, onEvent: (e) => events.push(e), ...fast });
     expect(job).toMatchObject({ id: '7', node: 'n1', submitted: true, notes: { socket: '/tmp/x/s.sock' } });
     expect(s.calls).toEqual(['submit', 'poll 7', 'poll 7', 'poll 7']);
     expect(events.map((e) => e.event === 'waiting' ? `${e.state}/${e.reason}` : e.event)).toEqual(['submitted', 'PENDING/Resources', 'STARTING/the app is starting', 'running']);
@@ -46,11 +47,11 @@ describe('resolveJob', () => {
 
   it.each([
     ['the job ends while pending', [poll(info('CANCELLED', { reason: 'None' }))], /Slurm job 7 is CANCELLED/, ['submit', 'poll 7']],
-    ['the app dies in the job', [poll(info('RUNNING'), { state: 'failed' })], /exited on n1 before it listened/, ['submit', 'poll 7', 'cancel 7']],
+    ['the app dies in the job', [poll(info('RUNNING'), { state: 'failed', dir: D })], /exited on n1 before it listened/, ['submit', 'poll 7', 'cancel 7']],
     ['the login node stops answering', [new TunnelError('CONNECT_FAILED', 'cannot run Slurm commands on login: timed out')], /timed out/, ['submit', 'poll 7', 'cancel 7']],
   ])('%s: fails, and cancels a job it submitted unless it already ended', async (_what, polls, message, calls) => {
     const s = fake(polls);
-    await expect(resolveJob({ scheduler: s, job: { submit: 'x' }, waitForNotes: true, ...fast })).rejects.toThrow(message);
+    await expect(resolveJob({ scheduler: s, job: { submit: 'x' }, notesDir: D, ...fast })).rejects.toThrow(message);
     expect(s.calls).toEqual(calls);
   });
 
@@ -58,21 +59,28 @@ describe('resolveJob', () => {
     const s = fake([poll(info('PENDING'))]);
     const abort = new AbortController();
     const sleep = async () => abort.abort();
-    await expect(resolveJob({ scheduler: s, job: { submit: 'x' }, waitForNotes: false, signal: abort.signal, sleep })).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(resolveJob({ scheduler: s, job: { submit: 'x' }, signal: abort.signal, sleep })).rejects.toMatchObject({ code: 'ABORTED' });
     expect(s.calls).toEqual(['submit', 'poll 7', 'cancel 7']);
+  });
+
+  it('notes left by an older job with the same id (another run\'s directory) do not count', async () => {
+    const s = fake([poll(info('RUNNING'), { state: 'ready', dir: '/tmp/tnl-job-old', socket: '/tmp/tnl-job-old/s.sock' }), poll(info('RUNNING'), { state: 'ready', dir: D })]);
+    const job = await resolveJob({ scheduler: s, job: { submit: 'x' }, notesDir: D, ...fast });
+    expect(job.notes.dir).toBe(D);
+    expect(s.calls).toEqual(['submit', 'poll 7', 'poll 7']);
   });
 
   it('attaching never cancels, and refuses a job of another user', async () => {
     const s = fake([poll(info('RUNNING', { user: 'alice' }), {}, 'bob')]);
-    await expect(resolveJob({ scheduler: s, job: { attach: '7' }, waitForNotes: false, ...fast })).rejects.toThrow('job 7 belongs to alice, not to bob');
+    await expect(resolveJob({ scheduler: s, job: { attach: '7' }, ...fast })).rejects.toThrow('job 7 belongs to alice, not to bob');
     expect(s.calls).toEqual(['poll 7']);
     const mine = fake([poll(info('RUNNING'))]);
-    expect(await resolveJob({ scheduler: mine, job: { attach: '7' }, waitForNotes: false, ...fast })).toMatchObject({ node: 'n1', submitted: false });
+    expect(await resolveJob({ scheduler: mine, job: { attach: '7' }, ...fast })).toMatchObject({ node: 'n1', submitted: false });
   });
 
   it('with follow(), a submitted job is watched by one call per stretch, with an event per change', async () => {
     const s = fake([]);
-    const looks = [poll(info('PENDING', { reason: 'Priority' })), poll(info('RUNNING')), poll(info('RUNNING'), { state: 'ready' })];
+    const looks = [poll(info('PENDING', { reason: 'Priority' })), poll(info('RUNNING')), poll(info('RUNNING'), { state: 'ready', dir: D })];
     let calls = 0;
     s.follow = async (_id, { onPoll }) => {
       calls += 1;
@@ -82,7 +90,7 @@ describe('resolveJob', () => {
       return seen.at(-1)!;
     };
     const events: JobEvent[] = [];
-    const job = await resolveJob({ scheduler: s, job: { submit: 'x' }, waitForNotes: true, onEvent: (e) => events.push(e), ...fast });
+    const job = await resolveJob({ scheduler: s, job: { submit: 'x' }, notesDir: D, onEvent: (e) => events.push(e), ...fast });
     expect(job.node).toBe('n1');
     expect(calls).toBe(2);
     expect(s.calls).toEqual(['submit']);
@@ -106,9 +114,27 @@ describe('watchJob', () => {
     expect(events).toEqual([{ event: 'walltime', id: '7', timeLeft: 200 }]);
     expect(watch.latest().state).toBe('TIMEOUT');
   });
-  it('a requeued job (back to PENDING) ends this tunnel too', async () => {
+  it('without onMoved, a requeued job (back to PENDING) ends the tunnel', async () => {
     const watch = watchJob(fake([poll(info('PENDING', { reason: 'BeginTime' }))]), info('RUNNING'), { intervalMs: 5 });
     expect((await watch.ended).message).toMatch(/is PENDING \(BeginTime\) on n1 no longer/);
+  });
+  it('with onMoved, a requeued job is followed once it runs (and its app is ready) again, on its new node', async () => {
+    const s = fake([
+      poll(info('REQUEUED')), poll(info('PENDING', { reason: 'BeginTime' })), poll(info('RUNNING', { node: 'n2' })),
+      poll(info('RUNNING', { node: 'n2' }), { state: 'ready', dir: D }), poll(info('RUNNING', { node: 'n2' }), { state: 'ready', dir: D }), poll(info('CANCELLED')),
+    ]);
+    const moved: string[] = [];
+    const events: JobEvent[] = [];
+    const watch = watchJob(s, info('RUNNING'), { intervalMs: 5, notesDir: D, onEvent: (e) => events.push(e), onMoved: async (job) => void moved.push(job.node!) });
+    expect((await watch.ended).message).toMatch(/is CANCELLED/);
+    expect(moved).toEqual(['n2']);
+    expect(events.map((e) => e.event === 'waiting' ? e.state : e.event)).toEqual(['REQUEUED', 'PENDING', 'STARTING', 'running']);
+  });
+  it('a failed re-point ends the watch with its error', async () => {
+    const watch = watchJob(fake([poll(info('PENDING')), poll(info('RUNNING', { node: 'n9' }))]), info('RUNNING'), {
+      intervalMs: 5, onMoved: async () => { throw new TunnelError('CONNECT_FAILED', 'n9 unreachable'); },
+    });
+    expect(await watch.ended).toMatchObject({ code: 'CONNECT_FAILED' });
   });
   it('stop() stops polling', async () => {
     const s = fake([poll(info('RUNNING'))]);
