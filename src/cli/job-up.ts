@@ -4,7 +4,7 @@ import { newRunId } from '../plan/index.js';
 import { findPreset, readTemplate, resolvePresetUp, startPreset, type PresetInput, type StartedPreset } from '../presets/index.js';
 import { serverJobApp } from '../presets/job-app.js';
 import { resolveJob, type ResolvedJob } from '../resolve/job.js';
-import { jobDryRun, planJob, type JobInput, type JobPlan } from '../resolve/plan.js';
+import { jobDryRun, jobDryRunJson, planJob, type JobInput, type JobPlan } from '../resolve/plan.js';
 import { slurm } from '../resolve/slurm/index.js';
 import type { JobScriptInput } from '../resolve/slurm/script.js';
 import { watchJob, type JobWatch } from '../resolve/watch.js';
@@ -32,6 +32,11 @@ export async function runJobUp(presetName: string | undefined, input: JobInput &
   if (input.name === undefined && preset !== undefined) plan.jobName = `tnl-${preset.name}`;
   // Bad forwards fail here, before anything is submitted.
   if (preset === undefined) parseTunnelSpec({ ...plan.tunnel, to: 'NODE' });
+  if (flags.dryRun && flags.json) {
+    const argv = preset === undefined ? planTunnel({ ...plan.tunnel, to: 'NODE' }).tunnel.argv : undefined;
+    process.stdout.write(`${JSON.stringify(jobDryRunJson(plan, argv))}\n`);
+    return 0;
+  }
   if (flags.dryRun) {
     const tunnelLines = preset === undefined
       ? [dryRunLines(planTunnel({ ...plan.tunnel, to: 'NODE' }))]
@@ -97,13 +102,13 @@ export async function runJobUp(presetName: string | undefined, input: JobInput &
       job = await resolveJob({
         scheduler, signal, onEvent: report.event, maxPollMs: plan.pollMs,
         job: plan.attach !== undefined ? { attach: plan.attach } : { submit: plan.script! },
-        notesDir: plan.attach === undefined ? app?.dir : undefined,
+        notesDir: plan.notesDir,
       });
       report.done();
       try {
         current = await tunnelTo(job, plan, preset?.name, input, run, signal, (s) => (started = s), say);
         watch = watchJob(scheduler, job.info, {
-          intervalMs: plan.pollMs, onEvent: report.event, notesDir: plan.attach === undefined ? app?.dir : undefined,
+          intervalMs: plan.pollMs, onEvent: report.event, notesDir: plan.notesDir,
           onMoved: (info, notes) => (moving = follow(info, notes)),
         });
         return current;

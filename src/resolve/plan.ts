@@ -34,6 +34,8 @@ export interface JobPlan {
   /** The rendered batch script (submit), or undefined (attach). */
   script: string | undefined;
   attach: string | undefined;
+  /** A submitted job's private directory on the node: its notes count only when they name it. */
+  notesDir: string | undefined;
   keepJob: boolean;
   pollMs: number;
   /** The tunnel's options without its target: the job's node becomes --to. */
@@ -63,6 +65,7 @@ export function planJob(input: JobInput, app: JobScriptInput | undefined, templa
     jobName: `tnl-${input.name ?? 'job'}`.slice(0, 64),
     script: input.slurm === undefined ? undefined : renderJobScript(template, app!),
     attach: input.job === undefined ? undefined : parseJobId(input.job),
+    notesDir: input.slurm === undefined ? undefined : app?.dir,
     keepJob: input.keepJob === true || input.job !== undefined,
     pollMs: parseInteger(input.poll, '--poll', 5, 1, 3600) * 1000,
     tunnel: tunnelOnly(input),
@@ -84,10 +87,29 @@ export function jobDryRun(plan: JobPlan, tunnelLines: string[]): string[] {
     lines.push('# submit it through the login node (prints the job id):', `${shJoin(commands.submit)} < job.sh`);
   }
   const id = plan.attach ?? 'JOBID';
-  lines.push('# poll until it is RUNNING and has a node (and, for a submitted job, its app is ready):', shJoin(commands.poll(id)));
+  lines.push(plan.attach === undefined
+    ? '# follow it (one ssh) until it is RUNNING on a node and its app is ready; then, while the tunnel runs, poll it:'
+    : '# look at it: RUNNING, on which node, and whose; then, while the tunnel runs, poll it the same way:', shJoin(waitArgv(plan, commands, id)));
   lines.push('# then the tunnel to the node (NODE):', ...tunnelLines);
   if (plan.attach === undefined) lines.push(plan.keepJob ? '# --keep-job: the job keeps running afterwards; cancel it with:' : '# on the way down (and on Ctrl-C while waiting), cancel the job:', shJoin(commands.cancel(id)));
   return lines;
+}
+
+function waitArgv(plan: JobPlan, commands: ReturnType<typeof slurmCommands>, id: string): string[] {
+  return plan.attach === undefined ? commands.follow(id, plan.notesDir) : commands.poll(id);
+}
+
+/** --dry-run --json: the same, as data (the job id and node are placeholders: JOBID, NODE). */
+export function jobDryRunJson(plan: JobPlan, tunnelArgv: readonly string[] | undefined): Record<string, unknown> {
+  const commands = slurmCommands({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName });
+  const id = plan.attach ?? 'JOBID';
+  return {
+    state: 'planned',
+    script: plan.script ?? null,
+    commands: { submit: plan.script === undefined ? null : commands.submit, wait: waitArgv(plan, commands, id), poll: commands.poll(id), cancel: plan.attach === undefined ? commands.cancel(id) : null },
+    tunnel: tunnelArgv ?? null,
+    keepJob: plan.keepJob,
+  };
 }
 
 function bad(field: string, message: string): TunnelError {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { jobDryRun, planJob } from '../../../src/resolve/plan.js';
+import { jobDryRun, jobDryRunJson, planJob } from '../../../src/resolve/plan.js';
 import { planLoginCommand } from '../../../src/resolve/remote.js';
 import { slurm } from '../../../src/resolve/slurm/index.js';
 
@@ -38,10 +38,24 @@ describe('planJob', () => {
   it('--slurm without a command says what to add', () => {
     expect(() => planJob({ via: ['login'], slurm: '-p x' }, undefined, TEMPLATE, '/s')).toThrow(/--run 'CMD'/);
   });
-  it('--dry-run lists the script, submit, poll, tunnel and cancel', () => {
+  it('--dry-run lists the script, submit, the follow, tunnel and cancel', () => {
     const plan = planJob({ via: ['login'], slurm: '-p normal', run: 'serve' }, app, TEMPLATE, '/s');
     const text = jobDryRun(plan, ['ssh ... NODE']).join('\n');
-    expect(text).toMatch(/# the batch script[\s\S]*#   #!\/bin\/sh[\s\S]*sbatch --parsable[\s\S]*< job\.sh\n# poll[\s\S]*squeue[\s\S]*ssh \.\.\. NODE\n# on the way down[\s\S]*scancel JOBID/);
+    expect(text).toMatch(/# the batch script[\s\S]*#   #!\/bin\/sh[\s\S]*sbatch --parsable[\s\S]*< job\.sh\n# follow it[\s\S]*squeue[\s\S]*dir=\/tmp\/tnl-job-1[\s\S]*ssh \.\.\. NODE\n# on the way down[\s\S]*scancel JOBID/);
+  });
+});
+
+describe('jobDryRunJson', () => {
+  it('script, the ssh argv of each step with placeholders, and the tunnel', () => {
+    const plan = planJob({ via: ['login'], slurm: '-t 5', run: 'serve' }, app, TEMPLATE, '/s');
+    const json = jobDryRunJson(plan, ['ssh', 'NODE']) as { script: string; commands: Record<string, string[] | null>; tunnel: string[] };
+    expect(json.script).toContain('#!/bin/sh');
+    expect(json.commands.submit!.at(-1)).toContain('sbatch --parsable');
+    expect(json.commands.poll!.at(-1)).toContain('squeue -h -t all -j JOBID');
+    expect(json.commands.cancel!.at(-1)).toContain('scancel JOBID');
+    expect(json.tunnel).toEqual(['ssh', 'NODE']);
+    const attached = jobDryRunJson(planJob({ via: ['login'], job: '9', local: ['1:/s'] }, undefined, TEMPLATE, '/s'), undefined) as { commands: Record<string, unknown> };
+    expect(attached.commands).toMatchObject({ submit: null, cancel: null });
   });
 });
 
@@ -72,5 +86,12 @@ describe('slurm() through a fake login runner', () => {
   it('cancel failing says how to cancel by hand', async () => {
     const r = runner({ exitCode: 210, stderr: 'scancel: error: Kill job error on job id 4: Access/permission denied' });
     await expect(slurm({ host, sbatch: [], jobName: 'j', run: r.run }).cancel('4')).rejects.toThrow('scancel 4 on login failed: scancel: error: Kill job error on job id 4: Access/permission denied; cancel it with: ssh login scancel 4');
+  });
+});
+
+describe('formatTimeLeft', async () => {
+  const { formatTimeLeft } = await import('../../../src/cli/job-report.js');
+  it.each([[0, '0:00'], [59, '0:59'], [3598, '59:58'], [3600, '1:00:00'], [90061, '25:01:01'], [null, 'no limit']])('%j -> %s', (s, text) => {
+    expect(formatTimeLeft(s)).toBe(text);
   });
 });
