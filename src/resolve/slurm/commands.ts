@@ -22,8 +22,9 @@ export function pollScript(id: string): string {
   const job = shQuote(id);
   return [
     `echo ${MARK.me}`, 'id -un',
-    `s=$(squeue -h -t all -j ${job} -o ${shQuote(SQUEUE_FORMAT)})`,
-    `echo ${MARK.squeue}`, `printf '%s\\n' "$s"`,
+    // Double quotes: the format has no $ or backquote, and reads better than nested single quotes.
+    `s=$(squeue -h -t all -j ${job} -o "${SQUEUE_FORMAT}")`,
+    `echo ${MARK.squeue}`, 'printf "%s\\n" "$s"',
     `if [ -z "$s" ]; then echo ${MARK.scontrol}; scontrol show job ${job} 2>/dev/null; fi`,
     `echo ${MARK.notes}`, `cat ${NOTES_DIR}/${job} 2>/dev/null`,
     'true',
@@ -47,10 +48,10 @@ const WAITING = ['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_
 export function followScript(id: string, options: { notes: string | undefined; seconds: number; maxPollSeconds: number }): string {
   const job = shQuote(id);
   const block = [
-    `echo ${MARK.me}`, 'echo "$me"', `echo ${MARK.squeue}`, `printf '%s\\n' "$s"`,
+    `echo ${MARK.me}`, 'echo "$me"', `echo ${MARK.squeue}`, 'printf "%s\\n" "$s"',
     // scontrol's own error ("Invalid job id specified") is what an unknown job's message quotes.
     `if [ -z "$s" ]; then echo ${MARK.scontrol}; scontrol show job ${job} 2>&1; fi`,
-    `echo ${MARK.notes}`, `printf '%s\\n' "$n"`, `echo ${MARK.end}`,
+    `echo ${MARK.notes}`, 'printf "%s\\n" "$n"', `echo ${MARK.end}`,
   ].join('; ');
   // Notes count only when they are this run's (its directory): a job id can come back (another
   // cluster sharing the home, a restarted controller) and its old notes must not pass for ours.
@@ -58,9 +59,9 @@ export function followScript(id: string, options: { notes: string | undefined; s
   const running = options.notes === undefined ? 'exit 0' : `case "$n" in ${mine}) case "$n" in *state=ready*|*state=failed*) exit 0;; esac;; esac`;
   return [
     'me=$(id -un)', `end=$(( $(date +%s) + ${Math.trunc(options.seconds)} ))`, 'last=', 'i=0',
-    `while :; do s=$(squeue -h -t all -j ${job} -o ${shQuote(SQUEUE_FORMAT)} 2>/dev/null); n=$(cat ${NOTES_DIR}/${job} 2>/dev/null)`,
+    `while :; do s=$(squeue -h -t all -j ${job} -o "${SQUEUE_FORMAT}" 2>/dev/null); n=$(cat ${NOTES_DIR}/${job} 2>/dev/null)`,
     `if [ "$s|$n" = "$last" ]; then :; else last="$s|$n"; ${block}; fi`,
-    `case "$s" in *'|RUNNING|'*) ${running};; ${WAITING.map((w) => `*'|${w}|'*`).join('|')}) ;; *) exit 0;; esac`,
+    `case "$s" in *"|RUNNING|"*) ${running};; ${WAITING.map((w) => `*"|${w}|"*`).join('|')}) ;; *) exit 0;; esac`,
     'if [ "$(date +%s)" -ge "$end" ]; then exit 0; fi',
     `i=$((i+1)); if [ "$i" -le 20 ]; then sleep 0.25; else sleep ${Math.max(1, Math.trunc(options.maxPollSeconds))}; fi; done`,
   ].join('; ');

@@ -64,11 +64,11 @@ describe('remote command lines', () => {
       expect(line).not.toMatch(/[\n!]/);
       expect(spawnSync('sh', ['-n', '-c', line]).status).toBe(0);
     }
-    expect(pollScript('12')).toContain("squeue -h -t all -j 12 -o '%i|%u|%T|%r|%N|%L'");
+    expect(pollScript('12')).toContain('squeue -h -t all -j 12 -o "%i|%u|%T|%r|%N|%L"');
   });
   it('follow: exits on RUNNING with the app ready (or at once without notes), keeps watching PENDING', () => {
-    expect(followScript('12', { notes: '/tmp/tnl-job-1', seconds: 60, maxPollSeconds: 5 })).toContain(`*'|RUNNING|'*) case "$n" in *dir=/tmp/tnl-job-1*) case "$n" in *state=ready*|*state=failed*) exit 0;; esac;; esac;;`);
-    expect(followScript('12', { notes: undefined, seconds: 60, maxPollSeconds: 5 })).toContain(`*'|RUNNING|'*) exit 0;;`);
-    expect(followScript('12', { notes: undefined, seconds: 60, maxPollSeconds: 7 })).toMatch(/\*'\|PENDING\|'\*\|.*\) ;; \*\) exit 0;;.*sleep 7; fi; done$/);
+    expect(followScript('12', { notes: '/tmp/tnl-job-1', seconds: 60, maxPollSeconds: 5 })).toContain(`*"|RUNNING|"*) case "$n" in *dir=/tmp/tnl-job-1*) case "$n" in *state=ready*|*state=failed*) exit 0;; esac;; esac;;`);
+    expect(followScript('12', { notes: undefined, seconds: 60, maxPollSeconds: 5 })).toContain(`*"|RUNNING|"*) exit 0;;`);
+    expect(followScript('12', { notes: undefined, seconds: 60, maxPollSeconds: 7 })).toMatch(/\*"\|PENDING\|"\*\|.*\) ;; \*\) exit 0;;.*sleep 7; fi; done$/);
   });
 });
