@@ -59,7 +59,8 @@ if (why !== undefined) {
     const curl = (url: string) => t.exec('laptop', ['curl', '-s', '-m', '5', url]);
     const userSsh = (cmd: string) => t.exec('laptop', ['ssh', '-F', t.sshConfigPath, 'login', cmd], { timeoutMs: 20_000 });
     const serve = (sock: string, body: string) => `exec node ${http.path} ${sock} '${body}'`;
-    const userProcsOnNode = async () => (await t.exec('node', ['pgrep', '-u', t.user, '-a', '-f', 'http-unix-server|jupyter'])).stdout.trim();
+    // Processes in this topology's node namespace only (other tests may run the same programs elsewhere).
+    const userProcsOnNode = async () => (await t.pids('node', /http-unix-server|jupyter/)).join(' ');
 
     beforeAll(async () => {
       t = await buildTopology();
