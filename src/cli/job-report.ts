@@ -25,6 +25,7 @@ function describe(event: JobEvent): string {
   const secs = 'elapsedMs' in event ? ` (${Math.round(event.elapsedMs / 1000)} s)` : '';
   switch (event.event) {
     case 'submitted': return `submitted Slurm job ${event.id}`;
+    case 'reused': return `reusing Slurm job ${event.id} (same --name, still queued or running)`;
     case 'waiting': return `job ${event.id}: ${event.state}${event.reason === '' ? '' : `, ${event.reason}`}${secs}`;
     case 'running': return `job ${event.id} runs on ${event.node}${secs}`;
     case 'cancelled': return `cancelled Slurm job ${event.id}`;

@@ -48,7 +48,7 @@ export async function runJobUp(presetName: string | undefined, input: JobInput &
     await ensurePrivateDir(stateHome());
     await ensurePrivateDir(dirname(plan.host.controlPath));
   }
-  const scheduler = slurm({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName });
+  const scheduler = slurm({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse });
   const report = jobReporter(flags.json === true);
   let job: ResolvedJob | undefined;
   let watch: JobWatch | undefined;
@@ -108,7 +108,7 @@ export async function runJobUp(presetName: string | undefined, input: JobInput &
       try {
         current = await tunnelTo(job, plan, preset?.name, input, run, signal, (s) => (started = s), say);
         watch = watchJob(scheduler, job.info, {
-          intervalMs: plan.pollMs, onEvent: report.event, notesDir: plan.notesDir,
+          intervalMs: plan.pollMs, onEvent: report.event, notesDir: plan.notesDir === undefined ? undefined : (job.notes.dir ?? plan.notesDir),
           onMoved: (info, notes) => (moving = follow(info, notes)),
         });
         return current;

@@ -4,6 +4,7 @@ import type { JobInfo, JobNotes, Poll, Scheduler } from './scheduler.js';
 /** What the waiting looks like, for a spinner, log lines or --json events. */
 export type JobEvent =
   | { event: 'submitted'; id: string }
+  | { event: 'reused'; id: string }
   | { event: 'waiting'; id: string; state: string; reason: string; elapsedMs: number }
   | { event: 'running'; id: string; node: string; timeLeft: number | null; elapsedMs: number }
   | { event: 'cancelled'; id: string }
@@ -13,7 +14,7 @@ export interface ResolveJobOptions {
   scheduler: Scheduler;
   /** Submit this batch script, or attach to this job id. */
   job: { submit: string } | { attach: string };
-  /** Wait until the batch script reports its app ready in this directory (jobs rendered from templates/slurm/job.sh). */
+  /** Wait until the batch script reports its app ready in this directory (jobs rendered from templates/slurm/job.sh; '' = any). */
   notesDir?: string | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: ((event: JobEvent) => void) | undefined;
@@ -55,8 +56,11 @@ export async function resolveJob(options: ResolveJobOptions): Promise<ResolvedJo
   let id: string;
   if ('submit' in options.job) {
     if (options.signal?.aborted) throw aborted();
-    id = await scheduler.submit(options.job.submit);
-    say({ event: 'submitted', id });
+    const submitted = await scheduler.submit(options.job.submit);
+    id = submitted.id;
+    say({ event: submitted.reused ? 'reused' : 'submitted', id });
+    // A reused job was rendered by an earlier run: its notes name that run's directory.
+    if (submitted.reused && options.notesDir !== undefined) options = { ...options, notesDir: '' };
   } else {
     id = options.job.attach;
   }
@@ -123,9 +127,9 @@ async function waitRunning(
   }
 }
 
-/** Notes count only when they are this run's (written for its directory); older ones are ignored. */
+/** Notes count only when they are this run's (written for its directory; '' = any run's, for a reused job). */
 export function ownNotes(poll: Poll, dir: string | undefined): Poll {
-  return dir === undefined || poll.notes.dir === dir ? poll : { ...poll, notes: {} };
+  return dir === undefined || dir === '' || poll.notes.dir === dir ? poll : { ...poll, notes: {} };
 }
 
 export function jobEnded(info: JobInfo, when: string): TunnelError {

@@ -31,6 +31,8 @@ export interface JobPlan {
   host: SchedulerHost;
   sbatch: string[];
   jobName: string;
+  /** --name given: a job of the same name still queued or running is reused instead of submitting another. */
+  reuse: boolean;
   /** The rendered batch script (submit), or undefined (attach). */
   script: string | undefined;
   attach: string | undefined;
@@ -63,6 +65,7 @@ export function planJob(input: JobInput, app: JobScriptInput | undefined, templa
     host,
     sbatch,
     jobName: `tnl-${input.name ?? 'job'}`.slice(0, 64),
+    reuse: input.name !== undefined,
     script: input.slurm === undefined ? undefined : renderJobScript(template, app!),
     attach: input.job === undefined ? undefined : parseJobId(input.job),
     notesDir: input.slurm === undefined ? undefined : app?.dir,
@@ -80,7 +83,7 @@ function tunnelOnly(input: JobInput): TunnelOptions {
 
 /** --dry-run: the batch script, then each ssh the tool would run, then the tunnel's own lines. */
 export function jobDryRun(plan: JobPlan, tunnelLines: string[]): string[] {
-  const commands = slurmCommands({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName });
+  const commands = slurmCommands({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse });
   const lines: string[] = [];
   if (plan.script !== undefined) {
     lines.push('# the batch script (sbatch reads it on stdin):', ...plan.script.trimEnd().split('\n').map((l) => `#   ${l}`));
@@ -101,7 +104,7 @@ function waitArgv(plan: JobPlan, commands: ReturnType<typeof slurmCommands>, id:
 
 /** --dry-run --json: the same, as data (the job id and node are placeholders: JOBID, NODE). */
 export function jobDryRunJson(plan: JobPlan, tunnelArgv: readonly string[] | undefined): Record<string, unknown> {
-  const commands = slurmCommands({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName });
+  const commands = slurmCommands({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse });
   const id = plan.attach ?? 'JOBID';
   return {
     state: 'planned',

@@ -35,7 +35,8 @@ export interface Poll {
 /** submit / poll (state, node, time left) / cancel. Every call goes through the login node. */
 export interface Scheduler {
   readonly name: string;
-  submit(script: string): Promise<string>;
+  /** The new job's id, or (reused) that of a job of the same name still queued or running. */
+  submit(script: string): Promise<{ id: string; reused: boolean }>;
   poll(id: string): Promise<Poll>;
   cancel(id: string): Promise<void>;
   /**

@@ -173,6 +173,24 @@ if (why !== undefined) {
       await expect.poll(userProcsOnNode, { timeout: 10_000 }).toBe('');
     });
 
+    it('re-running with the same --name reuses the job still running instead of submitting another', async () => {
+      const args = ['--slurm', '-t 5', '--run', serve('/tmp/named.sock', 'one job, two tunnels'), '-L', '8809:/tmp/named.sock', '--name', 'named', '--json'];
+      const first = await tunnel([...args, '--keep-job']);
+      const id = String((await firstJson(first)).job.id);
+      await first.kill('SIGINT');
+      expect(await first.exited).toBe(130);
+      expect(await slurm.state(id)).toBe('RUNNING');
+      const again = await tunnel(args);
+      const json = await firstJson(again);
+      expect(json.job).toMatchObject({ id, submitted: true, cancelOnExit: true });
+      expect(events(again).map((e) => e.event)).toContain('reused');
+      await expect.poll(async () => (await curl('http://127.0.0.1:8809/')).stdout, { timeout: 10_000 }).toBe('one job, two tunnels');
+      expect((await slurm.admin(['squeue', '-h', '-u', t.user, '-n', 'tnl-named', '-t', 'all', '-o', '%i'])).stdout.trim()).toBe(id);
+      await again.kill('SIGINT');
+      expect(await again.exited).toBe(130);
+      expect(await slurm.waitForState(id, /^CANCELLED$/, 10_000)).toBe('CANCELLED');
+    });
+
     it('Ctrl-C while PENDING cancels the job within seconds; nothing is left queued', async () => {
       // A job of root's takes all 8 CPUs, so ours waits (Reason=Resources).
       const blocker = (await slurm.admin(['sbatch', '--parsable', '-c', '8', '--output=/dev/null', '--wrap', 'sleep 120'])).stdout.trim();

@@ -9,9 +9,13 @@ import { MARK, SQUEUE_FORMAT } from './parse.js';
 
 export const NOTES_DIR = '"$HOME/.tunnel/jobs"';
 
-/** sbatch reads the batch script on stdin; its job id is the only line on stdout. */
-export function submitScript(options: readonly string[], jobName: string): string {
-  return [
+/**
+ * sbatch reads the batch script on stdin; its job id is the only line on stdout. With `reuse`, a job
+ * of ours with the same name still pending or running is reused instead (`reuse ID`).
+ */
+export function submitScript(options: readonly string[], jobName: string, reuse = false): string {
+  const same = `o=$(squeue -h -u "$(id -un)" -n ${shQuote(jobName)} -t PENDING,CONFIGURING,RUNNING -o %i 2>/dev/null | head -n 1); if [ -n "$o" ]; then echo "reuse $o"; exit 0; fi`;
+  return (reuse ? `${same}; ` : '') + [
     `mkdir -p ${NOTES_DIR} && chmod 700 "$HOME/.tunnel" ${NOTES_DIR}`,
     `exec sbatch --parsable --job-name=${shQuote(jobName)} --output=${NOTES_DIR}/%j.out ${shJoin(options)}`.trimEnd(),
   ].join(' && ');

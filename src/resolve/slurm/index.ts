@@ -13,13 +13,15 @@ export interface SlurmOptions {
   /** sbatch options, already split and checked (splitSbatchOptions). */
   sbatch: string[];
   jobName: string;
+  /** Reuse a job of ours with the same name that is still queued or running (--name given). */
+  reuse?: boolean;
   run?: RunOnLogin;
 }
 
 /** The ssh argv of each Slurm step, for --dry-run and for the effects below. */
 export function slurmCommands(options: SlurmOptions) {
   return {
-    submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName)),
+    submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName, options.reuse === true)),
     poll: (id: string) => planLoginCommand(options.host, pollScript(id)),
     cancel: (id: string) => planLoginCommand(options.host, cancelScript(id)),
     follow: (id: string, notes: string | undefined) => planLoginCommand(options.host, followScript(id, { notes, seconds: FOLLOW_SECONDS, maxPollSeconds: options.maxPollSeconds ?? 5 })),
@@ -39,8 +41,8 @@ export function slurm(options: SlurmOptions): Scheduler {
     name: 'slurm',
     async submit(script) {
       const result = await run(commands.submit, { timeoutMs, input: script });
-      const id = result.exitCode === 0 ? parseSbatch(result.stdout) : undefined;
-      if (id !== undefined) return id;
+      const submitted = result.exitCode === 0 ? parseSbatch(result.stdout) : undefined;
+      if (submitted !== undefined) return submitted;
       // ssh itself fails with 255; so does sbatch on an option it does not know, but it says so.
       if (result.exitCode === 255 && !/^sbatch:/m.test(result.stderr)) throw sshFailed(login, result.stderr, commands.submit);
       // sbatch's own words, one line: a refused option, an unknown partition, a limit.

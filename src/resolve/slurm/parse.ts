@@ -12,11 +12,12 @@ export function isTerminal(state: string): boolean {
   return TERMINAL.has(state);
 }
 
-/** `sbatch --parsable` prints `ID` or `ID;CLUSTER`. */
-export function parseSbatch(stdout: string): string | undefined {
+/** `sbatch --parsable` prints `ID` or `ID;CLUSTER`; the submit script prints `reuse ID` for a job it reuses. */
+export function parseSbatch(stdout: string): { id: string; reused: boolean } | undefined {
   const line = stdout.trim().split('\n').pop()?.trim() ?? '';
-  const id = line.split(';')[0] ?? '';
-  return /^\d+$/.test(id) ? id : undefined;
+  const reused = line.startsWith('reuse ');
+  const id = (reused ? line.slice(6) : line).split(';')[0] ?? '';
+  return /^\d+(_\d+)?$/.test(id) ? { id, reused } : undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ const info = (state: string, patch: Partial<JobInfo> = {}): JobInfo => ({
 });
 
 /** A scheduler that answers polls from a script and records every call. */
-function fake(polls: Array<Poll | Error>): Scheduler & { calls: string[] } {
+function fake(polls: Array<Poll | Error>, reused = false): Scheduler & { calls: string[] } {
   const calls: string[] = [];
   let i = 0;
   return {
@@ -18,7 +18,7 @@ function fake(polls: Array<Poll | Error>): Scheduler & { calls: string[] } {
     calls,
     async submit() {
       calls.push('submit');
-      return '7';
+      return { id: '7', reused };
     },
     async poll(id) {
       calls.push(`poll ${id}`);
@@ -68,6 +68,14 @@ describe('resolveJob', () => {
     const job = await resolveJob({ scheduler: s, job: { submit: 'x' }, notesDir: D, ...fast });
     expect(job.notes.dir).toBe(D);
     expect(s.calls).toEqual(['submit', 'poll 7', 'poll 7']);
+  });
+
+  it('a reused job (same --name) accepts the notes of the run that submitted it, and is still ours to cancel', async () => {
+    const s = fake([poll(info('RUNNING'), { state: 'ready', dir: '/tmp/tnl-job-earlier', socket: '/tmp/tnl-job-earlier/s.sock' })], true);
+    const events: JobEvent[] = [];
+    const job = await resolveJob({ scheduler: s, job: { submit: 'x' }, notesDir: D, onEvent: (e) => events.push(e), ...fast });
+    expect(job).toMatchObject({ submitted: true, notes: { socket: '/tmp/tnl-job-earlier/s.sock' } });
+    expect(events[0]).toEqual({ event: 'reused', id: '7' });
   });
 
   it('attaching never cancels, and refuses a job of another user', async () => {

@@ -67,7 +67,7 @@ describe('slurm() through a fake login runner', () => {
   };
   it('submit pipes the script to sbatch and returns the id', async () => {
     const r = runner({ exitCode: 0, stdout: '12\n' });
-    expect(await slurm({ host, sbatch: ['-p', 'normal'], jobName: 'tnl-job', run: r.run }).submit('#!/bin/sh\n')).toBe('12');
+    expect(await slurm({ host, sbatch: ['-p', 'normal'], jobName: 'tnl-job', run: r.run }).submit('#!/bin/sh\n')).toEqual({ id: '12', reused: false });
     expect(r.seen[0]!.input).toBe('#!/bin/sh\n');
     expect(r.seen[0]!.argv.at(-1)).toMatch(/^exec \/bin\/sh -c '.*sbatch --parsable --job-name=tnl-job .* -p normal'$/);
   });

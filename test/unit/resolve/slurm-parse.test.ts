@@ -78,8 +78,11 @@ describe('parsePoll', () => {
 });
 
 describe('sbatch output and messages', () => {
-  it.each([['12345\n', '12345'], ['77;cluster\n', '77'], ['', undefined], ['Submitted batch job 5\n', undefined]])('parseSbatch(%j) = %j', (out, id) => {
-    expect(parseSbatch(out)).toBe(id);
+  it.each([
+    ['12345\n', { id: '12345', reused: false }], ['77;cluster\n', { id: '77', reused: false }], ['reuse 42\n', { id: '42', reused: true }],
+    ['', undefined], ['Submitted batch job 5\n', undefined], ['reuse \n', undefined],
+  ])('parseSbatch(%j) = %j', (out, id) => {
+    expect(parseSbatch(out)).toEqual(id);
   });
   it.each([
     ["sbatch: unrecognized option '--bogus'\nTry \"sbatch --help\" for more information\n", "sbatch: unrecognized option '--bogus'"],

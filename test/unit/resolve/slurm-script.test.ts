@@ -59,6 +59,13 @@ describe('remote command lines', () => {
     expect(line).toContain(`exec sbatch --parsable --job-name=tnl-nb --output="$HOME/.tunnel/jobs"/%j.out -p normal --comment 'it'\\''s $(x)'`);
     expect(spawnSync('sh', ['-n', '-c', line]).status).toBe(0);
   });
+  it('submit with reuse: a job of ours with the same name still queued or running is reused', () => {
+    const line = submitScript([], 'tnl-nb', true);
+    expect(line).toMatch(/^o=\$\(squeue -h -u "\$\(id -un\)" -n tnl-nb -t PENDING,CONFIGURING,RUNNING -o %i .*echo "reuse \$o"; exit 0; fi; mkdir/);
+    expect(line).not.toMatch(/[\n!]/);
+    expect(spawnSync('sh', ['-n', '-c', line]).status).toBe(0);
+    expect(submitScript([], 'tnl-job')).not.toContain('reuse');
+  });
   it('poll and cancel are single lines that sh accepts', () => {
     for (const line of [pollScript('12'), cancelScript('12'), followScript('12', { notes: '/tmp/tnl-job-1', seconds: 120, maxPollSeconds: 5 })]) {
       expect(line).not.toMatch(/[\n!]/);
