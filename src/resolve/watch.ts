@@ -35,6 +35,7 @@ export function watchJob(scheduler: Scheduler, first: JobInfo, options: WatchOpt
   let stopped = false;
   let warned = false;
   let away = false;
+  let confirming = false;
   let resolveEnded: (error: TunnelError) => void = () => undefined;
   const ended = new Promise<TunnelError>((resolve) => (resolveEnded = resolve));
   const end = (error: TunnelError) => {
@@ -50,7 +51,15 @@ export function watchJob(scheduler: Scheduler, first: JobInfo, options: WatchOpt
     if (job !== undefined) {
       latest = job;
       const back = job.running && (options.notesDir === undefined || poll!.notes.state === 'ready');
-      if (job.terminal) return end(jobEnded(job, 'and the tunnel to it is closed'));
+      if (job.terminal && (confirming || options.onMoved === undefined)) return end(jobEnded(job, 'and the tunnel to it is closed'));
+      if (job.terminal) {
+        // A requeue can show the job's exit state (FAILED, CANCELLED) for a moment before
+        // REQUEUED: look once more, soon, before ending the tunnel.
+        confirming = true;
+        timer = setTimeout(() => void tick(), Math.min(options.intervalMs, 1000));
+        return;
+      }
+      confirming = false;
       if (!back) {
         if (options.onMoved === undefined) return end(jobEnded(job, `on ${first.node ?? 'its node'} no longer: the tunnel to it is closed`));
         if (!away) warned = false;

@@ -138,6 +138,14 @@ describe('watchJob', () => {
     expect(moved).toEqual(['n2']);
     expect(events.map((e) => e.event === 'waiting' ? e.state : e.event)).toEqual(['REQUEUED', 'PENDING', 'STARTING', 'running']);
   });
+  it('with onMoved, a terminal state is confirmed by a second look (a requeue may show FAILED for a moment)', async () => {
+    const s = fake([poll(info('FAILED', { terminal: true })), poll(info('REQUEUED')), poll(info('RUNNING', { node: 'n3' })), poll(info('CANCELLED')), poll(info('CANCELLED'))]);
+    const moved: string[] = [];
+    const watch = watchJob(s, info('RUNNING'), { intervalMs: 5, onMoved: async (job) => void moved.push(job.node!) });
+    expect((await watch.ended).message).toMatch(/is CANCELLED/);
+    expect(moved).toEqual(['n3']);
+    expect(s.calls).toHaveLength(5);
+  });
   it('a failed re-point ends the watch with its error', async () => {
     const watch = watchJob(fake([poll(info('PENDING')), poll(info('RUNNING', { node: 'n9' }))]), info('RUNNING'), {
       intervalMs: 5, onMoved: async () => { throw new TunnelError('CONNECT_FAILED', 'n9 unreachable'); },
