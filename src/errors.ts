@@ -24,6 +24,10 @@ export const ERROR_CODES = {
   APP_FAILED: 'APP_FAILED',
   /** A forward's far end refuses, or no round trip through the tunnel is confirmed (state degraded). */
   TARGET_UNREACHABLE: 'TARGET_UNREACHABLE',
+  /** The scheduler refused a job or a command on it (sbatch's own message). */
+  JOB_REFUSED: 'JOB_REFUSED',
+  /** The job the tunnel reaches ended (walltime, scancel, node failure). */
+  JOB_ENDED: 'JOB_ENDED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

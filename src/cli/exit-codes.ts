@@ -17,6 +17,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'BAD_OPTION':
     case 'SOCKET_PATH_TOO_LONG':
     case 'CONFIG_INVALID':
+    case 'JOB_REFUSED':
       return EXIT.usage;
     case 'AUTH_FAILED':
     case 'HOST_KEY_MISMATCH':

@@ -1,3 +1,4 @@
+import type { TunnelError } from '../errors.js';
 import type { Tunnel } from '../supervise/tunnel.js';
 import { exitCodeFor, exitCodeForSignal } from './exit-codes.js';
 import { stateLines } from './state-lines.js';
@@ -15,6 +16,8 @@ export interface Foreground {
   announce(tunnel: Tunnel): void;
   /** Runs after the tunnel is down (a preset stops its app here). */
   after?: () => Promise<void>;
+  /** Asked once the tunnel is up: resolves when something outside ends it (a scheduler job that ended). */
+  ended?: () => Promise<TunnelError> | undefined;
   json: boolean;
 }
 
@@ -43,12 +46,12 @@ export async function runForeground(run: Foreground): Promise<number> {
   run.announce(tunnel);
   // Probed before it was announced: a target that does not answer is said at once, not a second later.
   if (tunnel.state === 'degraded' && tunnel.lastError !== undefined) process.stderr.write(`degraded: ${tunnel.lastError.message}\n`);
-  const code = await stayUp(tunnel, run.json);
+  const code = await stayUp(tunnel, run.json, run.ended?.());
   await run.after?.();
   return code;
 }
 
-function stayUp(tunnel: Tunnel, json: boolean): Promise<number> {
+function stayUp(tunnel: Tunnel, json: boolean, ended: Promise<TunnelError> | undefined): Promise<number> {
   const style = styleFor(process.stderr);
   const lines = stateLines((line) => process.stderr.write(line), SETTLE_MS);
   return new Promise((resolve) => {
@@ -63,6 +66,11 @@ function stayUp(tunnel: Tunnel, json: boolean): Promise<number> {
       });
     };
     const onSignal = (signal: NodeJS.Signals) => finish(exitCodeForSignal(signal));
+    void ended?.then((error) => {
+      if (finishing) return;
+      process.stderr.write(`tunnel: ${error.message}\n`);
+      finish(exitCodeFor(error.code));
+    });
     for (const signal of SIGNALS) process.on(signal, onSignal);
     tunnel.on('state', (state: string, error?: { message: string; code: Parameters<typeof exitCodeFor>[0] }) => {
       // Once we are stopping, ssh going away (killed by us, or by the terminal's own SIGINT) makes

@@ -14,6 +14,8 @@ export type Link = 'laptop-login' | 'login-node';
 
 export interface Topology {
   id: string;
+  /** This run's private directory (outside /tmp, visible from every node): configs, keys, state. */
+  dir: string;
   user: string;
   home: string;
   addr: { login: string; node: string; loginFromNode: string; laptop: string };
@@ -177,6 +179,7 @@ export async function buildTopology(opts: TopologyOptions = {}): Promise<Topolog
 
     return {
       id,
+      dir,
       user: u.name,
       home: u.home,
       addr: { ...ADDR },

@@ -11,12 +11,19 @@ import { describeTunnel, tunnelJson } from '../render.js';
 import { runOptionsFromFlags, upOptionsOf, type RunFlags, type RunOptions } from '../run-flags.js';
 import { definedOnly, resolveSavedOptions } from '../saved-options.js';
 import { tunnelOptionsFromFlags, type TunnelFlags } from '../tunnel-flags.js';
-export type UpFlags = TunnelFlags & RunFlags & PresetFlags;
+import { jobOptionsFromFlags, type JobFlags } from '../job-flags.js';
+export type UpFlags = TunnelFlags & RunFlags & PresetFlags & JobFlags;
 
 
 export async function runUp(name: string | undefined, flags: UpFlags): Promise<number> {
   const fromFlags = tunnelOptionsFromFlags(flags);
   const { saved, preset } = await resolveName(name);
+  if (flags.slurm !== undefined || flags.job !== undefined) {
+    // A scheduler resolves the target first: the job's node becomes --to.
+    const { runJobUp } = await import('../job-up.js');
+    const job = { ...definedOnly(fromFlags), ...definedOnly(jobOptionsFromFlags(flags)), ...definedOnly(presetOptionsFromFlags(flags)) };
+    return runJobUp(preset?.name, { ...(preset?.saved ?? saved ?? {}), ...job }, flags);
+  }
   if (preset !== undefined) {
     const { runPresetUp } = await import('../preset-up.js');
     return runPresetUp(preset.name, { ...preset.saved, ...definedOnly(fromFlags), ...definedOnly(presetOptionsFromFlags(flags)) }, flags);
