@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { destinationArgs, jumpArgs } from '../plan/destination.js';
-import { shQuote } from '../plan/quote.js';
+import { remoteShell } from '../ssh/remote-shell.js';
 import { formatHop } from '../spec/hop.js';
 import type { Hop } from '../spec/types.js';
 
@@ -30,7 +30,8 @@ export function planLoginCommand(host: SchedulerHost, script: string): string[] 
     ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']
     // auto: the first command authenticates (once, even behind 2FA), the rest ride along;
     // the master outlives the last poll by 60 s and then closes by itself.
-    : ['-o', 'ControlMaster=auto', '-o', `ControlPath=${host.controlPath}`, '-o', 'ControlPersist=60'];
+    // -S keeps a path with a space one argv word (-o ControlPath=... would be split by ssh).
+    : ['-o', 'ControlMaster=auto', '-S', host.controlPath, '-o', 'ControlPersist=60'];
   return [
     'ssh', '-T',
     ...(host.sshConfig === undefined ? [] : ['-F', host.sshConfig]),
@@ -39,7 +40,7 @@ export function planLoginCommand(host: SchedulerHost, script: string): string[] 
     ...mux,
     ...jumpArgs(host.via),
     ...destinationArgs(host.login),
-    `exec /bin/sh -c ${shQuote(script)}`,
+    remoteShell(script),
   ];
 }
 
