@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { descendants, killPids } from '../out/harness/proc.js';
 import { runColdStart } from '../sections/cold-start.js';
 import { runDataPlane } from '../sections/data-plane.js';
+import { runConsumers } from '../sections/consumers.js';
 import { runRecovery } from '../sections/recovery.js';
 import { runScale } from '../sections/scale.js';
 import { runTimeToReady } from '../sections/time-to-ready.js';
@@ -16,6 +17,7 @@ const SECTIONS = [
   ['data-plane', runDataPlane],
   ['time-to-ready', runTimeToReady],
   ['recovery', runRecovery],
+  ['consumers', runConsumers],
   ['scale', runScale],
   ['cold-start', runColdStart],
 ];

@@ -130,10 +130,9 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
 
   it('Ctrl-C while a health probe is in flight prints no false state: only down', async () => {
     const run = await startJupyter(['--health-interval', '1']);
-    // A probe holds a connection through the local listener for up to 1.5 s; the signal lands inside one.
-    // (A new one: the preset's own readiness request may leave a keep-alive connection open.)
-    const earlier = await connectionsTo(run.localPort);
-    await waitFor(async () => (await connectionsTo(run.localPort)).some((c) => !earlier.includes(c)), 10_000, 'a health probe through the tunnel');
+    // Probes run every second (each one connects, closes, and waits for ssh's verdict on that
+    // channel): after two and a half rounds the signal lands while probing goes on.
+    await new Promise((r) => setTimeout(r, 2500));
     const before = run.stderr().length;
     process.kill(-run.child.pid!, 'SIGINT');
     expect((await run.child).exitCode).toBe(130);
@@ -169,9 +168,3 @@ os.close(fd)
 _, status = os.waitpid(pid, 0)
 print('exit=%d' % os.waitstatus_to_exitcode(status), flush=True)
 `;
-
-/** Established TCP connections to the tunnel's local listener, by client address (the test itself makes none). */
-async function connectionsTo(port: number): Promise<string[]> {
-  const result = await execa('ss', ['-Htn', 'state', 'established', `( dport = :${port} )`], { reject: false });
-  return result.stdout.split('\n').map((line) => line.trim().split(/\s+/)[2] ?? '').filter((local) => local !== '');
-}
