@@ -130,6 +130,22 @@ if (!can.ok) {
       await laptopApp.kill('SIGTERM');
     });
 
+    it('6. relay: after the login sshd drops the connection, the record names the new ssh (and the inner one is replaced on login)', async () => {
+      await upDetached('f6', 7006, ['--strategy', 'relay']);
+      const before = (await ls())[0]!;
+      expect(before.sshPids).toHaveLength(1);
+      await t.killSshdConnections('login');
+      console.log(`fault 6 recovery: ${await recovered(7006, 30_000)} s`);
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await ls())[0]!.state !== 'up') await new Promise((r) => setTimeout(r, 200));
+      const after = (await ls())[0]!;
+      expect(after).toMatchObject({ state: 'up' });
+      expect(after.restarts).toBeGreaterThanOrEqual(1);
+      expect(after.sshPids).toHaveLength(1);
+      expect(after.sshPids[0]).not.toBe(before.sshPids[0]);
+      expect((await t.exec('laptop', ['kill', '-0', String(after.sshPids[0])])).exitCode).toBe(0);
+    });
+
     it('8. the supervisor is SIGKILLed: ls says dead, down removes its ssh on every node', async () => {
       await upDetached('f8', 7008);
       const [record] = await ls();
