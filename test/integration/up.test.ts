@@ -42,7 +42,7 @@ describe('tunnel up (CLI) against a real sshd', () => {
     const { child, first } = await startCli(['up', '-F', config, '--via', 'hopA', '--to', 'hopB', '-L', `${port}:${appSocket}`, '--json']);
     const json = JSON.parse(first) as { state: string; forwards: Array<{ direction: string; listen: string }>; commands: string[][]; pids: number[] };
     expect(json.state).toBe('up');
-    expect(json.forwards).toEqual([{ direction: 'L', listen: `127.0.0.1:${port}`, target: `${appSocket} on hopB` }]);
+    expect(json.forwards).toEqual([{ direction: 'L', listen: `127.0.0.1:${port}`, target: `${appSocket} on hopB`, health: 'ok' }]);
     expect(json.commands[0]).toContain('-J');
     expect(await httpGet({ port })).toEqual({ status: 200, body: 'hello from the far side' });
     child.kill('SIGTERM');
