@@ -2,6 +2,8 @@ import { createConnection, type NetConnectOpts } from 'node:net';
 import type { Endpoint, Forward, ListenEndpoint } from '../spec/types.js';
 import type { ChannelVerdicts } from '../ssh/channel-verdicts.js';
 
+export const VERDICT_WINDOW_MS = 3000;
+
 /** `unknown`: no verdict within the window (a silent link): never counted as healthy. */
 export type Health = 'ok' | 'unreachable' | 'unknown';
 
@@ -23,7 +25,9 @@ export interface ProbeOptions {
 export function probeForward(forward: Forward, options: ProbeOptions = {}): Promise<Health> {
   const windowMs = options.windowMs ?? 1500;
   if (forward.direction === 'R') return probeConnect(connectOptions(forward.target), windowMs);
-  if (options.verdicts !== undefined && forward.listen.kind === 'tcp') return probeVerdict(connectOptions(forward.listen), options.verdicts, windowMs);
+  // A verdict comes within one round trip whatever the answer; only a silent link waits it out, so
+  // the window can be wide enough for a loaded machine.
+  if (options.verdicts !== undefined && forward.listen.kind === 'tcp') return probeVerdict(connectOptions(forward.listen), options.verdicts, options.windowMs ?? VERDICT_WINDOW_MS);
   return probeThrough(connectOptions(forward.listen), windowMs);
 }
 

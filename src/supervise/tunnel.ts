@@ -12,7 +12,7 @@ import { prepareLocalSocket } from './local-sockets.js';
 import { relayCanFix } from './relay-fallback.js';
 import { ChannelVerdicts } from '../ssh/channel-verdicts.js';
 import { probeAll, watchHealth } from './health.js';
-import type { Health, ProbeOptions } from './probe.js';
+import { VERDICT_WINDOW_MS, type Health, type ProbeOptions } from './probe.js';
 import { forwardStatuses, type ForwardStatus, type TunnelState } from './status.js';
 import { pinAllocated, refusedPinnedForward, withPinnedPorts, type PinnedPorts } from './pinned-ports.js';
 import { removeStaleRemoteSockets, teardown } from './teardown.js';
@@ -335,7 +335,7 @@ export class Tunnel extends EventEmitter {
     const target = this.currentPlan.forwards[index]?.target ?? 'the target';
     return health?.[index] === 'unreachable'
       ? new TunnelError('TARGET_UNREACHABLE', `nothing listens on ${target}; start it there, or check the path or port`)
-      : new TunnelError('TARGET_UNREACHABLE', `no answer through the tunnel to ${target} (the link may be down; keepalives will tell within ${this.spec.keepalive.interval * this.spec.keepalive.count} s)`);
+      : new TunnelError('TARGET_UNREACHABLE', `no answer through the tunnel to ${target} within ${VERDICT_WINDOW_MS / 1000} s (the link may be down; keepalives will tell within ${this.spec.keepalive.interval * this.spec.keepalive.count} s)`);
   }
 
   private setState(state: TunnelState, error?: TunnelError): void {
