@@ -38,6 +38,7 @@ export interface SuperviseOptions {
 const FIRST_CONNECT_TRIES = 3;
 /** How long a reconnect keeps asking for a -R port it had before taking whatever the server gives. */
 export const PIN_WAIT_MS = 30_000;
+const PIN_RETRY_MAX_MS = 3000;
 
 /** A live tunnel: its state, its forwards, and down(). Events: 'state' (state, error?), 'line' (ssh output). */
 export class Tunnel extends EventEmitter {
@@ -205,7 +206,9 @@ export class Tunnel extends EventEmitter {
       }
       this.setState('reconnecting', this.lastError);
       const costly = (this.lastError?.authenticatedHops ?? 0) > 0;
-      if (!authenticated) await this.sleep(backoffDelay(failures, this.options.backoff, Math.random, costly));
+      const delay = backoffDelay(failures, this.options.backoff, Math.random, costly);
+      // Waiting for one known port to be freed: a steady pace, not an ever longer backoff.
+      if (!authenticated) await this.sleep(this.refusedSince.size > 0 ? Math.min(delay, PIN_RETRY_MAX_MS) : delay);
       authenticated = false;
       if (this.stopping) return;
       try {

@@ -97,7 +97,7 @@ describe('a -R 0 port someone else took during the outage', () => {
       await waitFor(async () => {
         const now = await listed('moved');
         return now.state === 'up' && now.forwards[0]!.allocatedPort !== port;
-      }, 60_000, 'the forward to move to a new port');
+      }, 90_000, 'the forward to move to a new port');
       const moved = (await listed('moved')).forwards[0]!;
       expect(moved.listen).toBe(`localhost:${moved.allocatedPort!} on login`);
       expect((await httpGet({ port: moved.allocatedPort! })).body).toBe('manager answers');
@@ -108,7 +108,7 @@ describe('a -R 0 port someone else took during the outage', () => {
       squatter?.close();
       await runCli(['down', 'moved'], env());
     }
-  }, 120_000);
+  }, 150_000);
 });
 
 function listen(port: number): Promise<Server> {

@@ -1,3 +1,4 @@
+import { parseLock } from '../../src/state/lock.js';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,13 +32,13 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** Polls (bounded) until the child holds the lock: the lock file then holds its pid. */
+/** Polls (bounded) until the child holds the lock: the lock file then names its pid. */
 async function waitForLockOf(lock: string, pid: number, child: Promise<unknown>, timeoutMs = 30_000): Promise<boolean> {
   let exited = false;
   void child.then(() => (exited = true));
   const deadline = Date.now() + timeoutMs;
   while (!exited && Date.now() < deadline) {
-    if ((await read(lock)) === `${pid}\n`) return true;
+    if (parseLock((await read(lock)) ?? '')?.pid === pid) return true;
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   return false;
