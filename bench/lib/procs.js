@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { sleep } from '../out/harness/proc.js';
+import { descendants, isAlive, killPids, sleep } from '../out/harness/proc.js';
 
 const live = new Set();
 const deferred = [];
@@ -32,6 +32,15 @@ export async function stopChild(child, graceMs = 3000) {
 }
 
 /** Registers an async cleanup (e.g. a Tunnel's down()); returns a function that unregisters it. */
+/** Stops a supervisor like autossh and then whatever it started (its ssh) that outlived it. */
+export async function stopWithDescendants(child) {
+  const tree = (await descendants(child.pid)).map((p) => p.pid);
+  await stopChild(child);
+  const left = [];
+  for (const pid of tree) if (await isAlive(pid)) left.push(pid);
+  if (left.length) await killPids(left, 'SIGKILL');
+}
+
 export function defer(fn) {
   deferred.push(fn);
   return () => {

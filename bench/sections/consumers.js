@@ -1,8 +1,8 @@
-import { descendants, isAlive, killPids, sleep } from '../out/harness/proc.js';
+import { sleep } from '../out/harness/proc.js';
 import { LOGIN } from '../lib/env.js';
 import { IMPLS } from '../lib/impls.js';
 import { now, probe } from '../lib/net-client.js';
-import { spawnTracked, stopChild } from '../lib/procs.js';
+import { spawnTracked, stopWithDescendants } from '../lib/procs.js';
 import { fmt, fmtSummary, summarize } from '../lib/stats.js';
 
 // Issue 14: after a fault, when does a *consumer* of a `-R 0` port work again? Workers, pvserver
@@ -36,13 +36,7 @@ const BUILDERS = {
     while (port === undefined && now() < deadline) await sleep(25);
     return {
       port: () => port,
-      stop: async () => {
-        const tree = (await descendants(child.pid)).map((p) => p.pid);
-        await stopChild(child);
-        const left = [];
-        for (const pid of tree) if (await isAlive(pid)) left.push(pid);
-        if (left.length) await killPids(left, 'SIGKILL');
-      },
+      stop: () => stopWithDescendants(child),
     };
   },
 };

@@ -1,8 +1,8 @@
-import { descendants, isAlive, killPids, sleep, waitFor } from '../out/harness/proc.js';
+import { sleep, waitFor } from '../out/harness/proc.js';
 import { LOGIN } from '../lib/env.js';
 import { IMPLS } from '../lib/impls.js';
 import { now, probe, waitServing } from '../lib/net-client.js';
-import { spawnTracked, stopChild } from '../lib/procs.js';
+import { spawnTracked, stopWithDescendants } from '../lib/procs.js';
 import { fmt, fmtSummary, ratio, summarize } from '../lib/stats.js';
 import { DEFAULT_BACKOFF } from '../../dist/index.js';
 
@@ -36,13 +36,7 @@ const BUILDERS = {
       '-o', `ConnectTimeout=${CONNECT_TIMEOUT}`, '-o', 'ExitOnForwardFailure=yes', '-o', 'BatchMode=yes', LOGIN];
     const child = spawnTracked('autossh', args, { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, AUTOSSH_GATETIME: '0' } });
     return {
-      stop: async () => {
-        const tree = (await descendants(child.pid)).map((p) => p.pid);
-        await stopChild(child);
-        const left = [];
-        for (const pid of tree) if (await isAlive(pid)) left.push(pid);
-        if (left.length) await killPids(left, 'SIGKILL');
-      },
+      stop: () => stopWithDescendants(child),
     };
   },
 };
