@@ -35,6 +35,8 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
   let cfg: string;
   let env: Record<string, string>;
   const appPids: number[] = [];
+  /** CLIs started in their own process group: after a failed assertion nothing else would stop them. */
+  const cliGroups: number[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(os.tmpdir(), 'tnl-teardown-'));
@@ -49,6 +51,13 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
   }, 60_000);
 
   afterAll(async () => {
+    for (const pgid of cliGroups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // gone already: the test stopped it
+      }
+    }
     // Only after a failure: a server the CLI did not stop (its process group, else itself).
     for (const pid of appPids) {
       if (!(await isAlive(pid))) continue;
@@ -67,6 +76,7 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
   async function startJupyter(extra: string[] = []): Promise<Running> {
     const args = ['up', 'jupyter', '-F', cfg, '--via', 'login', '--to', 'isolated-node', '--sock', ...extra];
     const child = execa('node', [CLI, ...args], { reject: false, env, stdin: 'ignore', buffer: false, detached: true });
+    cliGroups.push(child.pid!);
     let out = '';
     let err = '';
     child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
