@@ -25,4 +25,12 @@ describe('ChannelVerdicts', () => {
     verdicts.readLine('debug1: Connection to port 42001 forwarding to 127.0.0.1 port 42999 requested.');
     expect(await waiting).toBeUndefined();
   });
+
+  it('a verdict that arrives before the probe asks for it (ssh answered before our connect callback ran) is not lost', async () => {
+    const verdicts = new ChannelVerdicts();
+    for (const line of REFUSED) verdicts.readLine(line);
+    expect(await verdicts.waitFor(50778, 50)).toBe('unreachable');
+    // Taken once: the same port later (reused by another connection) waits for its own verdict.
+    expect(await verdicts.waitFor(50778, 20)).toBeUndefined();
+  });
 });
