@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { escapeControls } from '../spec/tokens.js';
-import { descendantsOf } from '../state/process-check.js';
+import { descendantsOf, identifyProcess, orphanedJumpChildren } from '../state/process-check.js';
 import type { Stream } from './progress.js';
 
 function signalQuietly(pid: number, signal: NodeJS.Signals): void {
@@ -59,6 +59,10 @@ export const spawnSsh: SpawnSsh = (argv, options = {}) => {
       for (const listener of listeners) listener(line, stream);
     });
   }
+  const processExit = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   const exited: Promise<ExitInfo> = child.then(
     (result) => ({ exitCode: result.exitCode ?? null, signal: result.signal ?? null, notFound: (result as { code?: string }).code === 'ENOENT' }),
     () => ({ exitCode: null, signal: null }),
@@ -69,18 +73,28 @@ export const spawnSsh: SpawnSsh = (argv, options = {}) => {
     exited,
     stop: async (graceMs = 2000) => {
       // The tree, not just ssh: its ProxyJump child outlives an ssh killed mid-handshake.
-      const tree = child.pid === undefined ? [] : descendantsOf(child.pid);
+      const pid = child.pid;
+      const started = pid === undefined ? undefined : identifyProcess(pid)?.start;
       const signalAll = (signal: NodeJS.Signals) => {
+        const tree = pid === undefined ? [] : descendantsOf(pid);
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-        for (const pid of tree) signalQuietly(pid, signal);
+        for (const each of tree) signalQuietly(each, signal);
       };
       signalAll('SIGTERM');
       const timer = setTimeout(() => signalAll('SIGKILL'), graceMs);
       try {
-        return await exited;
+        await processExit;
+        // A ProxyJump child forked after the signal was sent is now an orphan holding our pipes.
+        for (const orphan of orphanedJumpChildren(started)) signalQuietly(orphan, 'SIGKILL');
+        // Its last lines may still be in the pipes; do not wait on them for ever.
+        return await Promise.race([exited, new Promise<ExitInfo>((resolve) => setTimeout(() => resolve(exitInfoOf(child)), 500))]);
       } finally {
         clearTimeout(timer);
       }
     },
   };
 };
+
+function exitInfoOf(child: { exitCode: number | null; signalCode: NodeJS.Signals | null }): ExitInfo {
+  return { exitCode: child.exitCode, signal: child.signalCode };
+}

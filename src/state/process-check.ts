@@ -119,6 +119,27 @@ export function descendantsOf(pid: number): number[] {
   return found;
 }
 
+/**
+ * ProxyJump children (`ssh ... -W host:port ...`) of an ssh that died before reaping them: in our
+ * process group, no longer the child of an ssh, started no earlier than that ssh (`since`, /proc ticks).
+ */
+export function orphanedJumpChildren(since: string | undefined): number[] {
+  const own = readStat(process.pid);
+  if (own === undefined || since === undefined) return [];
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return names.filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
+    const stat = readStat(pid);
+    if (stat === undefined || stat.comm !== 'ssh' || stat.state === 'Z' || stat.pgrp !== own.pgrp) return false;
+    if (Number(stat.start) < Number(since) || readStat(stat.ppid)?.comm === 'ssh') return false;
+    return processArgv(pid)?.includes('-W') ?? false;
+  });
+}
+
 interface Stat {
   comm: string;
   state: string;

@@ -94,7 +94,7 @@ describe('down during a reconnect attempt in flight', () => {
     await freezeDuringReconnect(needle, await pidsMatching(needle));
     child.kill('SIGINT');
     const result = await child;
-    expect(result.exitCode).toBe(130);
+    expect(result.exitCode, `${result.stderr}\n(timed out: ${String(result.timedOut)})`).toBe(130);
     await expectNothingForwards(port, needle);
   });
 });
