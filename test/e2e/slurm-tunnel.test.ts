@@ -153,9 +153,13 @@ if (why !== undefined) {
       const child = await tunnel(['jupyter', '--slurm', '-t 10', '--sock', '--poll', '1', '--json']);
       const json = await firstJson(child, 90_000);
       const id = String(json.job.id);
+      try {
+      const seen = child.output().length;
       expect((await slurm.admin(['scontrol', 'requeue', id])).exitCode).toBe(0);
-      // Slurm holds a requeued job back for ~2 minutes (BeginTime); let it start again now.
+      // Slurm holds a requeued job back for ~2 minutes (BeginTime): once the tunnel has reported it
+      // PENDING (its poll is 1 s, so it must get one in), let it start again now.
       await slurm.waitForState(id, /^PENDING$/, 20_000);
+      await expect.poll(() => child.output().slice(seen).includes('"state":"PENDING"'), { timeout: 20_000 }).toBe(true);
       expect((await slurm.admin(['scontrol', 'update', `JobId=${id}`, 'StartTime=now'])).exitCode).toBe(0);
       await child.waitForOutput(/(^\{"name".*\}$[\s\S]*){2}/m, 90_000);
       const objects = child.output().split('\n').filter((l) => l.startsWith('{"name"')).map((l) => JSON.parse(l) as Record<string, any>);
@@ -171,6 +175,11 @@ if (why !== undefined) {
       expect(await child.exited).toBe(130);
       expect(await slurm.waitForState(id, /^CANCELLED$/, 10_000)).toBe('CANCELLED');
       await expect.poll(userProcsOnNode, { timeout: 10_000 }).toBe('');
+      } finally {
+        // After a failure too: a job left running would hold the node's CPUs for every later test.
+        await child.kill('SIGKILL').catch(() => undefined);
+        await slurm.admin(['scancel', id]);
+      }
     });
 
     it('re-running with the same --name reuses the job still running instead of submitting another', async () => {
