@@ -53,3 +53,56 @@ export function refusedPinnedForward(error: TunnelError, pinned: PinnedPorts): n
   for (const [index, pinnedPort] of pinned) if (pinnedPort === Number(port)) return index;
   return undefined;
 }
+
+/**
+ * A tunnel's pins and how long each refused one has been asked for: reconnects ask for the
+ * pinned port for `waitMs`, then for a new one. Methods return the lines to log; no I/O here.
+ */
+export class PortPins {
+  private pinned: PinnedPorts = new Map();
+  private readonly released = new Set<number>();
+  private readonly refusedSince = new Map<number, number>();
+
+  constructor(private readonly spec: TunnelSpec, private readonly waitMs: number) {}
+
+  get(index: number): number | undefined {
+    return this.pinned.get(index);
+  }
+
+  /** True while some pinned port is refused: retries then keep a steady pace. */
+  get waiting(): boolean {
+    return this.refusedSince.size > 0;
+  }
+
+  /** The spec a reconnect plans with. */
+  specForAttempt(): TunnelSpec {
+    return withPinnedPorts(this.spec, this.pinned, this.released);
+  }
+
+  /** Pins what an attempt was allocated; returns the ports that moved. */
+  pin(progress: SshProgress): PortChange[] {
+    const { pinned, changes } = pinAllocated(this.spec, this.pinned, progress);
+    this.pinned = pinned;
+    for (const change of changes) {
+      this.released.delete(change.forward);
+      this.refusedSince.delete(change.forward);
+    }
+    return changes;
+  }
+
+  /**
+   * A refused pinned port is usually the dropped session's own listener, which sshd frees when
+   * that session's process ends. Returns the line to log while it is asked for again (undefined:
+   * not a pinned-port refusal), releasing the pin once `waitMs` has passed.
+   */
+  refused(failure: TunnelError, now = Date.now()): string | undefined {
+    const index = refusedPinnedForward(failure, this.pinned);
+    if (index === undefined || this.released.has(index)) return undefined;
+    const since = this.refusedSince.get(index) ?? now;
+    this.refusedSince.set(index, since);
+    const where = `remote port ${this.pinned.get(index)} on ${this.spec.to.host}`;
+    if (now - since < this.waitMs) return `${where} is still held (the dropped session's listener, or another program); asking for it again`;
+    this.released.add(index);
+    return `${where} is still taken after ${this.waitMs / 1000} s; asking the server for a new port`;
+  }
+}

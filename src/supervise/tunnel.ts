@@ -11,10 +11,10 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { prepareLocalSocket } from './local-sockets.js';
 import { relayCanFix } from './relay-fallback.js';
 import { ChannelVerdicts } from '../ssh/channel-verdicts.js';
-import { probeAll, watchHealth } from './health.js';
-import { VERDICT_WINDOW_MS, type Health, type ProbeOptions } from './probe.js';
+import { healthProblem, probeAll, watchHealth } from './health.js';
+import type { Health, ProbeOptions } from './probe.js';
 import { forwardStatuses, type ForwardStatus, type TunnelState } from './status.js';
-import { pinAllocated, refusedPinnedForward, withPinnedPorts, type PinnedPorts } from './pinned-ports.js';
+import { PortPins } from './pinned-ports.js';
 import { removeStaleRemoteSockets, teardown } from './teardown.js';
 import { watchWake } from './wake.js';
 
@@ -51,10 +51,7 @@ export class Tunnel extends EventEmitter {
   private currentPlan: Plan;
   private stopping = false;
   /** -R 0 ports as first allocated; reconnects ask for them again (see pinned-ports.ts). */
-  private pinned: PinnedPorts = new Map();
-  /** Pinned forwards given up on (still taken after PIN_WAIT_MS): the next attempt asks for a new port. */
-  private readonly released = new Set<number>();
-  private readonly refusedSince = new Map<number, number>();
+  private readonly pins: PortPins;
   private readonly verdicts = new ChannelVerdicts();
   private stopped: Promise<void> | undefined;
   /** Aborted by down(): cancels an attempt in flight (connecting, reconnecting) and its cleanup. */
@@ -75,6 +72,7 @@ export class Tunnel extends EventEmitter {
     super();
     this.on('line', (line: string) => this.verdicts.readLine(line));
     this.signal = options.signal === undefined ? this.lifetime.signal : AbortSignal.any([options.signal, this.lifetime.signal]);
+    this.pins = new PortPins(spec, options.pinWaitMs ?? PIN_WAIT_MS);
     this.currentPlan = planTunnel(spec);
     // Windows' OpenSSH has no ControlMaster: there every tunnel keeps its own connection.
     const canMultiplex = spec.multiplex && process.platform !== 'win32';
@@ -88,7 +86,7 @@ export class Tunnel extends EventEmitter {
 
   forwards(): ForwardStatus[] {
     return forwardStatuses(this.currentPlan.forwards, this.current?.progress()).map((status, i) => {
-      const pinned = this.pinned.get(i);
+      const pinned = this.pins.get(i);
       const withPort = pinned === undefined || status.allocatedPort !== undefined ? status : { ...status, allocatedPort: pinned };
       const health = this.health?.[i];
       return health === undefined ? withPort : { ...withPort, health };
@@ -208,12 +206,12 @@ export class Tunnel extends EventEmitter {
       const costly = (this.lastError?.authenticatedHops ?? 0) > 0;
       const delay = backoffDelay(failures, this.options.backoff, Math.random, costly);
       // Waiting for one known port to be freed: a steady pace, not an ever longer backoff.
-      if (!authenticated) await this.sleep(this.refusedSince.size > 0 ? Math.min(delay, PIN_RETRY_MAX_MS) : delay);
+      if (!authenticated) await this.sleep(this.pins.waiting ? Math.min(delay, PIN_RETRY_MAX_MS) : delay);
       authenticated = false;
       if (this.stopping) return;
       try {
         await teardown(this.currentPlan, { remoteOnly: true, signal: this.signal });
-        this.currentPlan = planTunnel(withPinnedPorts(this.spec, this.pinned, this.released), { strategy: this.currentPlan.strategy });
+        this.currentPlan = planTunnel(this.pins.specForAttempt(), { strategy: this.currentPlan.strategy });
         const attempt = await this.attempt(this.currentPlan);
         // down() may have come while this attempt was finishing: what it started is ours to stop.
         if (this.stopping) {
@@ -248,33 +246,17 @@ export class Tunnel extends EventEmitter {
   /** Pins what this attempt was allocated; a port that moved is announced loudly. */
   private pin(attempt: ReadyAttempt): void {
     if (this.mux !== undefined) return; // the shared master allocates -R 0 itself (not pinned; see README)
-    const { pinned, changes } = pinAllocated(this.spec, this.pinned, attempt.progress());
-    this.pinned = pinned;
-    for (const change of changes) {
-      this.released.delete(change.forward);
-      this.refusedSince.delete(change.forward);
+    for (const change of this.pins.pin(attempt.progress())) {
       this.emit('line', `remote port ${change.from} on ${this.spec.to.host} could not be had back; the forward now listens on port ${change.to}: point its users at the new port`);
       this.emit('port-changed', change);
     }
   }
 
-  /**
-   * A refused pinned port is usually the dropped session's own listener, which sshd frees when
-   * that session's process ends: ask again (with backoff) for PIN_WAIT_MS, then for a new port.
-   */
+  /** A refused pinned port: logged and asked for again (true), or not a pinned-port refusal. */
   private waitForPinnedPort(failure: TunnelError): boolean {
-    const index = refusedPinnedForward(failure, this.pinned);
-    if (index === undefined || this.released.has(index)) return false;
-    const since = this.refusedSince.get(index) ?? Date.now();
-    this.refusedSince.set(index, since);
-    const port = this.pinned.get(index);
-    if (Date.now() - since >= (this.options.pinWaitMs ?? PIN_WAIT_MS)) {
-      this.released.add(index);
-      this.emit('line', `remote port ${port} on ${this.spec.to.host} is still taken after ${(this.options.pinWaitMs ?? PIN_WAIT_MS) / 1000} s; asking the server for a new port`);
-    } else {
-      this.emit('line', `remote port ${port} on ${this.spec.to.host} is still held (the dropped session's listener, or another program); asking for it again`);
-    }
-    return true;
+    const line = this.pins.refused(failure);
+    if (line !== undefined) this.emit('line', line);
+    return line !== undefined;
   }
 
   private fail(error: TunnelError): void {
@@ -316,7 +298,7 @@ export class Tunnel extends EventEmitter {
     const options = this.probeOptions();
     if (this.probing) this.health = await probeAll(this.spec.forwards, options.verdicts === undefined ? { windowMs: 300 } : options);
     if (this.stopping) return;
-    const problem = this.healthProblem(this.health);
+    const problem = healthProblem(this.health, this.currentPlan.forwards, this.spec.keepalive);
     if (problem !== undefined) this.lastError = problem;
     this.setState(problem === undefined ? 'up' : 'degraded', problem);
   }
@@ -326,19 +308,10 @@ export class Tunnel extends EventEmitter {
     const changed = health.some((h, i) => h !== this.health?.[i]);
     this.health = health;
     if (this.state !== 'up' && this.state !== 'degraded') return;
-    const problem = this.healthProblem(health);
+    const problem = healthProblem(health, this.currentPlan.forwards, this.spec.keepalive);
     if (problem !== undefined && changed) this.lastError = problem;
     if ((problem !== undefined) !== (this.state === 'degraded')) this.setState(problem === undefined ? 'up' : 'degraded', problem);
     else if (changed) this.emit('health', health);
-  }
-
-  private healthProblem(health: readonly Health[] | undefined): TunnelError | undefined {
-    const index = health?.findIndex((h) => h !== 'ok') ?? -1;
-    if (index < 0) return undefined;
-    const target = this.currentPlan.forwards[index]?.target ?? 'the target';
-    return health?.[index] === 'unreachable'
-      ? new TunnelError('TARGET_UNREACHABLE', `nothing listens on ${target}; start it there, or check the path or port`)
-      : new TunnelError('TARGET_UNREACHABLE', `no answer through the tunnel to ${target} within ${VERDICT_WINDOW_MS / 1000} s (the link may be down; keepalives will tell within ${this.spec.keepalive.interval * this.spec.keepalive.count} s)`);
   }
 
   private setState(state: TunnelState, error?: TunnelError): void {
