@@ -41,21 +41,27 @@ function isSpec(input: TunnelOptions | TunnelSpec): input is TunnelSpec {
 
 /** The ssh invocations that would build this tunnel; runs nothing. */
 export function plan(input: TunnelOptions | TunnelSpec, options: PlanOptions = {}): Plan {
-  return planSpec(toSpec(input), options);
+  return planSpec(toSpec(input), { controlDir: defaultControlDir(), ...options });
+}
+
+/** Shared ControlMaster sockets live in the private state dir (short enough for sun_path). */
+function defaultControlDir(): string {
+  return join(stateHome(), 'cm');
 }
 
 /** Builds the tunnel and resolves once every forward is ready. Use `await using` or call down(). */
 export async function up(input: TunnelOptions | TunnelSpec, options: UpOptions = {}): Promise<Tunnel> {
   const spec = toSpec(input);
   if (options.signal?.aborted) throw new TunnelError('ABORTED', 'cancelled before the tunnel was started');
-  const tunnel = new Tunnel(spec, {
+  const controlDir = defaultControlDir();
+  const tunnel = new Tunnel(planSpec(spec, { controlDir }), {
+    replan: (next, strategy) => planSpec(next, { strategy, controlDir }),
     spawn: options.spawn ?? spawnSsh,
     readyTimeoutMs: options.readyTimeoutMs ?? DEFAULTS.readyTimeoutMs,
     reconnect: options.reconnect ?? true,
     maxRetries: options.maxRetries ?? Number.POSITIVE_INFINITY,
     backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
     healthIntervalMs: options.healthIntervalMs ?? DEFAULTS.healthIntervalMs,
-    controlDir: join(stateHome(), 'cm'),
     signal: options.signal,
     pinWaitMs: options.pinWaitMs,
   });

@@ -12,7 +12,7 @@ export function tunnelJson(tunnel: Tunnel): Record<string, unknown> {
     strategy: tunnel.plan.strategy,
     route: tunnel.plan.route,
     forwards: tunnel.forwards(),
-    commands: tunnel.mux === undefined ? [tunnel.plan.tunnel.argv] : [tunnel.mux.master, tunnel.mux.forward],
+    commands: tunnel.plan.commands,
     pids: tunnel.pids(),
   };
 }
@@ -30,6 +30,10 @@ export function describeTunnel(plan: Plan, forwards: ForwardStatus[]): string {
 
 /** Copy-pasteable shell lines for --dry-run. */
 export function dryRunLines(plan: Plan): string {
+  if (plan.mux !== undefined) {
+    const { mux } = plan;
+    return `# a shared master (authenticates once), then this tunnel's forwards added to it:\n${shJoin(mux.master)}\n${shJoin(mux.forward)}\n# to take this tunnel down: ${shJoin(mux.cancel)}`;
+  }
   const lines = [`# strategy: ${plan.strategy}; route: ${plan.route.join(' -> ')}`, shJoin(plan.tunnel.argv)];
   for (const cleanup of plan.remoteCleanup) lines.push(`# after stopping it, remove the remote sockets:`, shJoin(cleanup.argv));
   return lines.join('\n');

@@ -32,14 +32,15 @@ export async function reauthenticate(name: string, options: AuthOptions = {}): P
 
 /** Runs the lease's master with this terminal, without BatchMode, under the master's own lock. */
 async function startMasterHere(lease: MuxLease): Promise<void> {
-  const controlPath = lease.master[lease.master.indexOf('-S') + 1];
+  // Records written before the lease named its paths: read them from the master's argv.
+  const controlPath = lease.controlPath ?? lease.master[lease.master.indexOf('-S') + 1];
   if (controlPath === undefined) throw new TunnelError('STATE_CORRUPT', 'the shared connection in the record names no control socket; run tunnel down and up again');
   const lock = `${controlPath}.lock`;
   await acquireLock(lock, { waitMs: 30_000 });
   try {
     if ((await masterPid(lease.check)) !== undefined) return; // the supervisor got there first
     await removeLocalSocket(controlPath);
-    const log = lease.master[lease.master.indexOf('-E') + 1] ?? `${controlPath}.log`;
+    const log = lease.logFile ?? lease.master[lease.master.indexOf('-E') + 1] ?? `${controlPath}.log`;
     const exitCode = await runSshPrompting(withoutBatchMode(lease.master), log);
     if (exitCode !== 0 || (await masterPid(lease.check)) === undefined) {
       throw new TunnelError('NEEDS_AUTH', `the login did not succeed (ssh exited ${String(exitCode)}); see ${log}, then run tunnel auth again`);

@@ -19,7 +19,7 @@ export function recordOf(tunnel: Tunnel, name: string, ssh: readonly ProcessIden
     localSockets: plan.localSockets,
     remoteCleanup: plan.remoteCleanup.map((c) => c.argv),
     ...(lease === undefined ? {} : { muxLease: lease }),
-    commands: tunnel.mux === undefined ? [plan.tunnel.argv] : [tunnel.mux.master, tunnel.mux.forward],
+    commands: plan.commands,
     startedAt: tunnel.startedAt.toISOString(),
     upSince: tunnel.upSince?.toISOString(),
     updatedAt: new Date().toISOString(),

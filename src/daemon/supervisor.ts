@@ -68,7 +68,7 @@ export async function runSupervisor(name: string): Promise<number> {
     note(`${state}${error ? `: ${error.message}` : ''}`);
     publish();
   });
-  for (const argv of tunnel.mux === undefined ? [tunnel.plan.tunnel.argv] : [tunnel.mux.master, tunnel.mux.forward]) note(`up: ${argv.join(' ')}`);
+  for (const argv of tunnel.plan.commands) note(`up: ${argv.join(' ')}`);
   publish();
   return new Promise((resolve) => {
     let stopping = false;

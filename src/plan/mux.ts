@@ -22,6 +22,9 @@ export interface MuxPlan {
 
 /** What a tunnel holds in a shared master, and how to give it back (also after its supervisor was killed). */
 export interface MuxLease {
+  /** Optional only for records written before the lease named its paths. */
+  controlPath?: string;
+  logFile?: string;
   /** Starting the master again (what `tunnel auth` runs from a terminal, prompts allowed). */
   master: string[];
   check: string[];

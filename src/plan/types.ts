@@ -1,4 +1,5 @@
-import type { Forward } from '../spec/types.js';
+import type { Forward, TunnelSpec } from '../spec/types.js';
+import type { MuxPlan } from './mux.js';
 
 /** What an ssh process prints once it is fully up; parsed from its -v output. */
 export type ReadyMarker =
@@ -29,11 +30,21 @@ export interface PlannedForward {
   target: string;
 }
 
+/**
+ * The one description of what will run for a tunnel: --dry-run prints it, the runner runs it,
+ * the record and `ls` read it. Pure data.
+ */
 export interface Plan {
+  /** The resolved spec this was planned from (with any pinned -R ports filled in). */
+  spec: TunnelSpec;
   strategy: 'jump' | 'relay';
   /** Random id for this attempt: names intermediate sockets so no two runs collide. */
   runId: string;
   tunnel: SshCommand;
+  /** Set when the tunnel rides a shared ControlMaster (--multiplex): then `tunnel` is not run; these are. */
+  mux: MuxPlan | undefined;
+  /** What runs, in order, as shown by --dry-run, `up --json` and the record: the mux master and forward, or the tunnel ssh. */
+  commands: string[][];
   forwards: PlannedForward[];
   /** Local socket files the tunnel binds; removed on teardown. */
   localSockets: string[];

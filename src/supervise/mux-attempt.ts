@@ -17,7 +17,7 @@ import { removeLocalSocket } from './local-sockets.js';
 
 /** The lease a tunnel takes in the shared master; `user` is constant across reconnects so it counts once. */
 export function leaseOf(mux: MuxPlan, user: string): MuxLease {
-  return { master: mux.master, check: mux.check, cancel: mux.cancel, exit: mux.exit, usersDir: mux.usersDir, user };
+  return { controlPath: mux.controlPath, logFile: mux.logFile, master: mux.master, check: mux.check, cancel: mux.cancel, exit: mux.exit, usersDir: mux.usersDir, user };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { TunnelError, isPermanent } from '../errors.js';
-import { plan as planTunnel } from '../plan/index.js';
-import { planMux, type MuxLease, type MuxPlan } from '../plan/mux.js';
+import type { MuxLease, MuxPlan } from '../plan/mux.js';
 import type { Plan } from '../plan/types.js';
 import type { TunnelSpec } from '../spec/types.js';
 import type { SpawnSsh } from '../ssh/process.js';
@@ -19,6 +18,8 @@ import { removeStaleRemoteSockets, teardown } from './teardown.js';
 import { watchWake } from './wake.js';
 
 export interface SuperviseOptions {
+  /** Plans a later attempt: a relay fallback, or a reconnect asking for its pinned -R ports. */
+  replan: (spec: TunnelSpec, strategy: 'jump' | 'relay') => Plan;
   spawn: SpawnSsh;
   readyTimeoutMs: number;
   /** Reconnect after a drop (default true). */
@@ -28,8 +29,6 @@ export interface SuperviseOptions {
   backoff: BackoffPolicy;
   /** How often to probe each forward end to end; 0 turns probing off. */
   healthIntervalMs: number;
-  /** Where shared ControlMaster sockets live (private dir, short path for sun_path). */
-  controlDir: string;
   signal?: AbortSignal | undefined;
   /** How long a reconnect asks for a -R 0 port it had before taking a new one (default PIN_WAIT_MS). */
   pinWaitMs?: number | undefined;
@@ -63,20 +62,24 @@ export class Tunnel extends EventEmitter {
   private health: Health[] | undefined;
   private stopHealth: (() => void) | undefined;
 
-  /** Set when the tunnel shares a ControlMaster with others through the same hops. */
-  readonly mux: MuxPlan | undefined;
   /** This tunnel's entry among the master's users; constant across reconnects so it counts once. */
   private readonly muxUser = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 
-  constructor(readonly spec: TunnelSpec, private readonly options: SuperviseOptions) {
+  /** The spec as the user gave it (the plan in force may ask for pinned -R ports instead of 0). */
+  readonly spec: TunnelSpec;
+
+  constructor(initial: Plan, private readonly options: SuperviseOptions) {
     super();
+    this.spec = initial.spec;
+    this.currentPlan = initial;
     this.on('line', (line: string) => this.verdicts.readLine(line));
     this.signal = options.signal === undefined ? this.lifetime.signal : AbortSignal.any([options.signal, this.lifetime.signal]);
-    this.pins = new PortPins(spec, options.pinWaitMs ?? PIN_WAIT_MS);
-    this.currentPlan = planTunnel(spec);
-    // Windows' OpenSSH has no ControlMaster: there every tunnel keeps its own connection.
-    const canMultiplex = spec.multiplex && process.platform !== 'win32';
-    this.mux = canMultiplex ? planMux(spec, options.controlDir) : undefined;
+    this.pins = new PortPins(this.spec, options.pinWaitMs ?? PIN_WAIT_MS);
+  }
+
+  /** Set when the tunnel shares a ControlMaster with others through the same hops. */
+  get mux(): MuxPlan | undefined {
+    return this.currentPlan.mux;
   }
 
   /** The plan in force (its strategy may have switched to relay under --strategy auto). */
@@ -144,7 +147,7 @@ export class Tunnel extends EventEmitter {
       const fallback = this.spec.strategy === 'auto' && this.spec.via.length > 0 && error instanceof TunnelError && relayCanFix(error, this.spec.via.length);
       if (!fallback) throw error;
       this.emit('line', `jump failed (${error.message}); trying --strategy relay`);
-      this.currentPlan = planTunnel(this.spec, { strategy: 'relay' });
+      this.currentPlan = this.options.replan(this.spec, 'relay');
       return this.attempt(this.currentPlan);
     }
   }
@@ -170,7 +173,7 @@ export class Tunnel extends EventEmitter {
   }
 
   private attempt(plan: Plan): Promise<ReadyAttempt> {
-    if (this.mux !== undefined) return startMuxAttempt(this.spec, this.mux, this.muxUser, this.signal);
+    if (plan.mux !== undefined) return startMuxAttempt(plan.spec, plan.mux, this.muxUser, this.signal);
     return startAttempt(plan, {
       spawn: this.options.spawn,
       readyTimeoutMs: this.options.readyTimeoutMs,
@@ -211,7 +214,7 @@ export class Tunnel extends EventEmitter {
       if (this.stopping) return;
       try {
         await teardown(this.currentPlan, { remoteOnly: true, signal: this.signal });
-        this.currentPlan = planTunnel(this.pins.specForAttempt(), { strategy: this.currentPlan.strategy });
+        this.currentPlan = this.options.replan(this.pins.specForAttempt(), this.currentPlan.strategy);
         const attempt = await this.attempt(this.currentPlan);
         // down() may have come while this attempt was finishing: what it started is ours to stop.
         if (this.stopping) {

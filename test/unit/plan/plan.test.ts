@@ -115,3 +115,34 @@ describe('shJoin quotes everything that reaches a shell', () => {
     expect(shJoin(argv)).toBe(line);
   });
 });
+
+describe('one Plan, multiplexed or not: commands are what runs', () => {
+  const options = (extra: Partial<TunnelOptions> = {}): TunnelOptions => ({ via: 'login', to: 'node', local: ['8888:/tmp/j.sock'], ...extra });
+
+  it.each([
+    { name: 'a plain tunnel runs its one ssh', multiplex: false, expected: (p: ReturnType<typeof plan>) => [p.tunnel.argv] },
+    { name: 'a multiplexed tunnel starts the master, then adds its forwards with -O forward', multiplex: true, expected: (p: ReturnType<typeof plan>) => [p.mux!.master, p.mux!.forward] },
+  ])('$name', ({ multiplex, expected }) => {
+    const planned = plan(parseTunnelSpec(options({ multiplex })), { controlDir: '/run/cm' });
+    expect(planned.mux === undefined).toBe(!multiplex);
+    expect(planned.commands).toEqual(expected(planned));
+  });
+
+  it('the mux plan names its control socket and log under the control dir, keyed by the route', () => {
+    const a = plan(parseTunnelSpec(options({ multiplex: true })), { controlDir: '/run/cm' });
+    const b = plan(parseTunnelSpec(options({ multiplex: true, local: ['9999:/tmp/other.sock'] })), { controlDir: '/run/cm' });
+    expect(a.mux!.controlPath).toMatch(/^\/run\/cm\/[0-9a-f]{12}$/);
+    expect(a.mux!.logFile).toBe(`${a.mux!.controlPath}.log`);
+    expect(b.mux!.controlPath).toBe(a.mux!.controlPath);
+    expect(a.mux!.forward.join(' ')).toMatch(/-L \S*8888:\/tmp\/j\.sock/);
+  });
+
+  it('keeps the spec it was planned from, so a re-plan needs nothing else', () => {
+    const spec = parseTunnelSpec(options());
+    expect(plan(spec).spec).toBe(spec);
+  });
+
+  it('refuses to plan a multiplexed tunnel without a control dir (a programming error, not user input)', () => {
+    expect(() => plan(parseTunnelSpec(options({ multiplex: true })))).toThrow(/controlDir/);
+  });
+});
