@@ -248,7 +248,6 @@ export class Tunnel extends EventEmitter {
 
   /** Pins what this attempt was allocated; a port that moved is announced loudly. */
   private pin(attempt: ReadyAttempt): void {
-    if (this.mux !== undefined) return; // the shared master allocates -R 0 itself (not pinned; see README)
     for (const change of this.pins.pin(attempt.progress())) {
       this.emit('line', `remote port ${change.from} on ${this.spec.to.host} could not be had back; the forward now listens on port ${change.to}: point its users at the new port`);
       this.emit('port-changed', change);

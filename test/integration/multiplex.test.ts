@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -79,6 +80,26 @@ describe('multiplexing through one ControlMaster', () => {
     await runCli(['down', '--all'], env);
   });
 
+  it('a -R 0 port on a shared master stays the same after the master dies (asked for again by number)', async () => {
+    const app = await startApp('0', 'pinned');
+    try {
+      await runCli(['up', '-F', config, '--to', 'login', '-R', `0:127.0.0.1:${app.port}`, '-d', '--name', 'pin', '--multiplex', '--keepalive', '1'], env);
+      const listing = async () => (JSON.parse((await runCli(['ls', '--json'], env)).stdout) as Array<{ name: string; state: string; restarts: number; forwards: Array<{ allocatedPort?: number }> }>).find((t) => t.name === 'pin')!;
+      const port = (await listing()).forwards[0]!.allocatedPort!;
+      expect(port).toBeGreaterThan(0);
+      expect((await httpGet({ port })).body).toBe('pinned');
+      process.kill(await masterPid(), 'SIGKILL');
+      await waitFor(async () => (await listing()).restarts === 1 && (await listing()).state === 'up', 20_000, 'the tunnel to come back on a new master');
+      expect((await listing()).forwards[0]!.allocatedPort).toBe(port);
+      expect((await httpGet({ port })).body).toBe('pinned');
+      const logs = await runCli(['logs', 'pin'], env);
+      expect(logs.stdout).not.toMatch(/could not be had back/);
+    } finally {
+      await runCli(['down', '--all'], env);
+      await app.stop();
+    }
+  });
+
   it('--dry-run shows the master and the -O forward that adds the tunnel', async () => {
     const result = await runCli(['up', '-F', config, '--to', 'login', '-L', `1234:${appSocket}`, '--multiplex', '--dry-run'], env);
     expect(result.stdout).toMatch(/^ssh -M -N -T -f /m);
@@ -105,7 +126,54 @@ describe('multiplexing through the library', () => {
       process.env.TUNNEL_HOME = previous;
     }
   });
+
+  it('a pinned -R port taken by someone else while the master was down: a new port after the pin wait, said loudly', async () => {
+    const { up } = await import('../../src/api.js');
+    const previous = process.env.TUNNEL_HOME;
+    process.env.TUNNEL_HOME = env.TUNNEL_HOME;
+    const app = await startApp('0', 'moved');
+    let squatters: Server[] = [];
+    try {
+      const tunnel = await up({ sshConfig: config, to: 'login', remote: [`0:127.0.0.1:${app.port}`], multiplex: true, keepalive: 1 }, { healthIntervalMs: 0, pinWaitMs: 2000 });
+      const lines: string[] = [];
+      const changes: unknown[] = [];
+      tunnel.on('line', (l: string) => lines.push(l));
+      tunnel.on('port-changed', (c: unknown) => changes.push(c));
+      const port = tunnel.forwards()[0]!.allocatedPort!;
+      process.kill(await masterPid(), 'SIGKILL');
+      // The dead session's listener goes with its sshd process; take the port before the tunnel asks for it back.
+      // sshd binds "localhost": both 127.0.0.1 and ::1, and one of them is enough for it.
+      squatters = [await listenWhenFree(port, '127.0.0.1', 10_000), await listenWhenFree(port, '::1', 10_000)];
+      await waitFor(() => tunnel.state === 'up' && tunnel.restarts === 1, 30_000, 'the tunnel to come back on another port');
+      const moved = tunnel.forwards()[0]!.allocatedPort!;
+      expect(moved).not.toBe(port);
+      expect(changes).toEqual([{ forward: 0, from: port, to: moved }]);
+      expect(lines.join('\n')).toMatch(new RegExp(`remote port ${port} on login is still held`));
+      expect(lines.join('\n')).toMatch(new RegExp(`remote port ${port} on login could not be had back; the forward now listens on port ${moved}`));
+      expect((await httpGet({ port: moved })).body).toBe('moved');
+      await tunnel.down();
+    } finally {
+      for (const squatter of squatters) squatter.close();
+      await app.stop();
+      process.env.TUNNEL_HOME = previous;
+    }
+  });
 });
+
+/** Listens on host:port as soon as nobody else does (bounded). */
+async function listenWhenFree(port: number, host: string, timeoutMs: number): Promise<Server> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const server = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => resolve(true));
+    });
+    if (ok) return server;
+    if (Date.now() > deadline) throw new Error(`port ${port} was not freed within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe('multiplexing through a --via hop', () => {
   let node: TestSshd;
