@@ -1,5 +1,5 @@
 // `npm run bench`: benchmarks of tunnel against hand-typed ssh, autossh and tunnel-ssh.
-// BENCH_QUICK=1 for a ~2 minute smoke run; BENCH_ONLY=data-plane,recovery for some sections.
+// BENCH_QUICK=1 for a ~5 minute smoke run; BENCH_ONLY=data-plane,recovery for some sections.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { canIsolate, runIsolated, setUpInside } from './lib/isolate.js';

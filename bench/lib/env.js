@@ -41,7 +41,7 @@ export async function startEnv(isolation) {
     closers.push(() => blackhole.set(false));
     return {
       dir, login, node, sshConfig, server: { port: server.port, path: server.path },
-      relay: isolation.privateHome, blackholeKind: blackhole.kind,
+      relay: isolation.privateHome, isolated: isolation.netns, blackholeKind: blackhole.kind,
       setBlackhole: blackhole.set, close,
       forwardPort, sshdChildren: () => sshdChildren(login),
     };
