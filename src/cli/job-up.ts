@@ -1,26 +1,37 @@
-import { plan as planTunnel, up } from '../api.js';
+import { dirname } from 'node:path';
+import { plan as planTunnel } from '../api.js';
 import { TunnelError } from '../errors.js';
 import { newRunId } from '../plan/index.js';
-import { findPreset, readTemplate, resolvePresetUp, startPreset, type PresetInput, type StartedPreset } from '../presets/index.js';
+import { findPreset, readTemplate, resolvePresetUp, type Preset, type PresetInput } from '../presets/index.js';
 import { serverJobApp } from '../presets/job-app.js';
 import { resolveJob, type ResolvedJob } from '../resolve/job.js';
 import { jobDryRun, jobDryRunJson, planJob, type JobInput, type JobPlan } from '../resolve/plan.js';
+import type { Scheduler } from '../resolve/scheduler.js';
 import { slurm } from '../resolve/slurm/index.js';
 import type { JobScriptInput } from '../resolve/slurm/script.js';
-import { watchJob, type JobWatch } from '../resolve/watch.js';
-import { ensurePrivateDir, stateHome } from '../state/paths.js';
 import { parseTunnelSpec } from '../spec/tunnel.js';
+import { ensurePrivateDir, stateHome } from '../state/paths.js';
+import { presetInput, reverseInput, startJobSession, type JobSession } from '../supervise/job-session.js';
 import type { Tunnel } from '../supervise/tunnel.js';
-import type { JobInfo, JobNotes } from '../resolve/scheduler.js';
-import { dirname } from 'node:path';
+import { exitCodeForSignal } from './exit-codes.js';
 import { runForeground } from './foreground.js';
 import { jobJson, jobLine, jobReporter } from './job-report.js';
 import { describeTunnel, dryRunLines, tunnelJson } from './render.js';
-import { runOptionsFromFlags, upOptionsOf, type RunFlags } from './run-flags.js';
+import { runOptionsFromFlags, upOptionsOf, type RunFlags, type RunOptions } from './run-flags.js';
 
-/** `tunnel up [jupyter] --via login --slurm "..." [--run CMD -L ...]` and `--job ID`. */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+interface JobUp {
+  presetName: string | undefined;
+  input: JobInput & PresetInput;
+  plan: JobPlan;
+  scheduler: Scheduler;
+  run: RunOptions;
+  json: boolean;
+}
+
+/** `tunnel up [jupyter] --via login --slurm "..." [--run CMD -L ...]` and `--job ID`, foreground or -d. */
 export async function runJobUp(presetName: string | undefined, input: JobInput & PresetInput, flags: RunFlags): Promise<number> {
-  if (flags.detach) throw new TunnelError('BAD_OPTION', '-d: job-aware tunnels run in the foreground for now; drop -d (Ctrl-C cancels the job)', { field: '-d' });
   const run = runOptionsFromFlags(flags);
   const runId = newRunId();
   const preset = presetName === undefined ? undefined : await findPreset(presetName);
@@ -32,122 +43,129 @@ export async function runJobUp(presetName: string | undefined, input: JobInput &
   if (input.name === undefined && preset !== undefined) plan.jobName = `tnl-${preset.name}`;
   // Bad forwards fail here, before anything is submitted.
   if (preset === undefined) parseTunnelSpec({ ...plan.tunnel, to: 'NODE' });
-  if (flags.dryRun && flags.json) {
-    const argv = preset === undefined ? planTunnel({ ...plan.tunnel, to: 'NODE' }).tunnel.argv : undefined;
-    process.stdout.write(`${JSON.stringify(jobDryRunJson(plan, argv))}\n`);
-    return 0;
-  }
-  if (flags.dryRun) {
-    const tunnelLines = preset === undefined
-      ? [dryRunLines(planTunnel({ ...plan.tunnel, to: 'NODE' }))]
-      : (await resolvePresetUp(preset.name, presetInput(input, plan, 'NODE', app?.socket ?? input.attach ?? '/tmp/SOCKET'))).dryRun();
-    process.stdout.write(`${jobDryRun(plan, tunnelLines).join('\n')}\n`);
-    return 0;
-  }
+  if (flags.dryRun) return printDryRun(plan, preset, input, app, flags.json === true);
   if (plan.host.controlPath !== undefined) {
     await ensurePrivateDir(stateHome());
     await ensurePrivateDir(dirname(plan.host.controlPath));
   }
   const scheduler = slurm({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse });
-  const report = jobReporter(flags.json === true);
-  let job: ResolvedJob | undefined;
-  let watch: JobWatch | undefined;
-  let started: StartedPreset | undefined;
-  const release = async () => {
-    watch?.stop();
-    // A job that already ended (walltime, someone's scancel) has nothing left to cancel.
-    if (job?.submitted && !plan.keepJob && watch?.latest().terminal !== true) {
-      await scheduler.cancel(job.id).then(() => report.event({ event: 'cancelled', id: job!.id }), (error: Error) => process.stderr.write(`tunnel: ${error.message}\n`));
-    }
-  };
-  let current: Tunnel | undefined;
-  let moving: Promise<void> | undefined;
-  const stopMoving = new AbortController();
-  let failMoved: (error: TunnelError) => void = () => undefined;
-  const movedFailed = new Promise<TunnelError>((resolve) => (failMoved = resolve));
-  const say = (line: string) => void (flags.json || process.stderr.write(`${line}\n`));
-  const announce = (tunnel: Tunnel, heading?: string) => {
-    const info = watch?.latest() ?? job!.info;
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ ...tunnelJson(tunnel), ...(started?.report.json ?? {}), job: jobJson(info, job!.submitted, plan.keepJob) })}\n`);
+  const up: JobUp = { presetName: preset?.name, input, plan, scheduler, run, json: flags.json === true };
+  return flags.detach ? runDetachedJob(up, input.name ?? `${preset?.name ?? 'job'}-${runId.slice(0, 6)}`) : runForegroundJob(up);
+}
+
+async function printDryRun(plan: JobPlan, preset: Preset | undefined, input: JobInput & PresetInput, app: JobScriptInput | undefined, json: boolean): Promise<number> {
+  if (json) {
+    const argv = preset === undefined ? planTunnel({ ...plan.tunnel, to: 'NODE' }).commands[0] : undefined;
+    process.stdout.write(`${JSON.stringify(jobDryRunJson(plan, argv))}\n`);
+    return 0;
+  }
+  const presetOptions = preset?.kind === 'reverse' ? reverseInput(input, plan, 'NODE') : presetInput(input, plan, 'NODE', app?.socket ?? input.attach ?? '/tmp/SOCKET');
+  const tunnelLines = preset === undefined
+    ? [dryRunLines(planTunnel({ ...plan.tunnel, to: 'NODE' }))]
+    : (await resolvePresetUp(preset.name, presetOptions)).dryRun();
+  process.stdout.write(`${jobDryRun(plan, tunnelLines).join('\n')}\n`);
+  return 0;
+}
+
+/** Submit (or attach) and wait here, showing why it waits; a Ctrl-C meanwhile cancels what was submitted. */
+function waitForJob(up: JobUp, signal: AbortSignal, report: ReturnType<typeof jobReporter>): Promise<ResolvedJob> {
+  const { plan } = up;
+  return resolveJob({
+    scheduler: up.scheduler, signal, onEvent: report.event, maxPollMs: plan.pollMs,
+    job: plan.attach !== undefined ? { attach: plan.attach } : { submit: plan.script! },
+    notesDir: plan.notesDir,
+  }).finally(() => report.done());
+}
+
+async function runForegroundJob(up: JobUp): Promise<number> {
+  const report = jobReporter(up.json);
+  let session: JobSession | undefined;
+  const say = (line: string) => void (up.json || process.stderr.write(`${line}\n`));
+  const announce = (s: JobSession, tunnel: Tunnel, heading?: string) => {
+    const started = s.preset();
+    const job = s.job();
+    if (up.json) {
+      process.stdout.write(`${JSON.stringify({ ...tunnelJson(tunnel), ...(started?.report.json ?? {}), job: jobJson(s.info(), job.submitted, up.plan.keepJob) })}\n`);
       return;
     }
-    const lines = [...(heading === undefined ? [] : [heading]), describeTunnel(tunnel.plan, tunnel.forwards()), ...(started?.report.lines ?? []), jobLine(info, job!.submitted, plan.keepJob), 'Press Ctrl-C to stop.'];
+    const lines = [...(heading === undefined ? [] : [heading]), describeTunnel(tunnel.plan, tunnel.forwards()), ...(started?.report.lines ?? []), jobLine(s.info(), job.submitted, up.plan.keepJob), 'Press Ctrl-C to stop.'];
     process.stdout.write(`${lines.join('\n')}\n`);
-  };
-  /** A requeued job runs again: same node and a plain tunnel, ssh reconnects by itself; else re-point. */
-  const follow = async (info: JobInfo, notes: JobNotes): Promise<void> => {
-    if (info.node === job!.node && presetName === undefined) return;
-    // The old tunnel goes first: the new one binds the same local port.
-    await started?.session.cleanup();
-    await current?.down();
-    const port = started === undefined ? undefined : new URL(String(started.report.json.url)).port;
-    started = undefined;
-    job = { ...job!, node: info.node!, info, notes };
-    if (port) input = { ...input, localPort: port };
-    const next = await tunnelTo(job, plan, preset?.name, input, run, stopMoving.signal, (s) => (started = s), say);
-    if (stopMoving.signal.aborted) return void (await next.down());
-    current = next;
-    next.on('state', (state: string, error?: TunnelError) => void ((state === 'failed' || state === 'needs-auth') && error && failMoved(error)));
-    announce(next, `job ${job.id} was requeued and runs again on ${info.node}:`);
   };
   // Teardown (re-pointed tunnel, scancel) runs after the foreground drops its signal handlers;
   // without one of ours, a signal then (or execa's signal-exit re-raising one) would kill us
   // before the job is cancelled.
   const hold = () => undefined;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, hold);
+  for (const signal of SIGNALS) process.on(signal, hold);
   return runForeground({
-    json: flags.json === true,
+    json: up.json,
     start: async (signal) => {
-      job = await resolveJob({
-        scheduler, signal, onEvent: report.event, maxPollMs: plan.pollMs,
-        job: plan.attach !== undefined ? { attach: plan.attach } : { submit: plan.script! },
-        notesDir: plan.notesDir,
+      const job = await waitForJob(up, signal, report);
+      session = await startJobSession({
+        scheduler: up.scheduler, plan: up.plan, job, presetName: up.presetName, input: up.input,
+        upOptions: upOptionsOf(up.run, signal), onEvent: report.event, onLine: say,
+        onMoved: (moved) => announce(moved, moved.tunnel(), `job ${moved.job().id} was requeued and runs again on ${moved.job().node}:`),
       });
-      report.done();
-      try {
-        current = await tunnelTo(job, plan, preset?.name, input, run, signal, (s) => (started = s), say);
-        watch = watchJob(scheduler, job.info, {
-          intervalMs: plan.pollMs, onEvent: report.event, notesDir: plan.notesDir === undefined ? undefined : (job.notes.dir ?? plan.notesDir),
-          onMoved: (info, notes) => (moving = follow(info, notes)),
-        });
-        return current;
-      } catch (error) {
-        await release();
-        throw error;
-      }
+      return session.tunnel();
     },
-    announce: (tunnel) => announce(tunnel),
-    ended: () => (watch === undefined ? undefined : Promise.race([watch.ended, movedFailed])),
+    announce: (tunnel) => announce(session!, tunnel),
+    ended: () => session?.ended,
     after: async () => {
-      stopMoving.abort();
-      await moving?.catch(() => undefined);
-      await current?.down();
-      await started?.session.cleanup();
-      await release();
+      await session?.down().catch((error: Error) => void process.stderr.write(`tunnel: ${error.message}\n`));
     },
   }).finally(() => {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(signal, hold);
+    for (const signal of SIGNALS) process.removeListener(signal, hold);
   });
 }
 
-async function tunnelTo(
-  job: ResolvedJob, plan: JobPlan, presetName: string | undefined, input: JobInput & PresetInput,
-  run: ReturnType<typeof runOptionsFromFlags>, signal: AbortSignal, onPreset: (s: StartedPreset) => void,
-  say: (line: string) => void,
-): Promise<Tunnel> {
-  if (presetName === undefined) return up({ ...plan.tunnel, to: job.node }, upOptionsOf(run, signal));
-  const socket = input.attach ?? job.notes.socket;
-  if (socket === undefined || socket === '') {
-    throw new TunnelError('APP_FAILED', `job ${job.id} left no notes for the tunnel (was it submitted by 'tunnel up ${presetName} --slurm'?); pass the server's socket with --attach PATH`);
+/**
+ * -d: the job is submitted and waited for here (a Ctrl-C cancels it), then a background supervisor
+ * tunnels to its node, follows it, and cancels it on `tunnel down NAME` (unless --keep-job).
+ */
+async function runDetachedJob(up: JobUp, name: string): Promise<number> {
+  const report = jobReporter(up.json);
+  const waiting = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    caught = signal;
+    waiting.abort();
+  };
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  let job: ResolvedJob | undefined;
+  const { prepareJobRun, startDetached } = await import('../daemon/detach.js');
+  // Before submitting: a name already running keeps its job (which a failed start here would cancel).
+  await prepareJobRun(name);
+  try {
+    job = await waitForJob(up, waiting.signal, report);
+    const record = await startDetached(name, {
+      spec: undefined, ...up.run,
+      job: { plan: up.plan, resolved: job, presetName: up.presetName, input: { ...up.input, name } },
+    });
+    const { takeSecretReport } = await import('../daemon/secrets.js');
+    printDetached(name, { ...record, preset: record.preset && { ...record.preset, report: (await takeSecretReport(name)) ?? record.preset.report } }, up.json);
+    return 0;
+  } catch (error) {
+    // The supervisor never took the job over: it must not outlive this failed `up`.
+    if (job?.submitted && !up.plan.keepJob) {
+      await up.scheduler.cancel(job.id).then(() => report.event({ event: 'cancelled', id: job!.id }), () => undefined);
+    }
+    if (caught !== undefined) return exitCodeForSignal(caught);
+    throw error;
+  } finally {
+    for (const signal of SIGNALS) process.removeListener(signal, onSignal);
   }
-  const started = await startPreset(await resolvePresetUp(presetName, presetInput(input, plan, job.node, socket)), upOptionsOf(run, signal), { onLine: say });
-  onPreset(started);
-  return started.tunnel;
 }
 
-/** The preset's own options for a server that already runs in the job: attach to its socket on the node. */
-function presetInput(input: JobInput & PresetInput, plan: JobPlan, node: string, socket: string): PresetInput {
-  const { cmd: _cmd, keep: _keep, attach: _attach, sock: _sock, ...rest } = input;
-  return { ...plan.tunnel, localPort: rest.localPort, startTimeout: rest.startTimeout, to: node, attach: socket, sock: true };
+function printDetached(name: string, record: Awaited<ReturnType<typeof import('../daemon/detach.js').startDetached>>, json: boolean): void {
+  const job = record.job!;
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ name, state: record.state, route: record.route, forwards: record.forwards, ...(record.preset?.report.json ?? {}), job: { id: job.id, node: job.node, state: job.state, timeLeft: job.timeLeft, submitted: job.submitted, cancelOnDown: job.cancel !== null }, supervisorPid: record.supervisorPid })}\n`);
+    return;
+  }
+  const lines = [`${name}: up via ${record.route.join(' → ')} (${record.strategy}), in the background`];
+  for (const f of record.forwards) lines.push(`  ${f.listen}  ${f.direction === 'L' ? '→' : '←'}  ${f.target}`);
+  lines.push(...(record.preset?.report.lines ?? []));
+  const fate = job.cancel === null ? (job.submitted ? '--keep-job: it keeps running after the tunnel' : 'attached: it keeps running after the tunnel') : `tunnel down ${name} also cancels it`;
+  lines.push(`Slurm job ${job.id} on ${job.node ?? '?'}: ${job.state}; ${fate}`, `stop it with: tunnel down ${name}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (record.state === 'degraded') process.stderr.write(`degraded: ${record.lastError?.message ?? 'a forward does not answer'}\n`);
 }

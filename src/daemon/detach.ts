@@ -5,7 +5,7 @@ import { TunnelError, type ErrorCode } from '../errors.js';
 import { acquireLock, readLockHolder, releaseLock } from '../state/lock.js';
 import { ensurePrivateDir, tunnelDir, tunnelsDir, stateHome } from '../state/paths.js';
 import { isProcessAlive, isSameProcess } from '../state/process-check.js';
-import { readRecord, removeTunnelDir, type TunnelRecord } from '../state/record.js';
+import { readRecord, removeTunnelDir, writeRecord, type TunnelRecord } from '../state/record.js';
 import { lockPath, logPath, writeRequest, type SuperviseRequest } from './request.js';
 import { readLogTail } from './logs.js';
 import { stopTunnel } from './stop.js';
@@ -41,6 +41,26 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
     }
     throw error;
   }
+}
+
+/** Fails like a second `up -d --name X` would, before anything is done for X (a job submitted, say). */
+export async function assertNotRunning(name: string): Promise<void> {
+  tunnelDir(name); // validates the name
+  const holder = await readLockHolder(lockPath(name));
+  if (holder !== undefined && isSameProcess(holder)) {
+    throw new TunnelError('ALREADY_RUNNING', `${name} is already running (pid ${holder.pid}); use another --name or 'tunnel down ${name}'`);
+  }
+}
+
+/**
+ * Before a job-aware `up -d --name X`, ahead of any submit: a live X is refused; a dead X is cleaned
+ * as `down` would, except its job, which this run may reuse (same --name, still queued or running).
+ */
+export async function prepareJobRun(name: string): Promise<void> {
+  await assertNotRunning(name);
+  const record = await readRecord(name).catch(() => undefined);
+  if (record?.job?.cancel) await writeRecord({ ...record, job: { ...record.job, cancel: null } });
+  await clearDeadRun(name);
 }
 
 /**

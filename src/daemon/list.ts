@@ -1,5 +1,5 @@
 import { isOurSupervisor } from './mark.js';
-import { listTunnelNames, readRecord, type TunnelRecord } from '../state/record.js';
+import { listTunnelNames, readRecord, type JobRecord, type TunnelRecord } from '../state/record.js';
 
 export type ListedState = TunnelRecord['state'] | 'dead';
 
@@ -26,5 +26,12 @@ export function truthful(record: TunnelRecord, now = Date.now()): ListedTunnel {
   const state: ListedState = !final && !isOurSupervisor(supervisor) ? 'dead' : record.state;
   const live = state === 'up' || state === 'degraded';
   const uptimeSeconds = live && record.upSince !== undefined ? Math.round((now - Date.parse(record.upSince)) / 1000) : null;
-  return { ...record, state, uptimeSeconds };
+  return { ...record, state, uptimeSeconds, ...(record.job === undefined ? {} : { job: jobNow(record.job, live, now) }) };
+}
+
+/** A running job's walltime keeps going between two looks: time left as of now, not as of the last poll. */
+function jobNow(job: JobRecord, live: boolean, now: number): JobRecord {
+  if (!live || job.timeLeft === null) return job;
+  const since = Math.max(0, Math.floor((now - Date.parse(job.seenAt)) / 1000));
+  return { ...job, timeLeft: Math.max(0, job.timeLeft - since) };
 }

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PresetInput } from '../presets/index.js';
+import type { ResolvedJob } from '../resolve/job.js';
+import type { JobInput, JobPlan } from '../resolve/plan.js';
 import type { TunnelSpec } from '../spec/types.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { tunnelDir } from '../state/paths.js';
@@ -10,6 +12,8 @@ export interface SuperviseRequest {
   /** The tunnel; for a preset, its forwards are decided when the app starts. */
   spec: TunnelSpec | undefined;
   preset?: { name: string; input: PresetInput };
+  /** A tunnel to a scheduler job the foreground already resolved (submitted or attached, running). */
+  job?: { plan: JobPlan; resolved: ResolvedJob; presetName: string | undefined; input: JobInput & PresetInput };
   readyTimeoutMs: number;
   maxRetries: number | null;
   reconnect: boolean;

@@ -5,6 +5,7 @@ import { descendantsOf, isProcessAlive, isSameProcess, processArgv, sshInProcess
 import { listTunnelNames, readRecord, removeTunnelDir, type TunnelRecord } from '../state/record.js';
 import { leaveMaster } from '../supervise/mux-attempt.js';
 import { teardown } from '../supervise/teardown.js';
+import { runSsh } from '../ssh/control.js';
 import { stopPresetApp, type PresetState } from '../presets/index.js';
 import { isOurSupervisor } from './mark.js';
 
@@ -62,6 +63,8 @@ async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, superv
   if (record === undefined) return;
   if (record.preset !== undefined) await stopPresetApp(record.preset.state as PresetState).catch(() => undefined);
   if (record.muxLease !== undefined) await leaveMaster(record.muxLease);
+  // The job this tool submitted for the tunnel goes with it (the record holds null when it must not).
+  if (record.job?.cancel) await runSsh(record.job.cancel, { timeoutMs: 30_000 }).catch(() => undefined);
   await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false });
 }
 

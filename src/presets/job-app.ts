@@ -2,7 +2,8 @@ import type { JobScriptInput } from '../resolve/slurm/script.js';
 import { checkSocketPath } from '../spec/socket-path.js';
 import { badOption, type PresetInput } from './options.js';
 import { commandFromArgv, commandFromUser, runDir, usesPlaceholder } from './server-scripts.js';
-import type { Preset } from './types.js';
+import { normalizeLaunch } from './reverse.js';
+import type { Preset, ReversePreset } from './types.js';
 
 /**
  * A server preset started inside a scheduler job rather than over ssh: the same command, private
@@ -10,7 +11,7 @@ import type { Preset } from './types.js';
  * job got. Socket mode only: the socket path is known before the node is.
  */
 export function serverJobApp(preset: Preset, input: PresetInput, runId: string): JobScriptInput {
-  if (preset.kind !== 'server') throw badOption('--slurm', `--slurm: the '${preset.name}' preset cannot run inside a job yet; start it in your own job and use --job ID`);
+  if (preset.kind === 'reverse') return reverseJobApp(preset, input, runId);
   for (const [key, flag] of [['attach', '--attach'], ['keep', '--keep'], ['localPort', ''], ['startTimeout', '']] as const) {
     if (flag !== '' && input[key] !== undefined && input[key] !== false) throw badOption(flag, `${flag} does not apply with --slurm: the job runs the server and ends with it (see --keep-job)`);
   }
@@ -23,4 +24,22 @@ export function serverJobApp(preset: Preset, input: PresetInput, runId: string):
     command = commandFromUser(input.cmd);
   }
   return { title: `tunnel up ${preset.name} --slurm: ${server.label} on a private socket`, dir, socket, command };
+}
+
+/**
+ * A reverse preset's server (pvserver) started inside a job: it connects back through the tunnel's
+ * -R on its own node, so the job waits until the tunnel has written that port ($TUNNEL_PORT).
+ */
+function reverseJobApp(preset: ReversePreset, input: PresetInput, runId: string): JobScriptInput {
+  if (preset.reverse.remoteCommand === undefined) {
+    throw badOption('--slurm', `--slurm: the '${preset.name}' preset starts nothing on the cluster; submit your own job and point it at the -R port`);
+  }
+  const launch = normalizeLaunch(preset, input.launch ?? preset.reverse.remoteCommand[0]!);
+  return {
+    title: `tunnel up ${preset.name} --slurm: ${preset.reverse.label}'s server, connecting back`,
+    dir: `/tmp/tnl-${preset.name}-${runId}`,
+    socket: '',
+    command: launch.replace(/\{port\}/g, '"$TUNNEL_PORT"'),
+    waitForPort: true,
+  };
 }

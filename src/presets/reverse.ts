@@ -46,7 +46,7 @@ export function planReverse(preset: ReversePreset, input: PresetInput): ReverseP
  * `--launch 'mpiexec -n 4 pvserver'` gets the preset's arguments appended (the listener
  * port among them); a command that says {port} itself is taken as written.
  */
-function normalizeLaunch(preset: ReversePreset, launch: string): string {
+export function normalizeLaunch(preset: ReversePreset, launch: string): string {
   if (launch.trim() === '') throw badOption('--launch', "--launch: empty command (e.g. --launch pvserver or --launch 'mpiexec -n 4 pvserver')");
   if (/[\n!]/.test(launch)) throw badOption('--launch', "--launch may not contain '!' or a newline (they do not survive every login shell)");
   if (launch.includes('{port}')) return launch;

@@ -39,6 +39,8 @@ export interface Scheduler {
   submit(script: string): Promise<{ id: string; reused: boolean }>;
   poll(id: string): Promise<Poll>;
   cancel(id: string): Promise<void>;
+  /** Hands the running job what it waits for (the port of the tunnel's -R on its node). */
+  tell(id: string, notes: JobNotes): Promise<void>;
   /**
    * Optional: watch a job until it runs (its app ready in directory `notes`), leaves the waiting states,
    * or a while passes, reporting each change; returns the last look. Without it, poll() in a loop.

@@ -15,6 +15,8 @@ export interface WatchOptions {
   /** A warning goes out once when this little walltime is left. */
   warnBeforeSeconds?: number;
   onEvent?: ((event: JobEvent) => void) | undefined;
+  /** Every successful look at the job (its state and time left, for a record). */
+  onLook?: ((info: JobInfo) => void) | undefined;
   /** The job's app reports ready in its notes for this directory (a requeued job is back once it does again). */
   notesDir?: string | undefined;
   /**
@@ -50,6 +52,7 @@ export function watchJob(scheduler: Scheduler, first: JobInfo, options: WatchOpt
     const job = poll?.job;
     if (job !== undefined) {
       latest = job;
+      options.onLook?.(job);
       const back = job.running && (options.notesDir === undefined || poll!.notes.state === 'ready');
       if (job.terminal && (confirming || options.onMoved === undefined)) return end(jobEnded(job, 'and the tunnel to it is closed'));
       if (job.terminal) {

@@ -32,8 +32,27 @@ export interface TunnelRecord {
   updatedAt: string;
   restarts: number;
   lastError: { code: string; message: string } | undefined;
+  /** For a tunnel to a scheduler job: the job as last seen, and how `down` cancels it. */
+  job?: JobRecord;
   /** For a preset: how to stop its app later, and its report with secrets redacted. */
   preset?: { name: string; state: unknown; report: { lines: string[]; json: Record<string, unknown> } };
+}
+
+/** A scheduler job behind a background tunnel, as `ls`/`status` show it. */
+export interface JobRecord {
+  scheduler: string;
+  id: string;
+  node: string | null;
+  state: string;
+  reason: string;
+  /** Seconds of walltime left when last seen; null when unlimited or unknown. */
+  timeLeft: number | null;
+  seenAt: string;
+  /** This tool submitted it; an attached job is never cancelled. */
+  submitted: boolean;
+  keepJob: boolean;
+  /** The ssh that cancels it, run by `down` even after the supervisor died; null when it must not be cancelled. */
+  cancel: string[] | null;
 }
 
 export const RECORD_FILE = 'record.json';
@@ -77,6 +96,8 @@ function recordProblem(record: unknown): string | undefined {
   if (lease !== undefined && !(isSsh(lease.master) && isSsh(lease.check) && isSsh(lease.cancel) && isSsh(lease.exit) && typeof lease.usersDir === 'string' && typeof lease.user === 'string' && !lease.user.includes('/'))) {
     return "'muxLease' is not a valid lease";
   }
+  const job = fields.job as Partial<JobRecord> | undefined;
+  if (job !== undefined && !(typeof job.id === 'string' && (job.cancel === null || isSsh(job.cancel)))) return "'job' is not a valid job";
   return undefined;
 }
 

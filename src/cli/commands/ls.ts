@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { listTunnels, type ListedTunnel } from '../../daemon/list.js';
+import { formatTimeLeft } from '../../resolve/describe.js';
+import type { JobRecord } from '../../state/record.js';
 import { styleFor } from '../style.js';
 import type { SetExit } from './index.js';
 
@@ -39,7 +41,17 @@ export function renderTable(tunnels: ListedTunnel[]): string {
     t.lastError?.message ?? '',
   ]);
   const header = ['NAME', 'STATE', 'FORWARDS', 'UPTIME', 'RESTARTS', 'LAST ERROR'];
+  // Tunnels to scheduler jobs get a JOB column (id, state, node, walltime left); others keep the table as it was.
+  if (tunnels.some((t) => t.job !== undefined)) {
+    header.splice(3, 0, 'JOB');
+    rows.forEach((row, i) => row.splice(3, 0, jobCell(tunnels[i]!.job)));
+  }
   return [header, ...rows].map((row) => row.join('\t')).join('\n') + '\n';
+}
+
+export function jobCell(job: JobRecord | undefined): string {
+  if (job === undefined) return '-';
+  return `${job.scheduler} ${job.id} ${job.state}${job.node === null ? '' : ` on ${job.node}`}${job.timeLeft === null ? '' : `, ${formatTimeLeft(job.timeLeft)} left`}`;
 }
 
 function colourState(state: string, style: ReturnType<typeof styleFor>): string {

@@ -4,7 +4,7 @@ import { truthful } from '../../daemon/list.js';
 import { readRecord } from '../../state/record.js';
 import { parseName } from '../../spec/name.js';
 import { exitCodeFor } from '../exit-codes.js';
-import { renderTable } from './ls.js';
+import { jobCell, renderTable } from './ls.js';
 import type { SetExit } from './index.js';
 
 export function registerStatus(program: Command, setExit: SetExit): void {
@@ -16,7 +16,8 @@ export function registerStatus(program: Command, setExit: SetExit): void {
       const record = await readRecord(parseName(name, 'name'));
       if (record === undefined) throw new TunnelError('NOT_FOUND', `no tunnel named '${name}'; see 'tunnel ls'`);
       const listed = truthful(record);
-      process.stdout.write(flags.json ? `${JSON.stringify(listed)}\n` : `${renderTable([listed])}commands:\n${listed.commands.map((c) => `  ${c.join(' ')}`).join('\n')}\n`);
+      const job = listed.job === undefined ? '' : `job: ${jobCell(listed.job)}; ${listed.job.cancel === null ? 'it is not cancelled by down' : `tunnel down ${name} cancels it`}\n`;
+      process.stdout.write(flags.json ? `${JSON.stringify(listed)}\n` : `${renderTable([listed])}${job}commands:\n${listed.commands.map((c) => `  ${c.join(' ')}`).join('\n')}\n`);
       setExit(listed.state === 'up' ? 0 : listed.lastError ? exitCodeFor(listed.lastError.code as never) : 1);
     });
 }

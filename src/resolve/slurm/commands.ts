@@ -35,6 +35,13 @@ export function pollScript(id: string): string {
   ].join('; ');
 }
 
+/** Writes notes for the job to read (key=value lines), atomically and privately, next to its own notes. */
+export function tellScript(id: string, notes: Record<string, string>): string {
+  const file = `${NOTES_DIR}/${shQuote(id)}.port`;
+  const lines = Object.entries(notes).map(([key, value]) => shQuote(`${key}=${value}`)).join(' ');
+  return `umask 077 && printf '%s\\n' ${lines} > ${file}.tmp && exec mv -f ${file}.tmp ${file}`;
+}
+
 export function cancelScript(id: string): string {
   return `exec scancel ${shQuote(id)}`;
 }

@@ -2,7 +2,7 @@ import { TunnelError } from '../../errors.js';
 import { formatHop } from '../../spec/hop.js';
 import { planLoginCommand, runOnLogin, streamOnLogin, type RunOnLogin, type SchedulerHost, type StreamOnLogin } from '../remote.js';
 import type { Poll, Scheduler } from '../scheduler.js';
-import { cancelScript, followScript, pollScript, submitScript } from './commands.js';
+import { cancelScript, followScript, pollScript, submitScript, tellScript } from './commands.js';
 import { MARK, parsePoll, parseSbatch, slurmMessage } from './parse.js';
 
 export interface SlurmOptions {
@@ -24,6 +24,7 @@ export function slurmCommands(options: SlurmOptions) {
     submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName, options.reuse === true)),
     poll: (id: string) => planLoginCommand(options.host, pollScript(id)),
     cancel: (id: string) => planLoginCommand(options.host, cancelScript(id)),
+    tell: (id: string, notes: Record<string, string>) => planLoginCommand(options.host, tellScript(id, notes)),
     follow: (id: string, notes: string | undefined) => planLoginCommand(options.host, followScript(id, { notes, seconds: FOLLOW_SECONDS, maxPollSeconds: options.maxPollSeconds ?? 5 })),
   };
 }
@@ -80,6 +81,11 @@ export function slurm(options: SlurmOptions): Scheduler {
         throw new TunnelError('NOT_FOUND', `no Slurm job ${id} on ${login}: ${said ?? slurmMessage(result.stderr, 'squeue and scontrol do not know it')}`, { field: '--job' });
       }
       return last;
+    },
+    async tell(id, notes) {
+      const argv = commands.tell(id, notes);
+      const result = await run(argv, { timeoutMs });
+      if (result.exitCode !== 0) throw sshFailed(login, result.stderr || `could not write the notes of job ${id}`, argv, result.timedOut);
     },
     async cancel(id) {
       const argv = commands.cancel(id);

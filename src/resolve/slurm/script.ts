@@ -9,12 +9,14 @@ export interface JobScriptInput {
   dir: string;
   /** Socket the app listens on; the job reports ready once it exists. Empty: report at once. */
   socket: string;
-  /** Shell code that starts the app in the foreground; sees $TUNNEL_DIR and $TUNNEL_SOCKET. */
+  /** Shell code that starts the app in the foreground; sees $TUNNEL_DIR, $TUNNEL_SOCKET and $TUNNEL_PORT. */
   command: string;
+  /** The app connects back through the tunnel's -R on its node: it starts once the tunnel wrote the port ($TUNNEL_PORT). */
+  waitForPort?: boolean;
 }
 
 const PATH = /^\/[A-Za-z0-9._/-]{1,200}$/;
-const PLACEHOLDERS = ['title', 'dir', 'socket', 'command'] as const;
+const PLACEHOLDERS = ['title', 'dir', 'socket', 'command', 'waitport'] as const;
 
 /** Fills templates/slurm/job.sh; a template missing a placeholder is a packaging bug and says so. */
 export function renderJobScript(template: string, input: JobScriptInput): string {
@@ -26,11 +28,12 @@ export function renderJobScript(template: string, input: JobScriptInput): string
     dir: shQuote(input.dir),
     socket: shQuote(input.socket),
     command: shQuote(input.command),
+    waitport: input.waitForPort === true ? '1' : "''",
   };
   for (const key of PLACEHOLDERS) {
     if (!template.includes(`{${key}}`)) throw new TunnelError('CONFIG_INVALID', `templates/slurm/job.sh has no {${key}} placeholder`);
   }
-  return template.replace(/\{(title|dir|socket|command)\}/g, (_, key: (typeof PLACEHOLDERS)[number]) => values[key]);
+  return template.replace(/\{(title|dir|socket|command|waitport)\}/g, (_, key: (typeof PLACEHOLDERS)[number]) => values[key]);
 }
 
 function bad(field: string, message: string): TunnelError {
