@@ -1,4 +1,5 @@
 import { TunnelError } from '../errors.js';
+import type { RunSsh } from '../ssh/run.js';
 import { lockPath } from './request.js';
 import { readLockHolder } from '../state/lock.js';
 import { descendantsOf, isProcessAlive, isSameProcess, processArgv, sshInProcessGroup, type ProcessIdentity } from '../state/process-check.js';
@@ -16,8 +17,13 @@ export interface StopResult {
 
 const SUPERVISOR_GRACE_MS = 15_000;
 
+export interface StopOptions {
+  /** Runner for the cleanup ssh (the preset app's stop, the remote socket removal); default the real one. */
+  run?: RunSsh;
+}
+
 /** Stops a background tunnel and removes everything it left, even if its supervisor was SIGKILLed. */
-export async function stopTunnel(name: string): Promise<StopResult> {
+export async function stopTunnel(name: string, options: StopOptions = {}): Promise<StopResult> {
   const { record, corrupt } = await readRecordForStop(name);
   const supervisor = record?.supervisor ?? (record === undefined ? await readLockHolder(lockPath(name)) : { pid: record.supervisorPid });
   if (record === undefined && supervisor === undefined && !corrupt) {
@@ -33,14 +39,14 @@ export async function stopTunnel(name: string): Promise<StopResult> {
     process.kill(supervisor.pid, 'SIGKILL');
     await waitForExit(supervisor.pid, 2000);
   }
-  await cleanAfterDeadSupervisor(record, supervisor);
+  await cleanAfterDeadSupervisor(record, supervisor, options.run);
   await removeTunnelDir(name);
   return { name, how: 'cleaned-after-dead-supervisor' };
 }
 
-export async function stopAll(): Promise<StopResult[]> {
+export async function stopAll(options: StopOptions = {}): Promise<StopResult[]> {
   const results: StopResult[] = [];
-  for (const name of await listTunnelNames()) results.push(await stopTunnel(name));
+  for (const name of await listTunnelNames()) results.push(await stopTunnel(name, options));
   return results;
 }
 
@@ -55,14 +61,14 @@ async function readRecordForStop(name: string): Promise<{ record: TunnelRecord |
 }
 
 /** What teardown would have done: ssh stopped, sockets removed, the preset's app stopped, the shared master released. */
-async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined): Promise<void> {
+async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined, run: RunSsh | undefined): Promise<void> {
   // Only ssh named by identity: a bare pid (a record of an earlier version, or an edited one) may be anyone's now.
   for (const ssh of record?.sshProcesses ?? []) if (ssh.start !== undefined) await killSsh(ssh);
   if (supervisor !== undefined) await killStrays(supervisor);
   if (record === undefined) return;
-  if (record.preset !== undefined) await stopPresetApp(record.preset.state as PresetState).catch(() => undefined);
+  if (record.preset !== undefined) await stopPresetApp(record.preset.state as PresetState, { runRemote: run }).catch(() => undefined);
   if (record.muxLease !== undefined) await leaveMaster(record.muxLease);
-  await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false });
+  await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false, run });
 }
 
 /**

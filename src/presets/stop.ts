@@ -9,7 +9,7 @@ import type { PresetState } from './session.js';
  * the server's process group, then its private directory and socket. A no-op for apps
  * that were attached to, kept (--keep), or never launched anything.
  */
-export async function stopPresetApp(state: PresetState, options: { runRemote?: RunSsh; force?: boolean } = {}): Promise<boolean> {
+export async function stopPresetApp(state: PresetState, options: { runRemote?: RunSsh | undefined; force?: boolean } = {}): Promise<boolean> {
   if (state.dir === undefined || state.pid === undefined) return false;
   if (state.keep && options.force !== true) return false;
   const target = remoteTargetOf({ via: state.via, to: state.to, sshConfig: state.sshConfig });

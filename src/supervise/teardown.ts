@@ -9,7 +9,7 @@ export interface TeardownOptions {
   /** Per remote command (default 15 s). */
   timeoutMs?: number;
   signal?: AbortSignal;
-  run?: RunSsh;
+  run?: RunSsh | undefined;
 }
 
 /**
