@@ -1,11 +1,11 @@
 import { TunnelError } from '../errors.js';
+import { runSsh, type RunSsh } from '../ssh/run.js';
 import { lockPath } from './request.js';
 import { readLockHolder } from '../state/lock.js';
 import { descendantsOf, isProcessAlive, isSameProcess, processArgv, sshInProcessGroup, type ProcessIdentity } from '../state/process-check.js';
 import { listTunnelNames, readRecord, removeTunnelDir, type TunnelRecord } from '../state/record.js';
 import { leaveMaster } from '../supervise/mux-attempt.js';
 import { teardown } from '../supervise/teardown.js';
-import { runSsh } from '../ssh/control.js';
 import { stopPresetApp, type PresetState } from '../presets/index.js';
 import { isOurSupervisor } from './mark.js';
 
@@ -17,8 +17,13 @@ export interface StopResult {
 
 const SUPERVISOR_GRACE_MS = 15_000;
 
+export interface StopOptions {
+  /** Runner for the cleanup ssh (the preset app's stop, the remote socket removal); default the real one. */
+  run?: RunSsh;
+}
+
 /** Stops a background tunnel and removes everything it left, even if its supervisor was SIGKILLed. */
-export async function stopTunnel(name: string): Promise<StopResult> {
+export async function stopTunnel(name: string, options: StopOptions = {}): Promise<StopResult> {
   const { record, corrupt } = await readRecordForStop(name);
   const supervisor = record?.supervisor ?? (record === undefined ? await readLockHolder(lockPath(name)) : { pid: record.supervisorPid });
   if (record === undefined && supervisor === undefined && !corrupt) {
@@ -34,14 +39,14 @@ export async function stopTunnel(name: string): Promise<StopResult> {
     process.kill(supervisor.pid, 'SIGKILL');
     await waitForExit(supervisor.pid, 2000);
   }
-  await cleanAfterDeadSupervisor(record, supervisor);
+  await cleanAfterDeadSupervisor(record, supervisor, options.run);
   await removeTunnelDir(name);
   return { name, how: 'cleaned-after-dead-supervisor' };
 }
 
-export async function stopAll(): Promise<StopResult[]> {
+export async function stopAll(options: StopOptions = {}): Promise<StopResult[]> {
   const results: StopResult[] = [];
-  for (const name of await listTunnelNames()) results.push(await stopTunnel(name));
+  for (const name of await listTunnelNames()) results.push(await stopTunnel(name, options));
   return results;
 }
 
@@ -56,16 +61,16 @@ async function readRecordForStop(name: string): Promise<{ record: TunnelRecord |
 }
 
 /** What teardown would have done: ssh stopped, sockets removed, the preset's app stopped, the shared master released. */
-async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined): Promise<void> {
+async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined, run: RunSsh | undefined): Promise<void> {
   // Only ssh named by identity: a bare pid (a record of an earlier version, or an edited one) may be anyone's now.
   for (const ssh of record?.sshProcesses ?? []) if (ssh.start !== undefined) await killSsh(ssh);
   if (supervisor !== undefined) await killStrays(supervisor);
   if (record === undefined) return;
-  if (record.preset !== undefined) await stopPresetApp(record.preset.state as PresetState).catch(() => undefined);
+  if (record.preset !== undefined) await stopPresetApp(record.preset.state as PresetState, { runRemote: run }).catch(() => undefined);
   if (record.muxLease !== undefined) await leaveMaster(record.muxLease);
   // The job this tool submitted for the tunnel goes with it (the record holds null when it must not).
-  if (record.job?.cancel) await runSsh(record.job.cancel, { timeoutMs: 30_000 }).catch(() => undefined);
-  await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false });
+  if (record.job?.cancel) await (run ?? runSsh)(record.job.cancel, { timeoutMs: 30_000 }).catch(() => undefined);
+  await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false, run });
 }
 
 /**

@@ -29,9 +29,6 @@ export function probeBase(target: ProbeTarget): string[] {
   return ['ssh', ...(target.sshConfig === undefined ? [] : ['-F', target.sshConfig]), '-T', ...options.flatMap((o) => ['-o', o])];
 }
 
-/** A command for the remote login shell, whatever it is: one line, run by /bin/sh. */
-export const remoteSh = remoteShell;
-
 /** Facts for the later checks; POSIX sh, GNU or BSD stat. sshd -T usually only works for root. */
 export const INFO_SCRIPT = [
   'echo "user=$(id -un 2>/dev/null)"',
@@ -46,7 +43,7 @@ export const INFO_SCRIPT = [
 ].join('; ');
 
 export function loginArgv(target: ProbeTarget): string[] {
-  return [...probeBase(target), ...destinationArgs(target.hop), remoteSh(INFO_SCRIPT)];
+  return [...probeBase(target), ...destinationArgs(target.hop), remoteShell(INFO_SCRIPT)];
 }
 
 /** The direct-tcpip channel -L and -J use, to the host's own sshd port. */
@@ -61,7 +58,7 @@ export function tcpArgv(target: ProbeTarget, port: number): string[] {
 export function gatewayArgv(target: ProbeTarget, deadTarget: string): string[] {
   const forwards = GATEWAY_REQUESTS.flatMap((bind) => ['-R', `${bind}:0:${deadTarget}`]);
   const listing = 'ss -ltn 2>/dev/null || netstat -ltn 2>/dev/null || cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; true';
-  return [...probeBase(target), ...forwards, ...destinationArgs(target.hop), remoteSh(listing)];
+  return [...probeBase(target), ...forwards, ...destinationArgs(target.hop), remoteShell(listing)];
 }
 
 /** -R of a remote socket to our local target, and -L from a local entry to that remote socket. */
@@ -71,17 +68,17 @@ export function socketArgv(target: ProbeTarget, paths: { remote: string; localTa
     '-R', `${paths.remote}:${paths.localTarget}`,
     '-L', `${paths.localEntry}:${paths.remote}`,
     ...destinationArgs(target.hop),
-    remoteSh('echo ready; read x'),
+    remoteShell('echo ready; read x'),
   ];
 }
 
 /** Binds the same remote path again, then removes it (only a socket we own). */
 export function rebindArgv(target: ProbeTarget, paths: { remote: string; localTarget: string }): string[] {
-  return [...probeBase(target), '-R', `${paths.remote}:${paths.localTarget}`, ...destinationArgs(target.hop), remoteSh(`echo rebound; ${removeScript(paths.remote)}`)];
+  return [...probeBase(target), '-R', `${paths.remote}:${paths.localTarget}`, ...destinationArgs(target.hop), remoteShell(`echo rebound; ${removeScript(paths.remote)}`)];
 }
 
 export function cleanupArgv(target: ProbeTarget, remote: string): string[] {
-  return [...probeBase(target), ...destinationArgs(target.hop), remoteSh(removeScript(remote))];
+  return [...probeBase(target), ...destinationArgs(target.hop), remoteShell(removeScript(remote))];
 }
 
 function removeScript(path: string): string {

@@ -2,16 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS } from '../spec/defaults.js';
-import { destinationArgs } from '../plan/destination.js';
+import { destinationOf } from '../plan/destination.js';
 import { parseHop } from '../spec/hop.js';
 import { spawnSsh, type SpawnSsh } from '../ssh/process.js';
+import { askSshG } from '../ssh/resolve.js';
+import { runSsh, type RunSsh, type SshResult } from '../ssh/run.js';
 import { stateHome } from '../state/paths.js';
 import { gatewayArgv, loginArgv, tcpArgv, type ProbeTarget } from './argv.js';
 import { interpretGatewayPorts, remoteTcpState } from './gateway.js';
-import { expandIdentityPath, interpretAgent, interpretControlSockets, interpretIdentityFiles, interpretSshVersion, parseSshG } from './local-checks.js';
+import { expandIdentityPath, interpretAgent, interpretControlSockets, interpretIdentityFiles, interpretSshVersion, type CommandResult } from './local-checks.js';
 import { readIdentityFiles, scanControlSockets } from './local-probes.js';
 import * as remote from './remote-checks.js';
-import { runCommand, runProbe, type RunCommand } from './run.js';
+import { runProbe } from './run.js';
 import { probeSockets } from './socket-probe.js';
 import { finding, type Finding } from './types.js';
 
@@ -25,7 +27,8 @@ export interface DoctorOptions {
   /** Where tunnel keeps ControlMaster sockets (default: the state dir's cm/). */
   controlDir?: string | undefined;
   spawn?: SpawnSsh;
-  run?: RunCommand;
+  /** Runner for the local commands (ssh -V, ssh -G, ssh-add -l). */
+  run?: RunSsh;
 }
 
 const HOST_CHECKS = ['tcp-forwarding', 'socket-forwarding', 'gateway-ports', 'socket-bind-unlink', 'socket-path-length', 'home-permissions'];
@@ -33,30 +36,33 @@ const HOST_CHECKS = ['tcp-forwarding', 'socket-forwarding', 'gateway-ports', 'so
 /** Runs every check and returns one finding each, in a stable order. Never throws for what it finds. */
 export async function runDoctor(options: DoctorOptions = {}): Promise<Finding[]> {
   const hop = options.host === undefined ? undefined : parseHop(options.host, 'HOST');
-  const run = options.run ?? runCommand;
-  const config = options.sshConfig === undefined ? [] : ['-F', options.sshConfig];
+  const run = options.run ?? runSsh;
+  const local = (argv: string[]) => run(argv, { timeoutMs: 10_000 }).then(commandResultOf);
   const controlDir = options.controlDir ?? join(stateHome(), 'cm');
-  const version = interpretSshVersion(await run(['ssh', '-V']));
+  const version = interpretSshVersion(await local(['ssh', '-V']));
   if (version.status === 'fail' && version.value === undefined) return [version];
 
   const [resolved, agent, sockets] = await Promise.all([
-    run(['ssh', ...config, '-G', ...(hop === undefined ? ['localhost'] : destinationArgs(hop))]),
-    run(['ssh-add', '-l']),
+    askSshG(hop === undefined ? 'localhost' : destinationOf(hop), { sshConfig: options.sshConfig, port: hop?.port, run }),
+    local(['ssh-add', '-l']),
     scanControlSockets(controlDir),
   ]);
   const controlFinding = interpretControlSockets(controlDir, sockets);
-  if (resolved.exitCode !== 0) {
-    const message = (resolved.stderr || resolved.stdout).trim().split('\n')[0] ?? '';
-    return [version, finding('ssh-config', 'fail', `ssh -G rejected the configuration: ${message}`, 'fix the ssh_config file it names'), controlFinding];
+  if (!resolved.ok) {
+    return [version, finding('ssh-config', 'fail', `ssh -G rejected the configuration: ${resolved.message}`, 'fix the ssh_config file it names'), controlFinding];
   }
-  const sshG = parseSshG(resolved.stdout);
+  const sshG = resolved.settings;
   const identities = await readIdentityFiles((sshG.get('identityfile') ?? []).map((p) => expandIdentityPath(p, os.homedir(), os.userInfo().username)));
   const agentKeys = agent.exitCode === 0 ? agent.stdout.split('\n').filter((l) => l.trim() !== '').length : 0;
-  const local = [version, interpretAgent(agent, identities), interpretIdentityFiles(identities, agentKeys, options.host), controlFinding];
-  if (hop === undefined || options.host === undefined) return local;
+  const found = [version, interpretAgent(agent, identities), interpretIdentityFiles(identities, agentKeys, options.host), controlFinding];
+  if (hop === undefined || options.host === undefined) return found;
 
   const target: ProbeTarget = { hop, sshConfig: options.sshConfig, connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout };
-  return [...local, ...(await checkHost(target, options.host, Number(sshG.get('port')?.[0] ?? 22), options.spawn ?? spawnSsh))];
+  return [...found, ...(await checkHost(target, options.host, Number(sshG.get('port')?.[0] ?? 22), options.spawn ?? spawnSsh))];
+}
+
+function commandResultOf(result: SshResult): CommandResult {
+  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, missing: result.notFound === true };
 }
 
 async function checkHost(target: ProbeTarget, host: string, port: number, spawn: SpawnSsh): Promise<Finding[]> {

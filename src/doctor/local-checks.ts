@@ -107,18 +107,6 @@ export function interpretControlSockets(dir: string, sockets: readonly ControlSo
   return finding('control-sockets', 'ok', `${live} live ControlMaster socket${live === 1 ? '' : 's'}, none stale, in ${dir}`, '', '0');
 }
 
-/** `ssh -G` output: every value of every key (IdentityFile and friends repeat). */
-export function parseSshG(stdout: string): Map<string, string[]> {
-  const config = new Map<string, string[]>();
-  for (const line of stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space <= 0) continue;
-    const key = line.slice(0, space).toLowerCase();
-    config.set(key, [...(config.get(key) ?? []), line.slice(space + 1)]);
-  }
-  return config;
-}
-
 /** ssh -G prints IdentityFile as written: expand `~` and `%d` (home), `%u` (user) the way ssh would. */
 export function expandIdentityPath(path: string, home: string, user: string): string {
   return path.replace(/^~(?=\/|$)/, home).replace(/%d/g, home).replace(/%u/g, user).replace(/%%/g, '%');

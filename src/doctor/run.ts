@@ -1,6 +1,4 @@
-import { execa } from 'execa';
 import type { SpawnSsh, SshProcess } from '../ssh/process.js';
-import type { CommandResult } from './local-checks.js';
 import type { ProbeRun } from './types.js';
 
 export interface ProbeOptions {
@@ -36,13 +34,3 @@ export async function runProbe(spawn: SpawnSsh, argv: readonly string[], options
   clearTimeout(timer);
   return { ...run, exitCode: exit.exitCode, signal: exit.signal, ms: performance.now() - started };
 }
-
-/** A local command that does not connect anywhere (ssh -V, ssh -G, ssh-add -l). */
-export type RunCommand = (argv: readonly string[]) => Promise<CommandResult>;
-
-export const runCommand: RunCommand = async (argv) => {
-  const [file, ...args] = argv;
-  const result = await execa(file!, args, { reject: false, timeout: 10_000, stdin: 'ignore' });
-  const missing = (result as { code?: string }).code === 'ENOENT';
-  return { exitCode: result.exitCode ?? null, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), missing };
-};

@@ -1,10 +1,11 @@
-import { execa } from 'execa';
 import { TunnelError } from '../errors.js';
+import { destinationOf } from '../plan/destination.js';
 import { formatHop } from '../spec/hop.js';
 import type { Hop } from '../spec/types.js';
 import { diagnose } from '../ssh/diagnose.js';
 import { emptyProgress, readLine } from '../ssh/progress.js';
 import { resolveHostConfig } from '../ssh/resolve.js';
+import { runSsh, type RunSsh } from '../ssh/run.js';
 import { pickTargetSettings, type TargetSettings } from '../sshconfig/target.js';
 
 /**
@@ -12,7 +13,7 @@ import { pickTargetSettings, type TargetSettings } from '../sshconfig/target.js'
  * which of its settings the user's config changed (only those are copied into ssh_config).
  */
 export async function resolveLogin(login: Hop, sshConfig: string | undefined): Promise<TargetSettings> {
-  const destination = login.user === undefined ? login.host : `${login.user}@${login.host}`;
+  const destination = destinationOf(login);
   const [resolved, defaults] = await Promise.all([
     resolveHostConfig(destination, { sshConfig }),
     resolveHostConfig(destination, { sshConfig: 'none' }),
@@ -33,6 +34,7 @@ export interface ConnectCheck {
   jump?: Hop | undefined;
   /** Overall limit; ConnectTimeout=10 covers each TCP connect. */
   timeoutMs: number;
+  run?: RunSsh;
 }
 
 /** The argv of the test login: `ssh -o ConnectTimeout=10 [-J login] [-p PORT] [user@]host true`. */
@@ -45,7 +47,7 @@ export function connectArgv(target: Hop, check: Pick<ConnectCheck, 'sshConfig' |
     ...(check.jump === undefined ? [] : ['-J', formatHop(check.jump)]),
     ...(target.port === undefined ? [] : ['-p', String(target.port)]),
     '--',
-    target.user === undefined ? target.host : `${target.user}@${target.host}`,
+    destinationOf(target),
     'true',
   ];
 }
@@ -55,22 +57,16 @@ export function connectArgv(target: Hop, check: Pick<ConnectCheck, 'sshConfig' |
  * shown live on a terminal and kept, so a failure is explained in OpenSSH's own words.
  */
 export async function testConnection(target: Hop, check: ConnectCheck): Promise<void> {
-  const [file, ...args] = connectArgv(target, check);
-  const result = await execa(file!, args, {
-    reject: false,
-    timeout: check.timeoutMs,
-    stdin: check.interactive ? 'inherit' : 'ignore',
-    stdout: 'ignore',
-    stderr: check.interactive ? ['pipe', 'inherit'] : 'pipe',
-  });
+  const argv = connectArgv(target, check);
+  const result = await (check.run ?? runSsh)(argv, { timeoutMs: check.timeoutMs, interactive: check.interactive });
   if (result.exitCode === 0) return;
   const hop = target.host;
   if (result.timedOut) {
-    throw new TunnelError('CONNECT_FAILED', `${hop}: no answer within ${Math.round(check.timeoutMs / 1000)} s (ssh ${args.join(' ')})`, { hop, argv: [file!, ...args] });
+    throw new TunnelError('CONNECT_FAILED', `${hop}: no answer within ${Math.round(check.timeoutMs / 1000)} s (${argv.join(' ')})`, { hop, argv });
   }
-  if (result.failed && result.exitCode === undefined) {
+  if (result.notFound === true) {
     throw new TunnelError('SSH_NOT_FOUND', 'the OpenSSH client (ssh) is not on PATH; install it (Debian/Ubuntu: apt install openssh-client)', { cause: result });
   }
-  const progress = String(result.stderr ?? '').split('\n').reduce((p, line) => readLine(p, line, 'stderr'), emptyProgress());
-  throw diagnose(progress, { argv: [file!, ...args], exitCode: result.exitCode ?? null, signal: result.signal ?? null, hop });
+  const progress = result.stderr.split('\n').reduce((p, line) => readLine(p, line, 'stderr'), emptyProgress());
+  throw diagnose(progress, { argv, exitCode: result.exitCode, signal: result.signal ?? null, hop });
 }

@@ -1,9 +1,14 @@
 import { formatHop } from '../spec/hop.js';
 import type { Hop } from '../spec/types.js';
 
+/** `[user@]host`: the destination word, without the port. */
+export function destinationOf(hop: Hop): string {
+  return hop.user === undefined ? hop.host : `${hop.user}@${hop.host}`;
+}
+
 /** `[-p PORT] [user@]host`, the way ssh takes a destination. */
 export function destinationArgs(hop: Hop): string[] {
-  const host = hop.user === undefined ? hop.host : `${hop.user}@${hop.host}`;
+  const host = destinationOf(hop);
   return hop.port === undefined ? [host] : ['-p', String(hop.port), host];
 }
 

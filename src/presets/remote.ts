@@ -1,5 +1,4 @@
 import { remoteShell } from '../ssh/remote-shell.js';
-import { execa } from 'execa';
 import { badSpec } from '../errors.js';
 import { destinationArgs, jumpArgs } from '../plan/destination.js';
 import { DEFAULTS } from '../spec/defaults.js';
@@ -61,21 +60,3 @@ export function planRemoteCommand(target: RemoteTarget, script: string, options:
     remoteShell(script),
   ];
 }
-
-export interface RemoteResult {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-/** Runs one ssh to completion; injectable so unit tests can check argv. */
-export type RunRemote = (argv: readonly string[], options: { timeoutMs: number }) => Promise<RemoteResult>;
-
-/** The real runner: no shell locally, stdin closed, killed at the deadline. */
-export const runRemote: RunRemote = async (argv, { timeoutMs }) => {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new Error('runRemote: empty argv');
-  const result = await execa(file, args, { reject: false, stdin: 'ignore', timeout: timeoutMs, forceKillAfterDelay: 2000 });
-  return { exitCode: result.exitCode ?? null, stdout: String(result.stdout), stderr: String(result.stderr), timedOut: result.timedOut };
-};

@@ -3,14 +3,15 @@ import { shJoin } from '../plan/quote.js';
 import { formatHop } from '../spec/hop.js';
 import { probeHttp } from './http-probe.js';
 import { fillPlaceholders } from './placeholders.js';
-import { describeTarget, runRemote, type RemoteResult, type RunRemote } from './remote.js';
+import { runSsh, type RunSsh, type SshResult } from '../ssh/run.js';
+import { describeTarget } from './remote.js';
 import { findServer, parseLaunched, redactSecrets, type ServerInfo, type ServerMatch } from './server-info.js';
 import { planPortWait, tunnelOptionsFor, type ServerPlan } from './server.js';
 import type { PresetContext, PresetReport, PresetSession } from './session.js';
 
 /** Launches (or finds) the server, learns its token, and returns the session that tunnels to it. */
 export async function startServerSession(plan: ServerPlan, context: PresetContext): Promise<PresetSession> {
-  const run = context.runRemote ?? runRemote;
+  const run = context.runRemote ?? runSsh;
   const say = context.onLine ?? (() => undefined);
   const where = describeTarget(plan.target);
   let launched: { pid: number; port: number | undefined } | undefined;
@@ -51,7 +52,7 @@ export async function startServerSession(plan: ServerPlan, context: PresetContex
   }
 }
 
-async function launch(plan: ServerPlan, run: RunRemote): Promise<{ pid: number; port: number | undefined }> {
+async function launch(plan: ServerPlan, run: RunSsh): Promise<{ pid: number; port: number | undefined }> {
   const result = await run(plan.launch!, { timeoutMs: deadline(plan, 15) });
   const launched = result.exitCode === 0 ? parseLaunched(result.stdout) : undefined;
   if (launched !== undefined && (plan.mode === 'socket' || launched.port !== undefined)) return launched;
@@ -61,7 +62,7 @@ async function launch(plan: ServerPlan, run: RunRemote): Promise<{ pid: number; 
   });
 }
 
-async function waitForServer(plan: ServerPlan, run: RunRemote, match: ServerMatch, launched: boolean): Promise<ServerInfo> {
+async function waitForServer(plan: ServerPlan, run: RunSsh, match: ServerMatch, launched: boolean): Promise<ServerInfo> {
   const argv = plan.wait ?? planPortWait(plan, 'port' in match ? match.port : 0);
   const result = await run(argv, { timeoutMs: deadline(plan, plan.startTimeoutSeconds) });
   const label = plan.preset.server.label;
@@ -117,7 +118,7 @@ function deadline(plan: ServerPlan, stepSeconds: number): number {
   return (stepSeconds + plan.target.connectTimeout * (plan.target.via.length + 1) + 10) * 1000;
 }
 
-function lastLine(result: RemoteResult): string {
+function lastLine(result: SshResult): string {
   const lines = redactSecrets(result.stderr).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('debug'));
   return lines[lines.length - 1] ?? (result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`);
 }

@@ -1,7 +1,7 @@
 import type { SpawnSsh } from '../ssh/process.js';
 import type { TunnelOptions } from '../spec/types.js';
 import type { Tunnel } from '../supervise/tunnel.js';
-import type { RunRemote } from './remote.js';
+import type { RunSsh } from '../ssh/run.js';
 import type { Preset } from './types.js';
 
 /** What a preset says once its tunnel is up: lines for people, fields for --json. */
@@ -28,7 +28,8 @@ export interface PresetContext {
   signal?: AbortSignal | undefined;
   /** Progress and remote output for people (never secrets). */
   onLine?: ((line: string) => void) | undefined;
-  runRemote?: RunRemote | undefined;
+  /** Runner for one-shot remote commands (launch, wait, stop). */
+  runRemote?: RunSsh | undefined;
   /** Spawner for long-running remote commands (--launch). */
   spawn?: SpawnSsh | undefined;
 }

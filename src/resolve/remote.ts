@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { execa } from 'execa';
 import { destinationArgs, jumpArgs } from '../plan/destination.js';
 import { remoteShell } from '../ssh/remote-shell.js';
 import { formatHop } from '../spec/hop.js';
@@ -43,38 +41,3 @@ export function planLoginCommand(host: SchedulerHost, script: string): string[] 
     remoteShell(script),
   ];
 }
-
-export interface LoginResult {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-/** Runs one ssh to completion (stdin: `input`, or closed); injectable so unit tests see argv. */
-export type RunOnLogin = (argv: readonly string[], options: { timeoutMs: number; input?: string }) => Promise<LoginResult>;
-
-/** Runs one ssh to completion, handing each stdout line over as it arrives (a long wait's progress). */
-export type StreamOnLogin = (argv: readonly string[], options: { timeoutMs: number; signal?: AbortSignal | undefined; onLine: (line: string) => void }) => Promise<LoginResult>;
-
-export const streamOnLogin: StreamOnLogin = async (argv, { timeoutMs, signal, onLine }) => {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new Error('streamOnLogin: empty argv');
-  const child = execa(file, args, {
-    reject: false, timeout: timeoutMs, forceKillAfterDelay: 2000, stdin: 'ignore',
-    ...(signal === undefined ? {} : { cancelSignal: signal }),
-  });
-  createInterface({ input: child.stdout }).on('line', onLine);
-  const result = await child;
-  return { exitCode: result.exitCode ?? null, stdout: String(result.stdout), stderr: String(result.stderr), timedOut: result.timedOut === true };
-};
-
-export const runOnLogin: RunOnLogin = async (argv, { timeoutMs, input }) => {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new Error('runOnLogin: empty argv');
-  const result = await execa(file, args, {
-    reject: false, timeout: timeoutMs, forceKillAfterDelay: 2000,
-    ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
-  });
-  return { exitCode: result.exitCode ?? null, stdout: String(result.stdout), stderr: String(result.stderr), timedOut: result.timedOut === true };
-};

@@ -1,3 +1,4 @@
+import { destinationOf } from '../plan/destination.js';
 import { resolveHostConfig } from '../ssh/resolve.js';
 import type { TunnelSpec } from '../spec/types.js';
 import { pickTargetSettings, type TargetSettings } from './target.js';
@@ -8,7 +9,7 @@ import { pickTargetSettings, type TargetSettings } from './target.js';
  * The port is not passed (ssh -G takes no -p here): an explicit hop port overrides, as -p does.
  */
 export async function resolveTarget(spec: TunnelSpec): Promise<TargetSettings> {
-  const destination = spec.to.user === undefined ? spec.to.host : `${spec.to.user}@${spec.to.host}`;
+  const destination = destinationOf(spec.to);
   const [resolved, defaults] = await Promise.all([
     resolveHostConfig(destination, { sshConfig: spec.sshConfig }),
     resolveHostConfig(destination, { sshConfig: 'none' }),

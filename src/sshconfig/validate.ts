@@ -1,5 +1,6 @@
-import { execa } from 'execa';
 import { TunnelError } from '../errors.js';
+import { askSshG } from '../ssh/resolve.js';
+import type { RunSsh } from '../ssh/run.js';
 
 export interface ValidateOptions {
   /** A complete main config whose Include points at the candidate tunnel.conf (absolute path). */
@@ -9,27 +10,23 @@ export interface ValidateOptions {
   rename: ReadonlyArray<[from: string, to: string]>;
   /** HostName each entry should resolve to; a mismatch means another block wins over ours. */
   expectedHostNames?: ReadonlyMap<string, string>;
+  run?: RunSsh;
 }
 
 /** Asks OpenSSH itself (`ssh -F CANDIDATE -G NAME`) whether the candidate config parses and means what we wrote. */
 export async function validateWithSsh(options: ValidateOptions): Promise<void> {
   for (const name of options.names) {
-    const result = await execa('ssh', ['-F', options.candidateConfig, '-G', '--', name], {
-      reject: false,
-      timeout: 10_000,
-      stdin: 'ignore',
-    });
-    if (result.exitCode !== 0) {
-      const message = firstLine(result.stderr || result.stdout || `ssh -G exited ${String(result.exitCode)}`);
-      const sshMessage = options.rename.reduce((text, [from, to]) => text.replaceAll(from, to), message);
+    const answer = await askSshG(name, { sshConfig: options.candidateConfig, run: options.run });
+    if (!answer.ok) {
+      const sshMessage = options.rename.reduce((text, [from, to]) => text.replaceAll(from, to), answer.message);
       throw new TunnelError('CONFIG_INVALID', `${sshMessage} — nothing was changed`, {
         hop: name,
         sshMessage,
-        exitCode: result.exitCode ?? null,
+        exitCode: answer.exitCode,
       });
     }
     const expected = options.expectedHostNames?.get(name);
-    const actual = /^hostname (.*)$/m.exec(result.stdout)?.[1];
+    const actual = answer.settings.get('hostname')?.[0];
     if (expected !== undefined && actual !== expected) {
       throw new TunnelError(
         'CONFIG_INVALID',
@@ -38,9 +35,4 @@ export async function validateWithSsh(options: ValidateOptions): Promise<void> {
       );
     }
   }
-}
-
-function firstLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Pseudo-terminal'));
-  return lines[0] ?? text.trim();
 }

@@ -1,6 +1,7 @@
 import { TunnelError } from '../../errors.js';
 import { formatHop } from '../../spec/hop.js';
-import { planLoginCommand, runOnLogin, streamOnLogin, type RunOnLogin, type SchedulerHost, type StreamOnLogin } from '../remote.js';
+import { runSsh, type RunSsh } from '../../ssh/run.js';
+import { planLoginCommand, type SchedulerHost } from '../remote.js';
 import type { Poll, Scheduler } from '../scheduler.js';
 import { cancelScript, followScript, pollScript, submitScript, tellScript } from './commands.js';
 import { MARK, parsePoll, parseSbatch, slurmMessage } from './parse.js';
@@ -9,13 +10,13 @@ export interface SlurmOptions {
   host: SchedulerHost;
   /** Longest pause between two squeue calls inside a follow (default 5 s). */
   maxPollSeconds?: number;
-  stream?: StreamOnLogin;
   /** sbatch options, already split and checked (splitSbatchOptions). */
   sbatch: string[];
   jobName: string;
   /** Reuse a job of ours with the same name that is still queued or running (--name given). */
   reuse?: boolean;
-  run?: RunOnLogin;
+  /** Runs each ssh to the login node (default: the real one); tests pass a fake. */
+  run?: RunSsh;
 }
 
 /** The ssh argv of each Slurm step, for --dry-run and for the effects below. */
@@ -34,7 +35,7 @@ const FOLLOW_SECONDS = 120;
 
 /** Slurm through the login node: sbatch / squeue (+ scontrol) / scancel, each one ssh. */
 export function slurm(options: SlurmOptions): Scheduler {
-  const run = options.run ?? runOnLogin;
+  const run = options.run ?? runSsh;
   const commands = slurmCommands(options);
   const login = formatHop(options.host.login);
   const timeoutMs = (options.host.connectTimeout * (options.host.via.length + 1) + 20) * 1000;
@@ -73,7 +74,7 @@ export function slurm(options: SlurmOptions): Scheduler {
         block = [];
         if (last.job !== undefined) onPoll(last);
       };
-      const result = await (options.stream ?? streamOnLogin)(argv, { timeoutMs: timeoutMs + FOLLOW_SECONDS * 1000, signal, onLine });
+      const result = await run(argv, { timeoutMs: timeoutMs + FOLLOW_SECONDS * 1000, signal, onLine });
       if (signal?.aborted) throw new TunnelError('ABORTED', 'cancelled while waiting for the job');
       if (result.exitCode !== 0) throw sshFailed(login, result.stderr, argv, result.timedOut);
       if (last?.job === undefined) {

@@ -6,10 +6,10 @@ import {
   interpretIdentityFiles,
   interpretSshVersion,
   isEncryptedKey,
-  parseSshG,
   type CommandResult,
   type IdentityFile,
 } from '../../../src/doctor/local-checks.js';
+import { parseSshG } from '../../../src/ssh/resolve.js';
 
 const result = (over: Partial<CommandResult>): CommandResult => ({ exitCode: 0, stdout: '', stderr: '', ...over });
 

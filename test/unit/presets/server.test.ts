@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findPreset } from '../../../src/presets/load.js';
-import type { RemoteResult, RunRemote } from '../../../src/presets/remote.js';
+import type { SshResult as RemoteResult, RunSsh as RunRemote } from '../../../src/ssh/run.js';
 import { planServer } from '../../../src/presets/server.js';
 import { startServerSession } from '../../../src/presets/server-session.js';
 import { resolveServerUp } from '../../../src/presets/server-up.js';
