@@ -1,6 +1,6 @@
 import { toSpec, up } from '../../api.js';
 import { newRunId } from '../../plan/index.js';
-import { presetOptionsFromFlags, type PresetFlags } from '../../presets/cli-flags.js';
+import { presetOptionsFromFlags, type PresetFlags } from '../preset-flags.js';
 import { TunnelError } from '../../errors.js';
 import type { TunnelOptions, TunnelSpec } from '../../spec/types.js';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addPresetFlags } from '../../presets/cli-flags.js';
+import { addPresetFlags } from '../preset-flags.js';
 import { addJobFlags } from '../job-flags.js';
 import { addRunFlags } from '../run-flags.js';
 import { addTunnelFlags } from '../tunnel-flags.js';

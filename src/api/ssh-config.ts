@@ -1,0 +1,60 @@
+import { toSpec } from '../api.js';
+import type { TunnelOptions, TunnelSpec } from '../spec/types.js';
+import { renderLineDiff } from '../sshconfig/diff.js';
+import type { FileChange, InstallResult } from '../sshconfig/install.js';
+import { controlPathFor, layoutFor } from '../sshconfig/paths.js';
+import { renderHostEntry } from '../sshconfig/render.js';
+import { resolveTarget } from '../sshconfig/resolve-target.js';
+import { checkBoolean, checkName, checkOptions } from './validate.js';
+
+export interface SshConfigOptions {
+  /** The Host alias: plain `ssh -N ALIAS` then builds the tunnel. */
+  alias: string;
+  /** The tunnel, as up() takes it (jump strategy: ssh_config has no relay). */
+  tunnel: TunnelOptions | TunnelSpec;
+  /** Add ControlMaster auto, ControlPath and ControlPersist 10m, so later ssh to ALIAS reuse the connection. */
+  controlMaster?: boolean;
+  /** The ssh directory the entry is for (default ~/.ssh): it decides the ControlPath and where writeSshConfig() installs. */
+  sshDir?: string;
+}
+
+export interface SshConfigChange {
+  changed: boolean;
+  files: Array<FileChange & { diff: string[] }>;
+}
+
+/**
+ * The `Host ALIAS` block (what `tunnel config ALIAS` prints). Asks OpenSSH (ssh -G) what the
+ * target resolves to, so the entry holds what the user's config says about it; writes nothing.
+ */
+export async function renderSshConfig(options: SshConfigOptions): Promise<string> {
+  const { alias, tunnel, controlMaster, sshDir } = checkOptions(options, 'renderSshConfig');
+  const layout = layoutFor(sshDir);
+  const spec = toSpec(checkOptions(tunnel, 'renderSshConfig: tunnel'));
+  const name = checkName(alias, '--host-alias');
+  return renderHostEntry({ name, spec, target: await resolveTarget(spec), controlMaster: checkBoolean(controlMaster, 'controlMaster') === true, controlPath: controlPathFor(layout) });
+}
+
+/**
+ * Installs the entry into <sshDir>/config.d/tunnel.conf (replacing one of the same alias) and
+ * makes <sshDir>/config include that file; both atomically, checked with ssh -G, old files backed up.
+ */
+export async function writeSshConfig(options: SshConfigOptions): Promise<SshConfigChange & { text: string }> {
+  const text = await renderSshConfig(options);
+  const { writeEntries } = await import('../sshconfig/install.js');
+  return { text, ...describeChange(await writeEntries({ sshDir: options.sshDir, entries: [{ name: options.alias, text }] })) };
+}
+
+/** Takes the entries named `aliases` out of tunnel.conf (what `tunnel config NAME --remove` does). */
+export async function removeSshConfig(options: { aliases: string | readonly string[]; sshDir?: string }): Promise<SshConfigChange> {
+  const { aliases, sshDir } = checkOptions(options, 'removeSshConfig');
+  const names = (typeof aliases === 'string' ? [aliases] : aliases).map((alias) => checkName(alias, '--host-alias'));
+  const { removeEntries } = await import('../sshconfig/install.js');
+  return describeChange(await removeEntries({ sshDir: layoutFor(sshDir).sshDir, names }));
+}
+
+/** Both files tunnel may change (tunnel.conf, then the main config), each with a unified diff of what changed. */
+function describeChange(result: InstallResult): SshConfigChange {
+  const files = [result.tunnelConf, result.mainConfig].map((file) => ({ ...file, diff: file.changed ? renderLineDiff(file.before ?? '', file.after, file.path) : [] }));
+  return { changed: result.changed, files };
+}
