@@ -13,4 +13,4 @@ export { resolvePresetUp, startPreset, stopPresetApp, loadPresets, renderPresetC
 export { start, type StartOptions, type StartedTunnel, type BackgroundTunnel } from './api/start.js';
 export { list, status, stop, stopAll, logs, logFile, type ListOptions, type StopResult } from './api/records.js';
 export { save, listSaved, getSaved, removeSaved, savedTunnelFlags, type SaveOptions, type SavedTunnelEntry, type SaveInput, type SaveResult } from './api/saved.js';
-export { renderSshConfig, writeSshConfig, removeSshConfig, type SshConfigOptions, type SshConfigChange } from './api/ssh-config.js';
+export { renderSshConfig, writeSshConfig, removeSshConfig, type SshConfigOptions, type SshConfigChange, type SshConfigFile } from './api/ssh-config.js';

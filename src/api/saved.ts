@@ -23,7 +23,7 @@ const store = () => import('../profiles/index.js');
 /** Validates, then stores a named tunnel (in $TUNNEL_CONFIG_DIR/config.json, 0600); bad options store nothing. */
 export async function save(options: SaveOptions): Promise<SaveResult> {
   const { name, tunnel } = checkOptions(options, 'save');
-  checkName(name, 'name');
+  checkName(name, 'NAME');
   const { name: _ignored, ...settings } = checkOptions(tunnel, 'save: tunnel');
   return (await store()).saveTunnel(name, settings);
 }
@@ -35,14 +35,14 @@ export async function listSaved(): Promise<NamedTunnel[]> {
 
 /** One saved tunnel, its name included; NOT_FOUND when there is none of that name. */
 export async function getSaved(name: string): Promise<NamedTunnel> {
-  return (await store()).getTunnel(checkName(name, 'name'));
+  return (await store()).getTunnel(checkName(name, 'NAME'));
 }
 
 /** Deletes every one of `names`, or none when one of them is not saved (NOT_FOUND); returns the names removed. */
 export async function removeSaved(names: string | readonly string[]): Promise<string[]> {
   const list = typeof names === 'string' ? [names] : names;
   if (!Array.isArray(list) || list.length === 0) throw new TunnelError('BAD_OPTION', 'removeSaved(): name at least one saved tunnel', { field: 'names' });
-  return (await store()).removeTunnels(list.map((name) => checkName(name, 'name')));
+  return (await store()).removeTunnels(list.map((name) => checkName(name, 'NAME')));
 }
 
 /**

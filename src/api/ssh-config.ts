@@ -18,9 +18,15 @@ export interface SshConfigOptions {
   sshDir?: string;
 }
 
+/** One file tunnel considered changing, with a unified diff of what changed (empty when nothing did). */
+export type SshConfigFile = FileChange & { diff: string[] };
+
 export interface SshConfigChange {
   changed: boolean;
-  files: Array<FileChange & { diff: string[] }>;
+  /** <sshDir>/config.d/tunnel.conf, the one file tunnel owns. */
+  tunnelConf: SshConfigFile;
+  /** <sshDir>/config, which gets one Include line and nothing else. */
+  mainConfig: SshConfigFile;
 }
 
 /**
@@ -53,8 +59,10 @@ export async function removeSshConfig(options: { aliases: string | readonly stri
   return describeChange(await removeEntries({ sshDir: layoutFor(sshDir).sshDir, names }));
 }
 
-/** Both files tunnel may change (tunnel.conf, then the main config), each with a unified diff of what changed. */
 function describeChange(result: InstallResult): SshConfigChange {
-  const files = [result.tunnelConf, result.mainConfig].map((file) => ({ ...file, diff: file.changed ? renderLineDiff(file.before ?? '', file.after, file.path) : [] }));
-  return { changed: result.changed, files };
+  return { changed: result.changed, tunnelConf: withDiff(result.tunnelConf), mainConfig: withDiff(result.mainConfig) };
+}
+
+function withDiff(file: FileChange): SshConfigFile {
+  return { ...file, diff: file.changed ? renderLineDiff(file.before ?? '', file.after, file.path) : [] };
 }
