@@ -38,7 +38,8 @@ export async function renderSshConfig(options: SshConfigOptions): Promise<string
   const layout = layoutFor(sshDir);
   const spec = toSpec(checkOptions(tunnel, 'renderSshConfig: tunnel'));
   const name = checkName(alias, '--host-alias');
-  return renderHostEntry({ name, spec, target: await resolveTarget(spec), controlMaster: checkBoolean(controlMaster, 'controlMaster') === true, controlPath: controlPathFor(layout) });
+  const withMaster = checkBoolean(controlMaster, 'controlMaster') === true;
+  return renderHostEntry({ name, spec, target: await resolveTarget(spec), controlMaster: withMaster, controlPath: controlPathFor(layout) });
 }
 
 /**
