@@ -1,4 +1,3 @@
-import { start } from '../api/start.js';
 import { resolvePresetUp, startPreset, type PresetInput, type StartedPreset } from '../presets/index.js';
 import { runForeground } from './foreground.js';
 import { describeTunnel, tunnelJson } from './render.js';
@@ -32,6 +31,7 @@ export async function runPresetUp(presetName: string, input: PresetInput, flags:
 
 /** `up PRESET -d`: the library's start(); the report (a Jupyter token, say) is printed once and kept nowhere. */
 async function runPresetDetached(presetName: string, input: PresetInput, flags: RunFlags): Promise<number> {
+  const { start } = await import('../api/start.js');
   const { name, tunnel, report } = await start({ preset: { name: presetName, input }, ...upOptionsOf(runOptionsFromFlags(flags)) });
   const { lines, json } = report ?? { lines: [], json: {} };
   process.stdout.write(flags.json
