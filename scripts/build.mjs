@@ -14,7 +14,7 @@ const DIST = join(ROOT, 'dist');
 /**
  * Separate bundles, so no one's entry points split another's code into more files. The CLI:
  * dist/cli/main.js, whose command tree (src/cli/run.ts) it imports once start-up is set up, and
- * whose commands import() their actions as lazy chunks. The library: dist/lib/index.js (re-exported
+ * whose commands import() what they run (the library, a big command's helper) as lazy chunks. The library: dist/lib/index.js (re-exported
  * by dist/index.js, see below) and every folder barrel src/X/index.ts (the e2e drivers import
  * dist/presets/index.js). DEV_ENTRIES on their own. A src/ file may be in several bundles; they
  * never share a process's module instances.
@@ -75,7 +75,7 @@ const optionalNativePlugin = {
 
 /**
  * esbuild puts code in one chunk per set of entry points that reach it, and every import() is an
- * entry point: the command tree's modules, each also used by some actions, would be spread over
+ * entry point: the command tree's modules, each also used by some lazily imported module, would be spread over
  * ~25 files read at every start. Each lazily imported module here also imports the command tree
  * (already loaded by then: commands are what import them), so all of it is one set, one chunk.
  */

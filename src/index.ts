@@ -10,3 +10,7 @@ export type { TunnelSpec, TunnelOptions, Forward, Hop, Endpoint, ListenEndpoint 
 export type { Plan, SshCommand, PlannedForward } from './plan/types.js';
 export type { SpawnSsh, SshProcess } from './ssh/process.js';
 export { resolvePresetUp, startPreset, stopPresetApp, loadPresets, renderPresetConfig, type PresetInput, type PresetUp, type PresetSession, type PresetReport, type PresetState, type StartedPreset } from './presets/index.js';
+export { start, type StartOptions, type StartedTunnel, type BackgroundTunnel } from './api/start.js';
+export { list, status, stop, stopAll, logs, logFile, type ListOptions, type StopResult } from './api/records.js';
+export { save, listSaved, getSaved, removeSaved, savedTunnelFlags, type SaveOptions, type SavedTunnelEntry, type SaveInput, type SaveResult } from './api/saved.js';
+export { renderSshConfig, writeSshConfig, removeSshConfig, type SshConfigOptions, type SshConfigChange, type SshConfigFile } from './api/ssh-config.js';

@@ -1,6 +1,3 @@
-import { newRunId } from '../plan/index.js';
-import { startDetached } from '../daemon/detach.js';
-import { takeSecretReport } from '../daemon/secrets.js';
 import { resolvePresetUp, startPreset, type PresetInput, type StartedPreset } from '../presets/index.js';
 import { runForeground } from './foreground.js';
 import { describeTunnel, tunnelJson } from './render.js';
@@ -14,7 +11,7 @@ export async function runPresetUp(presetName: string, input: PresetInput, flags:
     process.stdout.write(`${presetUp.dryRun().join('\n')}\n`);
     return 0;
   }
-  if (flags.detach) return runPresetDetached(presetName, input, flags, run);
+  if (flags.detach) return runPresetDetached(presetName, input, flags);
   let started: StartedPreset | undefined;
   return runForeground({
     json: flags.json === true,
@@ -32,12 +29,13 @@ export async function runPresetUp(presetName: string, input: PresetInput, flags:
   });
 }
 
-async function runPresetDetached(presetName: string, input: PresetInput, flags: RunFlags, run: ReturnType<typeof runOptionsFromFlags>): Promise<number> {
-  const name = input.name ?? `${presetName}-${newRunId().slice(0, 6)}`;
-  const record = await startDetached(name, { spec: undefined, preset: { name: presetName, input: { ...input, name } }, ...run });
-  const report = (await takeSecretReport(name)) ?? record.preset?.report ?? { lines: [], json: {} };
+/** `up PRESET -d`: the library's start(); the report (a Jupyter token, say) is printed once and kept nowhere. */
+async function runPresetDetached(presetName: string, input: PresetInput, flags: RunFlags): Promise<number> {
+  const { start } = await import('../api/start.js');
+  const { name, tunnel, report } = await start({ preset: { name: presetName, input }, ...upOptionsOf(runOptionsFromFlags(flags)) });
+  const { lines, json } = report ?? { lines: [], json: {} };
   process.stdout.write(flags.json
-    ? `${JSON.stringify({ name, state: record.state, preset: presetName, forwards: record.forwards, commands: record.commands, supervisorPid: record.supervisorPid, ...report.json })}\n`
-    : `${name}: ${presetName} up in the background\n${report.lines.join('\n')}\nstop it (and the app) with: tunnel down ${name}\n`);
+    ? `${JSON.stringify({ name, state: tunnel.state, preset: presetName, forwards: tunnel.forwards, commands: tunnel.commands, supervisorPid: tunnel.supervisorPid, ...json })}\n`
+    : `${name}: ${presetName} up in the background\n${lines.join('\n')}\nstop it (and the app) with: tunnel down ${name}\n`);
   return 0;
 }

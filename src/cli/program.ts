@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { registerCommands, type SetExit } from './commands/index.js';
+import { registerCommands } from './commands/index.js';
+import type { SetExit } from './set-exit.js';
 import { styleFor } from './style.js';
 
 /** The whole command tree: main() runs it; the man page and completions are rendered from it. */

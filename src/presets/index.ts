@@ -13,7 +13,6 @@ export { validatePreset } from './validate.js';
 export { stopPresetApp } from './stop.js';
 export { renderWorkerScript, type WorkerScriptInput } from './worker-script.js';
 export { renderPvsc, pvscArguments, type PvscInput } from './pvsc.js';
-export { addPresetFlags, presetOptionsFromFlags, type PresetFlags } from './cli-flags.js';
 export { renderSshConfigEntry } from './ssh-config-entry.js';
 export type { Preset, ServerPreset, ReversePreset } from './types.js';
 export type { PresetInput, PresetOptions } from './options.js';

@@ -6,7 +6,7 @@ import type { TunnelSpec } from '../spec/types.js';
 import type { SpawnSsh } from '../ssh/process.js';
 import { startAttempt, type ReadyAttempt } from './attempt.js';
 import { leaseOf, startMuxAttempt } from './mux-attempt.js';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { prepareLocalSocket } from './local-sockets.js';
 import { relayCanFix } from './relay-fallback.js';
 import { ChannelVerdicts } from '../ssh/channel-verdicts.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadPresets } from '../../presets/load.js';
 import { styleFor } from '../style.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from '../set-exit.js';
 
 export function registerApps(program: Command, setExit: SetExit): void {
   program

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseName } from '../../spec/name.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from '../set-exit.js';
 
 export function registerAuth(program: Command, setExit: SetExit): void {
   program

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TunnelError } from '../../errors.js';
 import { renderCompletion } from '../completion.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from '../set-exit.js';
 
 export function registerCompletion(program: Command, setExit: SetExit): void {
   program

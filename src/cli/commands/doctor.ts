@@ -3,7 +3,7 @@ import { DOCTOR_EXIT } from '../../doctor/types.js';
 import { DEFAULTS } from '../../spec/defaults.js';
 import { parseInteger } from '../../spec/tunnel.js';
 import { styleFor } from '../style.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from '../set-exit.js';
 
 interface DoctorFlags {
   json?: boolean;

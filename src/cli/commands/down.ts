@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { TunnelError } from '../../errors.js';
-import type { StopResult } from '../../daemon/stop.js';
-import { parseName } from '../../spec/name.js';
-import type { SetExit } from './index.js';
+import type { StopResult } from '../../api/records.js';
+import type { SetExit } from '../set-exit.js';
 
 export function registerDown(program: Command, setExit: SetExit): void {
   program
@@ -12,9 +11,9 @@ export function registerDown(program: Command, setExit: SetExit): void {
     .option('--json', 'print what was stopped as JSON')
     .action(async (names: string[], flags: { all?: boolean; json?: boolean }) => {
       if (!flags.all && names.length === 0) throw new TunnelError('BAD_OPTION', 'down: name a tunnel (see tunnel ls) or pass --all', { field: 'names' });
-      const { stopAll, stopTunnel } = await import('../../daemon/stop.js');
+      const { stop, stopAll } = await import('../../api/records.js');
       const results: StopResult[] = flags.all ? await stopAll() : [];
-      for (const name of flags.all ? [] : names) results.push(await stopTunnel(parseName(name, 'name')));
+      for (const name of flags.all ? [] : names) results.push(await stop(name));
       process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : results.map((r) => `down ${r.name}${r.how === 'supervisor' ? '' : ' (supervisor was dead; cleaned up after it)'}\n`).join(''));
       setExit(0);
     });

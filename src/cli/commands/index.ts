@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { SetExit } from '../set-exit.js';
 import { registerCompletion } from './completion.js';
 import { registerService } from './service.js';
 import { registerConfig } from './config.js';
@@ -17,9 +18,7 @@ import { registerApps } from './apps.js';
 import { registerWorker } from './worker.js';
 import { registerAuth } from './auth.js';
 
-/** Commands report their exit code here; only main() applies it. */
-export type SetExit = (code: number) => void;
-
+/** Every command, in the order --help lists them. */
 export function registerCommands(program: Command, setExit: SetExit): void {
   registerUp(program, setExit);
   registerSave(program, setExit);

@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { APPS } from '../../init/answers.js';
 import type { InitFlags } from '../../init/from-flags.js';
-import type { SetExit } from './index.js';
+import type { InitIO } from '../../init/io.js';
+import type { InitResult } from '../../init/run.js';
+import { shJoin } from '../../plan/quote.js';
+import { exitCodeForSignal } from '../exit-codes.js';
+import type { SetExit } from '../set-exit.js';
+import { styleFor } from '../style.js';
 
 export function registerInit(program: Command, setExit: SetExit): void {
   program
@@ -21,5 +26,54 @@ export function registerInit(program: Command, setExit: SetExit): void {
     .option('--ssh-dir <dir>', 'the ssh directory to write entries into (default ~/.ssh)')
     .option('-y, --yes', 'ask nothing: take the default for every question not given as a flag (never writes ssh_config without --write-config)')
     .option('--json', 'ask nothing; print one JSON object')
-    .action(async (flags: InitFlags) => setExit(await (await import('../actions/init.js')).runInitCommand(flags)));
+    .action(async (flags: InitFlags) => setExit(await runInitCommand(flags)));
+}
+
+async function runInitCommand(flags: InitFlags): Promise<number> {
+  const { runInit } = await import('../../init/run.js');
+  // ssh may prompt whenever stdin is a terminal; init's own questions also need stdout to be one.
+  const terminal = process.stdin.isTTY === true;
+  const interactive = terminal && process.stdout.isTTY === true && flags.yes !== true && flags.json !== true;
+  try {
+    const result = await runInit({ flags, io: flags.json ? quietIO() : humanIO(), prompter: interactive ? await (await import('../../init/prompter.js')).loadInquirerPrompter() : undefined, terminal });
+    process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${nextSteps(result, flags).join('\n')}\n`);
+    return 0;
+  } catch (error) {
+    // Ctrl-C inside a question: inquirer's ExitPromptError. Nothing half-written: each file is replaced atomically.
+    if (error instanceof Error && error.name === 'ExitPromptError') return exitCodeForSignal('SIGINT');
+    throw error;
+  }
+}
+
+function humanIO(): InitIO {
+  const style = styleFor(process.stdout);
+  const marks = { ok: style.green('✔'), warn: style.yellow('!'), info: style.cyan('›') };
+  return {
+    say: (kind, text) => void process.stdout.write(`${marks[kind]} ${text}\n`),
+    show: (lines) => {
+      const colour = (line: string) => (line.startsWith('+') && !line.startsWith('+++') ? style.green(line) : line.startsWith('-') && !line.startsWith('---') ? style.red(line) : style.dim(line));
+      process.stdout.write(`${lines.map((line) => `    ${colour(line)}`).join('\n')}\n`);
+    },
+  };
+}
+
+/** --json: the result is the output; progress stays off stdout. */
+function quietIO(): InitIO {
+  return { say: () => undefined, show: () => undefined };
+}
+
+/** Commands to try now, each with what it does; `-F` only where the files are not the default ones. */
+function nextSteps(result: InitResult, flags: InitFlags): string[] {
+  const style = styleFor(process.stdout);
+  const steps: Array<[string, string]> = [];
+  if (result.sshConfig.written || result.sshConfig.diff.length === 0) {
+    const config = flags.sshDir === undefined ? [] : ['-F', join(flags.sshDir, 'config')];
+    steps.push([shJoin(['ssh', ...config, result.name]), 'log in to the login node']);
+  }
+  const { via, to, sshConfig } = result.tunnelOptions;
+  const route = [...(via === undefined ? [] : ['--via', [via].flat().join(',')]), '--to', String(to), ...(sshConfig === undefined ? [] : ['-F', sshConfig])];
+  steps.push([shJoin(['tunnel', 'up', ...route, '-L', '8888:localhost:8888']), 'a tunnel of your own']);
+  for (const name of result.profile.tunnels) steps.push([shJoin(['tunnel', 'up', name]), `the ${name.slice(result.name.length + 1)} preset`]);
+  const width = Math.max(...steps.map(([command]) => command.length));
+  return ['', style.bold('Next:'), ...steps.map(([command, what]) => `  ${command.padEnd(width)}   ${style.dim(`# ${what}`)}`)];
 }

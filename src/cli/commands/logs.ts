@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { TunnelError } from '../../errors.js';
-import { parseName } from '../../spec/name.js';
 import { escapeControls } from '../../spec/tokens.js';
 import { StringDecoder } from 'node:string_decoder';
-import type { SetExit } from './index.js';
+import type { SetExit } from '../set-exit.js';
 
 export function registerLogs(program: Command, setExit: SetExit): void {
   program
@@ -13,11 +11,10 @@ export function registerLogs(program: Command, setExit: SetExit): void {
     .description("print a background tunnel's log (state changes and OpenSSH messages)")
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
     .action(async (name: string, flags: { follow?: boolean }) => {
-      // Imported on use: daemon/request.js pulls in node:crypto (temp names), ~10 ms on every start otherwise.
-      const { logPath } = await import('../../daemon/request.js');
-      const path = logPath(parseName(name, 'name'));
-      const size = await stat(path).then((s) => s.size).catch(() => undefined);
-      if (size === undefined) throw new TunnelError('NOT_FOUND', `no log for '${name}'; see 'tunnel ls'`);
+      // Imported on use: the records' module pulls in node:crypto (temp names), ~10 ms on every start otherwise.
+      const { logFile } = await import('../../api/records.js');
+      const path = await logFile(name);
+      const size = (await stat(path)).size;
       await copy(path, 0, size);
       if (flags.follow) await follow(path, size);
       setExit(0);

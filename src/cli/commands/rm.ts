@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SetExit } from './index.js';
+import type { SetExit } from '../set-exit.js';
 
 export function registerRm(program: Command, setExit: SetExit): void {
   program
@@ -8,8 +8,8 @@ export function registerRm(program: Command, setExit: SetExit): void {
     .argument('<name...>', 'saved tunnel names')
     .option('--json', 'print {"removed": [...]}')
     .action(async (names: string[], flags: { json?: boolean }) => {
-      const { removeTunnels } = await import('../../profiles/index.js');
-      const removed = await removeTunnels(names);
+      const { removeSaved } = await import('../../api/saved.js');
+      const removed = await removeSaved(names);
       process.stdout.write(flags.json ? `${JSON.stringify({ removed })}\n` : `removed ${removed.join(', ')}\n`);
       setExit(0);
     });

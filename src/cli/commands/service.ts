@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { enableHint } from '../../service/render.js';
 import { parseName } from '../../spec/name.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from '../set-exit.js';
 
 export function registerService(program: Command, setExit: SetExit): void {
   const service = program.command('service').description('run a saved tunnel durably under systemd --user');

@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { TunnelError } from '../../errors.js';
-import { truthful } from '../../daemon/list.js';
-import { readRecord } from '../../state/record.js';
-import { parseName } from '../../spec/name.js';
 import { exitCodeFor } from '../exit-codes.js';
-import { jobCell, renderTable } from './ls.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from '../set-exit.js';
+import { jobCell, renderTable } from '../tunnel-table.js';
 
 export function registerStatus(program: Command, setExit: SetExit): void {
   program
@@ -13,9 +9,8 @@ export function registerStatus(program: Command, setExit: SetExit): void {
     .description('show one background tunnel; exits non-zero unless it is up')
     .option('--json', 'print a JSON object')
     .action(async (name: string, flags: { json?: boolean }) => {
-      const record = await readRecord(parseName(name, 'name'));
-      if (record === undefined) throw new TunnelError('NOT_FOUND', `no tunnel named '${name}'; see 'tunnel ls'`);
-      const listed = truthful(record);
+      const { status } = await import('../../api/records.js');
+      const listed = await status(name);
       const job = listed.job === undefined ? '' : `job: ${jobCell(listed.job)}; ${listed.job.cancel === null ? 'it is not cancelled by down' : `tunnel down ${name} cancels it`}\n`;
       process.stdout.write(flags.json ? `${JSON.stringify(listed)}\n` : `${renderTable([listed])}${job}commands:\n${listed.commands.map((c) => `  ${c.join(' ')}`).join('\n')}\n`);
       setExit(listed.state === 'up' ? 0 : listed.lastError ? exitCodeFor(listed.lastError.code as never) : 1);

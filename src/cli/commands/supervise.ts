@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SetExit } from './index.js';
+import type { SetExit } from '../set-exit.js';
 
 /** Internal: the detached supervisor process started by `up -d`. */
 export function registerSupervise(program: Command, setExit: SetExit): void {

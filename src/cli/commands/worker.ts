@@ -5,7 +5,7 @@ import { findPreset, readTemplate } from '../../presets/load.js';
 import { renderWorkerScript } from '../../presets/worker-script.js';
 import { parseName } from '../../spec/name.js';
 import { resolveWorkerHead } from '../worker-head.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from '../set-exit.js';
 
 interface WorkerFlags {
   head?: string;

@@ -1,0 +1,58 @@
+import { readFile, stat } from 'node:fs/promises';
+import { listTunnels, truthful } from '../daemon/list.js';
+import { logPath } from '../daemon/request.js';
+import type { StopResult } from '../daemon/stop.js';
+import { TunnelError } from '../errors.js';
+import { readRecord } from '../state/record.js';
+import type { BackgroundTunnel } from './start.js';
+import { checkName, checkOptions } from './validate.js';
+
+export type { StopResult } from '../daemon/stop.js';
+
+export interface ListOptions {
+  /**
+   * Called with the error of each tunnel whose record cannot be read (its ssh may still run);
+   * list() then goes on with the others. Without it, list() throws that error: none is left out silently.
+   */
+  onUnreadable?: (error: unknown) => void;
+}
+
+/** Every background tunnel (what `tunnel ls` shows), each state checked against whether its supervisor still lives. */
+export async function list(options: ListOptions = {}): Promise<BackgroundTunnel[]> {
+  const { onUnreadable } = checkOptions(options, 'list', false);
+  return listTunnels(onUnreadable ?? ((error) => {
+    throw error;
+  }));
+}
+
+/** One background tunnel, as `tunnel status NAME` shows it; NOT_FOUND when none has that name. */
+export async function status(name: string): Promise<BackgroundTunnel> {
+  const record = await readRecord(checkName(name, 'name'));
+  if (record === undefined) throw new TunnelError('NOT_FOUND', `no tunnel named '${name}'; see 'tunnel ls'`);
+  return truthful(record);
+}
+
+/** Stops a background tunnel and removes every socket and process it left (what `tunnel down NAME` does). */
+export async function stop(name: string): Promise<StopResult> {
+  const checked = checkName(name, 'name');
+  const { stopTunnel } = await import('../daemon/stop.js');
+  return stopTunnel(checked);
+}
+
+/** Stops every background tunnel (`tunnel down --all`). */
+export async function stopAll(): Promise<StopResult[]> {
+  const { stopAll: stopEvery } = await import('../daemon/stop.js');
+  return stopEvery();
+}
+
+/** Where a background tunnel's log is (state changes and OpenSSH's messages); NOT_FOUND when it has none. */
+export async function logFile(name: string): Promise<string> {
+  const path = logPath(checkName(name, 'name'));
+  if (!(await stat(path).then((s) => s.isFile(), () => false))) throw new TunnelError('NOT_FOUND', `no log for '${name}'; see 'tunnel ls'`);
+  return path;
+}
+
+/** A background tunnel's whole log so far, as written (what `tunnel logs NAME` prints). */
+export async function logs(name: string): Promise<string> {
+  return readFile(await logFile(name), 'utf8');
+}
