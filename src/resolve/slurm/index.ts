@@ -16,12 +16,14 @@ export interface SlurmOptions {
   /** Reuse a job of ours with the same name that is still queued or running (--name given). */
   reuse?: boolean;
   run?: RunOnLogin;
+  /** sbatch's --output pattern in ~/.tunnel/jobs (default %j.out). */
+  output?: string;
 }
 
 /** The ssh argv of each Slurm step, for --dry-run and for the effects below. */
 export function slurmCommands(options: SlurmOptions) {
   return {
-    submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName, options.reuse === true)),
+    submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName, options.reuse === true, options.output)),
     poll: (id: string) => planLoginCommand(options.host, pollScript(id)),
     cancel: (id: string) => planLoginCommand(options.host, cancelScript(id)),
     follow: (id: string, notes: string | undefined) => planLoginCommand(options.host, followScript(id, { notes, seconds: FOLLOW_SECONDS, maxPollSeconds: options.maxPollSeconds ?? 5 })),
