@@ -19,8 +19,23 @@ export interface ConfigFlags extends TunnelFlags {
   pvsc?: string | boolean;
   port?: string;
   launch?: string;
+  slurm?: boolean;
+  partition?: string;
+  walltime?: string;
+  nodes?: string;
 }
 
+
+/** --slurm and its dialog defaults; those defaults alone are a mistake worth naming. */
+function pvscSlurm(flags: ConfigFlags): { partition: string; walltime?: string; nodes?: string } | undefined {
+  if (flags.slurm !== true) {
+    const stray = (['partition', 'walltime', 'nodes'] as const).find((key) => flags[key] !== undefined);
+    if (stray !== undefined) throw new TunnelError('BAD_OPTION', `--${stray} goes with --pvsc --slurm`, { field: `--${stray}` });
+    return undefined;
+  }
+  if (flags.partition === undefined) throw new TunnelError('BAD_OPTION', '--slurm: name the partition the Connect dialog proposes with --partition NAME (sinfo lists them)', { field: '--partition' });
+  return { partition: flags.partition, walltime: flags.walltime, nodes: flags.nodes };
+}
 
 /** `tunnel config paraview --pvsc`: ParaView's Connect dialog then runs `tunnel up paraview ...` itself. */
 export async function runPvsc(name: string | undefined, flags: ConfigFlags): Promise<number> {
@@ -33,6 +48,7 @@ export async function runPvsc(name: string | undefined, flags: ConfigFlags): Pro
     launch: flags.launch,
     sshConfig: flags.sshConfig === undefined ? undefined : resolve(flags.sshConfig),
     exec: process.argv[1] === undefined ? undefined : resolve(process.argv[1]),
+    slurm: pvscSlurm(flags),
   });
   const file = typeof flags.pvsc === 'string' ? flags.pvsc : 'tunnel-paraview.pvsc';
   await writeFile(file, text, { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {

@@ -19,5 +19,9 @@ export function registerConfig(program: Command, setExit: SetExit): void {
     .option('--pvsc [file]', 'with NAME paraview: write a ParaView server configuration whose Connect starts the tunnel (default file: tunnel-paraview.pvsc)')
     .option('--port <port>', 'with --pvsc: the port the ParaView client listens on (default 11111)')
     .option('--launch <command>', 'with --pvsc: how pvserver is started on the cluster (default: pvserver)')
+    .option('--slurm', "with --pvsc: pvserver runs in a Slurm job; ParaView's Connect dialog asks for walltime, partition and nodes")
+    .option('--partition <name>', 'with --pvsc --slurm: the partition the dialog proposes (required)')
+    .option('--walltime <minutes>', 'with --pvsc --slurm: the walltime the dialog proposes (default 60)')
+    .option('--nodes <n>', 'with --pvsc --slurm: the node count the dialog proposes (default 1)')
     .action(async (name: string | undefined, flags: ConfigFlags) => setExit(flags.pvsc === undefined ? await (await import('../actions/config.js')).runConfig(name, flags) : await (await import('../actions/config.js')).runPvsc(name, flags)));
 }
