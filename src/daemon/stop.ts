@@ -8,11 +8,15 @@ import { leaveMaster } from '../supervise/mux-attempt.js';
 import { teardown } from '../supervise/teardown.js';
 import { stopPresetApp, type PresetState } from '../presets/index.js';
 import { isOurSupervisor } from './mark.js';
+import { readTunnelJobs } from '../state/jobs.js';
+import { cancelTunnelJobs, type CancelledJob } from '../resolve/tunnel-jobs.js';
 
 export interface StopResult {
   name: string;
   /** How it went: the supervisor tore down itself, or `down` had to clean after a dead one. */
   how: 'supervisor' | 'cleaned-after-dead-supervisor';
+  /** Jobs submitted for this tunnel (worker arrays) and whether scancel took them. */
+  jobs: CancelledJob[];
 }
 
 const SUPERVISOR_GRACE_MS = 15_000;
@@ -25,23 +29,27 @@ export interface StopOptions {
 /** Stops a background tunnel and removes everything it left, even if its supervisor was SIGKILLed. */
 export async function stopTunnel(name: string, options: StopOptions = {}): Promise<StopResult> {
   const { record, corrupt } = await readRecordForStop(name);
+  // Read before the supervisor goes: it removes its directory (and the job files in it) on the way out.
+  const submitted = await readTunnelJobs(name);
   const supervisor = record?.supervisor ?? (record === undefined ? await readLockHolder(lockPath(name)) : { pid: record.supervisorPid });
-  if (record === undefined && supervisor === undefined && !corrupt) {
+  if (record === undefined && supervisor === undefined && !corrupt && submitted.length === 0) {
     throw new TunnelError('NOT_FOUND', `no running tunnel named '${name}'; see 'tunnel ls'`);
   }
   if (supervisor !== undefined && isOurSupervisor(supervisor)) {
     process.kill(supervisor.pid, 'SIGTERM');
     if (await waitForExit(supervisor.pid, SUPERVISOR_GRACE_MS)) {
       await killStrays(supervisor); // none, unless it died another way
+      const jobs = await cancelTunnelJobs(submitted, options.run);
       await removeTunnelDir(name);
-      return { name, how: 'supervisor' };
+      return { name, how: 'supervisor', jobs };
     }
     process.kill(supervisor.pid, 'SIGKILL');
     await waitForExit(supervisor.pid, 2000);
   }
   await cleanAfterDeadSupervisor(record, supervisor, options.run);
+  const jobs = await cancelTunnelJobs(submitted, options.run);
   await removeTunnelDir(name);
-  return { name, how: 'cleaned-after-dead-supervisor' };
+  return { name, how: 'cleaned-after-dead-supervisor', jobs };
 }
 
 export async function stopAll(options: StopOptions = {}): Promise<StopResult[]> {

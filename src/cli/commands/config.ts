@@ -16,6 +16,21 @@ interface ConfigFlags extends TunnelFlags {
   pvsc?: string | boolean;
   port?: string;
   launch?: string;
+  slurm?: boolean;
+  partition?: string;
+  walltime?: string;
+  nodes?: string;
+}
+
+/** --slurm and its dialog defaults; those defaults alone are a mistake worth naming. */
+function pvscSlurm(flags: ConfigFlags): { partition: string; walltime?: string; nodes?: string } | undefined {
+  if (flags.slurm !== true) {
+    const stray = (['partition', 'walltime', 'nodes'] as const).find((key) => flags[key] !== undefined);
+    if (stray !== undefined) throw new TunnelError('BAD_OPTION', `--${stray} goes with --pvsc --slurm`, { field: `--${stray}` });
+    return undefined;
+  }
+  if (flags.partition === undefined) throw new TunnelError('BAD_OPTION', '--slurm: name the partition the Connect dialog proposes with --partition NAME (sinfo lists them)', { field: '--partition' });
+  return { partition: flags.partition, walltime: flags.walltime, nodes: flags.nodes };
 }
 
 export function registerConfig(program: Command, setExit: SetExit): void {
@@ -34,6 +49,10 @@ export function registerConfig(program: Command, setExit: SetExit): void {
     .option('--pvsc [file]', 'with NAME paraview: write a ParaView server configuration whose Connect starts the tunnel (default file: tunnel-paraview.pvsc)')
     .option('--port <port>', 'with --pvsc: the port the ParaView client listens on (default 11111)')
     .option('--launch <command>', 'with --pvsc: how pvserver is started on the cluster (default: pvserver)')
+    .option('--slurm', "with --pvsc: pvserver runs in a Slurm job; ParaView's Connect dialog asks for walltime, partition and nodes")
+    .option('--partition <name>', 'with --pvsc --slurm: the partition the dialog proposes (required)')
+    .option('--walltime <minutes>', 'with --pvsc --slurm: the walltime the dialog proposes (default 60)')
+    .option('--nodes <n>', 'with --pvsc --slurm: the node count the dialog proposes (default 1)')
     .action(async (name: string | undefined, flags: ConfigFlags) => setExit(flags.pvsc === undefined ? await runConfig(name, flags) : await runPvsc(name, flags)));
 }
 
@@ -69,6 +88,7 @@ async function runPvsc(name: string | undefined, flags: ConfigFlags): Promise<nu
     to: flags.to,
     port: flags.port,
     launch: flags.launch,
+    slurm: pvscSlurm(flags),
     sshConfig: flags.sshConfig === undefined ? undefined : resolve(flags.sshConfig),
     exec: process.argv[1] === undefined ? undefined : resolve(process.argv[1]),
   });

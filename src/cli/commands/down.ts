@@ -14,7 +14,13 @@ export function registerDown(program: Command, setExit: SetExit): void {
       const { stop, stopAll } = await import('../../api/records.js');
       const results: StopResult[] = flags.all ? await stopAll() : [];
       for (const name of flags.all ? [] : names) results.push(await stop(name));
-      process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : results.map((r) => `down ${r.name}${r.how === 'supervisor' ? '' : ' (supervisor was dead; cleaned up after it)'}\n`).join(''));
-      setExit(0);
+      process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : results.map(downLines).join(''));
+      // A job left running holds the cluster's nodes: that is a failure the user must act on.
+      setExit(results.some((r) => r.jobs.some((j) => !j.cancelled)) ? 1 : 0);
     });
+}
+
+function downLines(r: StopResult): string {
+  const jobs = r.jobs.map((j) => (j.cancelled ? `  cancelled Slurm job ${j.id} (${j.what})\n` : `  Slurm job ${j.id} (${j.what}) NOT cancelled: ${j.error ?? 'scancel failed'}; run scancel ${j.id} on the login node\n`));
+  return `down ${r.name}${r.how === 'supervisor' ? '' : ' (supervisor was dead; cleaned up after it)'}\n${jobs.join('')}`;
 }

@@ -17,6 +17,11 @@ interface WorkerFlags {
   forwardTimeout?: string;
   forwardGiveUp?: string;
   output?: string;
+  submit?: string;
+  slurm?: string;
+  via?: string[];
+  keepJob?: boolean;
+  dryRun?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -36,6 +41,11 @@ export function registerWorker(program: Command, setExit: SetExit): void {
     .option('--forward-timeout <seconds>', 'how long each worker waits for its ssh forward (default 30)')
     .option('--forward-give-up <seconds>', 'how long a worker keeps reopening a dropped forward before it ends (default 600)')
     .option('-o, --output <file>', 'write the script here (mode 0700) instead of printing it')
+    .option('--submit <scheduler>', "slurm: submit the workers through the login node (sbatch over ssh) and print the array's job id; `tunnel down NAME` cancels them")
+    .option('--slurm <sbatch-options>', "with --submit: sbatch options on top of the script's, e.g. --slurm '-p normal -t 2:00:00'")
+    .option('--via <host>', "with --submit: the login node where sbatch runs, after any hops (repeatable; default: tunnel NAME's route)", collect)
+    .option('--keep-job', 'with --submit: leave the workers running when tunnel NAME goes down')
+    .option('--dry-run', 'with --submit: print the script and the ssh/sbatch command; submit nothing')
     .action(async (preset: string, name: string, flags: WorkerFlags) => setExit(await runWorker(preset, name, flags)));
 }
 
@@ -44,18 +54,20 @@ async function runWorker(presetName: string, name: string, flags: WorkerFlags): 
   if (preset.kind !== 'reverse' || preset.reverse.worker === undefined) {
     throw new TunnelError('BAD_OPTION', `worker: the '${presetName}' preset has no worker script (see 'tunnel apps')`, { field: 'preset' });
   }
+  const submit = checkSubmit(flags);
   const { head, headPort } = await resolveWorkerHead(preset.name, parseName(name, 'NAME'), { head: flags.head, headPort: flags.headPort });
   const script = renderWorkerScript(preset, await readTemplate(preset.reverse.worker.template), {
     name,
     head,
     headPort,
-    scheduler: flags.scheduler,
+    scheduler: submit ? 'slurm' : flags.scheduler,
     count: flags.count,
     sshConfig: flags.sshConfig,
     workerArgs: flags.workerArg,
     forwardTimeout: flags.forwardTimeout,
     forwardGiveUp: flags.forwardGiveUp,
   });
+  if (submit) return submitWorkers(name, script, flags);
   if (flags.output === undefined) {
     process.stdout.write(script);
     return 0;
@@ -63,5 +75,34 @@ async function runWorker(presetName: string, name: string, flags: WorkerFlags): 
   await writeFile(flags.output, script, { mode: 0o700 });
   await chmod(flags.output, 0o700);
   process.stderr.write(`wrote ${flags.output}\n`);
+  return 0;
+}
+
+/** --submit slurm, or none; the submit-only flags are refused without it. */
+function checkSubmit(flags: WorkerFlags): boolean {
+  if (flags.submit === undefined) {
+    const stray = (['slurm', 'via', 'keepJob', 'dryRun'] as const).find((key) => flags[key] !== undefined);
+    if (stray !== undefined) throw new TunnelError('BAD_OPTION', `worker: --${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --submit slurm`, { field: '--submit' });
+    return false;
+  }
+  if (flags.submit !== 'slurm') throw new TunnelError('BAD_OPTION', `worker: --submit '${flags.submit}': expected slurm`, { field: '--submit' });
+  if (flags.scheduler !== undefined && flags.scheduler !== 'none' && flags.scheduler !== 'slurm') throw new TunnelError('BAD_OPTION', '--submit slurm writes a Slurm array; drop --scheduler', { field: '--scheduler' });
+  if (flags.output !== undefined) throw new TunnelError('BAD_OPTION', 'worker: --output writes the script for you to submit; drop it with --submit', { field: '--output' });
+  return true;
+}
+
+async function submitWorkers(name: string, script: string, flags: WorkerFlags): Promise<number> {
+  const { planWorkerArray, runningRoute, submitWorkerArray, workerArrayDryRun } = await import('../../resolve/worker-array.js');
+  const plan = planWorkerArray({ name, script, slurm: flags.slurm, via: flags.via, keepJob: flags.keepJob }, await runningRoute(name));
+  if (flags.dryRun === true) {
+    process.stdout.write(`${workerArrayDryRun(plan).join('\n')}\n`);
+    return 0;
+  }
+  const count = /^#SBATCH --array=1-(\d+)$/m.exec(script)?.[1] ?? '1';
+  const { id, recorded } = await submitWorkerArray(plan, { what: `${count} workers` });
+  process.stdout.write(`${id}\n`);
+  process.stderr.write(recorded
+    ? `submitted Slurm job ${id} (${count} workers); 'tunnel down ${name}' cancels it (or scancel ${id})\n`
+    : `submitted Slurm job ${id} (${count} workers); --keep-job: cancel it yourself with scancel ${id}\n`);
   return 0;
 }

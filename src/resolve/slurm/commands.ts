@@ -11,13 +11,14 @@ export const NOTES_DIR = '"$HOME/.tunnel/jobs"';
 
 /**
  * sbatch reads the batch script on stdin; its job id is the only line on stdout. With `reuse`, a job
- * of ours with the same name still pending or running is reused instead (`reuse ID`).
+ * of ours with the same name still pending or running is reused instead (`reuse ID`). `output` is
+ * sbatch's file pattern in the notes directory (a job array's tasks: `%A_%a.out`).
  */
-export function submitScript(options: readonly string[], jobName: string, reuse = false): string {
+export function submitScript(options: readonly string[], jobName: string, reuse = false, output = '%j.out'): string {
   const same = `o=$(squeue -h -u "$(id -un)" -n ${shQuote(jobName)} -t PENDING,CONFIGURING,RUNNING -o %i 2>/dev/null | head -n 1); if [ -n "$o" ]; then echo "reuse $o"; exit 0; fi`;
   return (reuse ? `${same}; ` : '') + [
     `mkdir -p ${NOTES_DIR} && chmod 700 "$HOME/.tunnel" ${NOTES_DIR}`,
-    `exec sbatch --parsable --job-name=${shQuote(jobName)} --output=${NOTES_DIR}/%j.out ${shJoin(options)}`.trimEnd(),
+    `exec sbatch --parsable --job-name=${shQuote(jobName)} --output=${NOTES_DIR}/${shQuote(output)} ${shJoin(options)}`.trimEnd(),
   ].join(' && ');
 }
 

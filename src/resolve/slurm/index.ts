@@ -17,12 +17,14 @@ export interface SlurmOptions {
   reuse?: boolean;
   /** Runs each ssh to the login node (default: the real one); tests pass a fake. */
   run?: RunSsh;
+  /** sbatch's --output pattern in ~/.tunnel/jobs (default %j.out). */
+  output?: string;
 }
 
 /** The ssh argv of each Slurm step, for --dry-run and for the effects below. */
 export function slurmCommands(options: SlurmOptions) {
   return {
-    submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName, options.reuse === true)),
+    submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName, options.reuse === true, options.output)),
     poll: (id: string) => planLoginCommand(options.host, pollScript(id)),
     cancel: (id: string) => planLoginCommand(options.host, cancelScript(id)),
     tell: (id: string, notes: Record<string, string>) => planLoginCommand(options.host, tellScript(id, notes)),

@@ -4,7 +4,7 @@ import { TunnelError } from '../../errors.js';
  * Splits `--slurm "-p normal -t 1:00:00 -c 4"` into words, with '...' and "..." quoting as a
  * shell would, but no expansion of any kind: each word reaches sbatch verbatim (shQuote'd).
  */
-export function splitSbatchOptions(text: string): string[] {
+export function splitSbatchOptions(text: string, refused: Readonly<Record<string, string>> = REFUSED): string[] {
   const words: string[] = [];
   let word: string | undefined;
   let quote: '"' | "'" | undefined;
@@ -25,12 +25,12 @@ export function splitSbatchOptions(text: string): string[] {
   }
   if (quote !== undefined) throw bad(text, `unbalanced ${quote}`);
   if (word !== undefined) words.push(word);
-  checkWords(text, words);
+  checkWords(text, words, refused);
   return words;
 }
 
 /** Options that would break how the tunnel talks to the job (it reads the id, then waits for the node itself). */
-const REFUSED: Record<string, string> = {
+export const REFUSED: Readonly<Record<string, string>> = {
   '--wrap': 'the tunnel writes the batch script itself; pass the command with --run',
   '--parsable': 'the tunnel adds it',
   '-W': 'sbatch would block until the job ends; the tunnel waits for the node itself',
@@ -40,10 +40,10 @@ const REFUSED: Record<string, string> = {
   '--test-only': 'it submits nothing; use --dry-run to see what would run',
 };
 
-function checkWords(text: string, words: string[]): void {
+function checkWords(text: string, words: string[], refused: Readonly<Record<string, string>>): void {
   for (const word of words) {
     const name = word.startsWith('--') ? word.split('=')[0]! : word.slice(0, 2);
-    const why = REFUSED[name];
+    const why = refused[name];
     if (why !== undefined) throw bad(text, `${name} is not allowed: ${why}`);
   }
   if (words.length > 0 && !words[0]!.startsWith('-')) throw bad(text, `'${words[0]!.slice(0, 40)}' is not an option (the command goes in --run)`);

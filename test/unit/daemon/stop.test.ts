@@ -60,7 +60,7 @@ describe('stopTunnel after a dead supervisor, with a fake runner', () => {
       preset: { name: 'jupyter', state: preset, report: { lines: [], json: {} } },
     }));
     const { run, calls } = fakeRun();
-    expect(await stopTunnel('lab', { run })).toEqual({ name: 'lab', how: 'cleaned-after-dead-supervisor' });
+    expect(await stopTunnel('lab', { run })).toEqual({ name: 'lab', how: 'cleaned-after-dead-supervisor', jobs: [] });
     expect(calls.map((c) => c.argv)).toEqual([
       ['ssh', '-T', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-J', 'login', 'node7', remoteShell(stopScript(APP_DIR))],
       CLEAN_A,
@@ -94,7 +94,7 @@ describe('stopTunnel after a dead supervisor, with a fake runner', () => {
   it('a corrupt record is cleared without running any of its commands', async () => {
     await writeRecord(recordOf('bad', { remoteCleanup: [['rm', '-rf', '/']] }));
     const { run, calls } = fakeRun();
-    expect(await stopTunnel('bad', { run })).toEqual({ name: 'bad', how: 'cleaned-after-dead-supervisor' });
+    expect(await stopTunnel('bad', { run })).toEqual({ name: 'bad', how: 'cleaned-after-dead-supervisor', jobs: [] });
     expect(calls).toEqual([]);
     expect(await exists(tunnelDir('bad'))).toBe(false);
   });

@@ -1,0 +1,26 @@
+import type { TunnelJob } from '../state/jobs.js';
+import { runSsh, type RunSsh } from '../ssh/run.js';
+import { slurmMessage } from './slurm/parse.js';
+
+/** How cancelling one recorded job went: `error` is scancel's (or ssh's) own last line. */
+export interface CancelledJob {
+  id: string;
+  what: string;
+  cancelled: boolean;
+  error?: string;
+}
+
+/**
+ * `tunnel down NAME`: cancels the jobs submitted for the tunnel (its worker arrays), one ssh each,
+ * bounded in time. A job that already ended is not an error (scancel says nothing for it).
+ */
+export async function cancelTunnelJobs(jobs: readonly TunnelJob[], run: RunSsh = runSsh, timeoutMs = 30_000): Promise<CancelledJob[]> {
+  const results: CancelledJob[] = [];
+  for (const job of jobs) {
+    const result = await run(job.cancel, { timeoutMs }).catch((error: unknown) => ({ exitCode: null, stdout: '', stderr: String(error), timedOut: false }));
+    results.push(result.exitCode === 0
+      ? { id: job.id, what: job.what, cancelled: true }
+      : { id: job.id, what: job.what, cancelled: false, error: slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`) });
+  }
+  return results;
+}
