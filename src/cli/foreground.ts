@@ -27,6 +27,18 @@ export interface Foreground {
  * (killing us mid-teardown) as soon as it sees no other listener.
  */
 export async function runForeground(run: Foreground): Promise<number> {
+  // Held until the very end: teardown and after() (a preset's app, a job's scancel) run after the
+  // steady-state handlers are gone, and a signal then must not kill us halfway.
+  const hold = () => undefined;
+  for (const signal of SIGNALS) process.on(signal, hold);
+  try {
+    return await runHeld(run);
+  } finally {
+    for (const signal of SIGNALS) process.removeListener(signal, hold);
+  }
+}
+
+async function runHeld(run: Foreground): Promise<number> {
   const starting = new AbortController();
   let caught: NodeJS.Signals | undefined;
   const onStartupSignal = (signal: NodeJS.Signals) => {

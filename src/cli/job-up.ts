@@ -91,11 +91,6 @@ async function runForegroundJob(up: JobUp): Promise<number> {
     const lines = [...(heading === undefined ? [] : [heading]), describeTunnel(tunnel.plan, tunnel.forwards()), ...(started?.report.lines ?? []), jobLine(s.info(), job.submitted, up.plan.keepJob), 'Press Ctrl-C to stop.'];
     process.stdout.write(`${lines.join('\n')}\n`);
   };
-  // Teardown (re-pointed tunnel, scancel) runs after the foreground drops its signal handlers;
-  // without one of ours, a signal then (or execa's signal-exit re-raising one) would kill us
-  // before the job is cancelled.
-  const hold = () => undefined;
-  for (const signal of SIGNALS) process.on(signal, hold);
   return runForeground({
     json: up.json,
     start: async (signal) => {
@@ -112,8 +107,6 @@ async function runForegroundJob(up: JobUp): Promise<number> {
     after: async () => {
       await session?.down().catch((error: Error) => void process.stderr.write(`tunnel: ${error.message}\n`));
     },
-  }).finally(() => {
-    for (const signal of SIGNALS) process.removeListener(signal, hold);
   });
 }
 

@@ -1,9 +1,11 @@
+import { stat } from 'node:fs/promises';
 import { TunnelError } from '../errors.js';
 import { runSsh, type RunSsh } from '../ssh/run.js';
 import { lockPath } from './request.js';
 import { readLockHolder } from '../state/lock.js';
 import { descendantsOf, isProcessAlive, isSameProcess, processArgv, sshInProcessGroup, type ProcessIdentity } from '../state/process-check.js';
 import { listTunnelNames, readRecord, removeTunnelDir, type TunnelRecord } from '../state/record.js';
+import { tunnelDir } from '../state/paths.js';
 import { leaveMaster } from '../supervise/mux-attempt.js';
 import { teardown } from '../supervise/teardown.js';
 import { stopPresetApp, type PresetState } from '../presets/index.js';
@@ -33,7 +35,10 @@ export async function stopTunnel(name: string, options: StopOptions = {}): Promi
   const submitted = await readTunnelJobs(name);
   const supervisor = record?.supervisor ?? (record === undefined ? await readLockHolder(lockPath(name)) : { pid: record.supervisorPid });
   if (record === undefined && supervisor === undefined && !corrupt && submitted.length === 0) {
-    throw new TunnelError('NOT_FOUND', `no running tunnel named '${name}'; see 'tunnel ls'`);
+    // An `up -d` killed between creating the directory and taking the lock leaves only the directory.
+    if (!(await exists(tunnelDir(name)))) throw new TunnelError('NOT_FOUND', `no running tunnel named '${name}'; see 'tunnel ls'`);
+    await removeTunnelDir(name);
+    return { name, how: 'cleaned-after-dead-supervisor', jobs: [] };
   }
   if (supervisor !== undefined && isOurSupervisor(supervisor)) {
     process.kill(supervisor.pid, 'SIGTERM');
@@ -110,4 +115,8 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return !isProcessAlive(pid);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }

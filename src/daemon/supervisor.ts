@@ -53,7 +53,7 @@ export async function runSupervisor(name: string): Promise<number> {
   // Writes are serialized: an older snapshot must never land after a newer one.
   let writing: Promise<void> = Promise.resolve();
   const save = (record: TunnelRecord) => {
-    writing = writing.then(() => writeRecord(record)).catch((e: unknown) => void note(`cannot write state: ${String(e)}`));
+    writing = writing.then(() => writeRecord(record, undefined, { existing: true })).catch((e: unknown) => void note(`cannot write state: ${String(e)}`));
   };
   const publish = () => save(current === undefined
     ? { ...emptyRecord(name, startedAt), state: 'starting', sshPids: [...live.keys()], sshProcesses: [...live.values()], lastError: undefined }

@@ -57,9 +57,13 @@ export interface JobRecord {
 
 export const RECORD_FILE = 'record.json';
 
-export async function writeRecord(record: TunnelRecord, home?: string): Promise<void> {
+/**
+ * `existing`: write only into a directory that is still there. A supervisor's directory that is gone
+ * was removed by `down`; recreating it would leave a record of a tunnel that no longer exists.
+ */
+export async function writeRecord(record: TunnelRecord, home?: string, options: { existing?: boolean } = {}): Promise<void> {
   const dir = tunnelDir(record.name, home);
-  await ensurePrivateDir(dir);
+  if (options.existing !== true) await ensurePrivateDir(dir);
   await writeFileAtomic(join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
 }
 

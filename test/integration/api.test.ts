@@ -55,7 +55,7 @@ describe('background tunnels through the library', () => {
     expect(one.sshPids.length).toBeGreaterThan(0);
     expect(await logs('lib')).toMatch(/\bup\b/);
 
-    expect(await stop('lib')).toEqual({ name: 'lib', how: 'supervisor' });
+    expect(await stop('lib')).toEqual({ name: 'lib', how: 'supervisor', jobs: [] });
     expect(isAlive(started.tunnel.supervisorPid)).toBe(false);
     for (const pid of one.sshPids) expect(isAlive(pid)).toBe(false);
     await expect(httpGet({ port }, '/', 1000)).rejects.toThrow();
