@@ -24,12 +24,12 @@ const CLI_TREE = join(SRC, 'cli/run.ts');
 /**
  * Not packed, each one self-contained file: the man-page generator (`npm run man`), and modules a
  * test runs by their dist/ path in a child process (hardening-crash: writeFileAtomic under SIGKILL;
- * state/lock: six processes racing for one lock).
+ * fs/lock: six processes racing for one lock).
  */
 const DEV_ENTRIES = [
   { in: 'src/cli/gen-man.ts', out: 'cli/gen-man' },
-  { in: 'src/state/atomic.ts', out: 'state/atomic' },
-  { in: 'src/state/lock.ts', out: 'state/lock' },
+  { in: 'src/fs/atomic.ts', out: 'fs/atomic' },
+  { in: 'src/fs/lock.ts', out: 'fs/lock' },
 ];
 
 async function libraryEntryPoints() {

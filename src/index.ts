@@ -1,12 +1,12 @@
-export { up, plan, toSpec, type UpOptions } from './api.js';
-export { parseTunnelSpec } from './spec/tunnel.js';
-export { parseForward, formatForwardArg } from './spec/forward.js';
-export { parseHop, parseHopList } from './spec/hop.js';
+export { up, plan, toSpec, type UpOptions } from './api/tunnel.js';
+export { parseTunnelSpec } from './model/tunnel.js';
+export { parseForward, formatForwardArg } from './model/forward.js';
+export { parseHop, parseHopList } from './model/hop.js';
 export { TunnelError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { Tunnel } from './supervise/tunnel.js';
 export { DEFAULT_BACKOFF, type BackoffPolicy } from './supervise/backoff.js';
 export type { TunnelState, ForwardStatus } from './supervise/status.js';
-export type { TunnelSpec, TunnelOptions, Forward, Hop, Endpoint, ListenEndpoint } from './spec/types.js';
+export type { TunnelSpec, TunnelOptions, Forward, Hop, Endpoint, ListenEndpoint } from './model/types.js';
 export type { Plan, SshCommand, PlannedForward } from './plan/types.js';
 export type { SpawnSsh, SshProcess } from './ssh/process.js';
 export { resolvePresetUp, startPreset, stopPresetApp, loadPresets, renderPresetConfig, type PresetInput, type PresetUp, type PresetSession, type PresetReport, type PresetState, type StartedPreset } from './presets/index.js';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { now } from '../lib/net-client.js';
 import { fmt, fmtSummary, summarize } from '../lib/stats.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');
 const TARGET_MS = 30;
 /** BENCH_BASELINE_CLI=path/to/other/dist/cli/main.js: another build's --help and ls in the same run (before/after; no verdict). */

@@ -1,13 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
-import { listTunnels, truthful } from '../daemon/list.js';
-import { logPath } from '../daemon/request.js';
-import type { StopResult } from '../daemon/stop.js';
+import { listTunnels, truthful } from '../background/list.js';
+import { logPath } from '../background/request.js';
+import type { StopResult } from '../background/stop.js';
 import { TunnelError } from '../errors.js';
-import { readRecord } from '../state/record.js';
+import { readRecord } from '../background/record.js';
 import type { BackgroundTunnel } from './start.js';
 import { checkName, checkOptions } from './validate.js';
 
-export type { StopResult } from '../daemon/stop.js';
+export type { StopResult } from '../background/stop.js';
 
 export interface ListOptions {
   /**
@@ -35,13 +35,13 @@ export async function status(name: string): Promise<BackgroundTunnel> {
 /** Stops a background tunnel and removes every socket and process it left (what `tunnel down NAME` does). */
 export async function stop(name: string): Promise<StopResult> {
   const checked = checkName(name, 'name');
-  const { stopTunnel } = await import('../daemon/stop.js');
+  const { stopTunnel } = await import('../background/stop.js');
   return stopTunnel(checked);
 }
 
 /** Stops every background tunnel (`tunnel down --all`). */
 export async function stopAll(): Promise<StopResult[]> {
-  const { stopAll: stopEvery } = await import('../daemon/stop.js');
+  const { stopAll: stopEvery } = await import('../background/stop.js');
   return stopEvery();
 }
 

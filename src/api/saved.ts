@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { TunnelError } from '../errors.js';
 import type { NamedTunnel, SaveInput, SaveResult } from '../profiles/index.js';
 import { CONFIG_FILE, configDir } from '../profiles/paths.js';
-import type { TunnelOptions } from '../spec/types.js';
+import type { TunnelOptions } from '../model/types.js';
 import { checkName, checkOptions } from './validate.js';
 
 export type { NamedTunnel as SavedTunnelEntry, SaveInput, SaveResult } from '../profiles/index.js';

@@ -1,5 +1,5 @@
-import { toSpec } from '../api.js';
-import type { TunnelOptions, TunnelSpec } from '../spec/types.js';
+import { toSpec } from './tunnel.js';
+import type { TunnelOptions, TunnelSpec } from '../model/types.js';
 import { renderLineDiff } from '../sshconfig/diff.js';
 import type { FileChange, InstallResult } from '../sshconfig/install.js';
 import { controlPathFor, layoutFor } from '../sshconfig/paths.js';

@@ -1,11 +1,11 @@
-import { toSpec } from '../api.js';
-import { truthful, type ListedTunnel } from '../daemon/list.js';
-import type { SuperviseRequest } from '../daemon/request.js';
+import { toSpec } from './tunnel.js';
+import { truthful, type ListedTunnel } from '../background/list.js';
+import type { SuperviseRequest } from '../background/request.js';
 import { TunnelError } from '../errors.js';
 import { newRunId } from '../plan/index.js';
 import type { PresetInput, PresetReport } from '../presets/index.js';
-import { DEFAULTS } from '../spec/defaults.js';
-import type { TunnelOptions, TunnelSpec } from '../spec/types.js';
+import { DEFAULTS } from '../model/defaults.js';
+import type { TunnelOptions, TunnelSpec } from '../model/types.js';
 import { definedOnly, getSaved, withStoredDefaults } from './saved.js';
 import { checkBoolean, checkInteger, checkName, checkOptions } from './validate.js';
 
@@ -53,7 +53,7 @@ export async function start(options: StartOptions): Promise<StartedTunnel> {
   const checked = checkOptions(options, 'start');
   const run = runOptionsOf(checked);
   const source = await sourceOf(checked);
-  const { startDetached } = await import('../daemon/detach.js');
+  const { startDetached } = await import('../background/detach.js');
   if ('spec' in source) {
     const name = source.spec.name!;
     if (source.spec.multiplex && checked.authenticateHere === true) await authenticateMaster(source.spec);
@@ -64,7 +64,7 @@ export async function start(options: StartOptions): Promise<StartedTunnel> {
   await resolvePresetUp(source.preset.name, source.preset.input); // a bad option is refused before anything starts
   const name = source.preset.input.name!;
   const record = await startDetached(name, { spec: undefined, preset: source.preset, ...run });
-  const { takeSecretReport } = await import('../daemon/secrets.js');
+  const { takeSecretReport } = await import('../background/secrets.js');
   const report = (await takeSecretReport(name)) ?? record.preset?.report ?? { lines: [], json: {} };
   return { name, tunnel: truthful(record), report };
 }
@@ -112,7 +112,7 @@ function runOptionsOf(options: StartOptions): Omit<SuperviseRequest, 'spec' | 'p
 /** Opens the shared master as a person would (prompts allowed); the supervisor then adds its forwards to it. */
 async function authenticateMaster(spec: TunnelSpec): Promise<void> {
   const { ensureMaster } = await import('../supervise/mux-attempt.js');
-  const { plan } = await import('../api.js');
+  const { plan } = await import('./tunnel.js');
   const interactive = { ...spec, batchMode: false };
   const { mux } = plan(interactive);
   if (mux !== undefined) await ensureMaster(mux, interactive);

@@ -1,6 +1,6 @@
 import { TunnelError } from '../errors.js';
-import { parseName } from '../spec/name.js';
-import { printable } from '../spec/tokens.js';
+import { parseName } from '../model/name.js';
+import { printable } from '../model/tokens.js';
 
 /** The one options object an entry point takes: a plain object, or a one-line BAD_OPTION naming the call. */
 export function checkOptions<T extends object>(value: T | undefined, call: string, required = true): T {

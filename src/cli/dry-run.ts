@@ -1,5 +1,5 @@
-import { plan } from '../api.js';
-import type { TunnelOptions } from '../spec/types.js';
+import { plan } from '../api/tunnel.js';
+import type { TunnelOptions } from '../model/types.js';
 import { dryRunLines } from './render.js';
 
 /** What --dry-run prints for a plain tunnel: copy-pasteable ssh lines, or the same as JSON. */

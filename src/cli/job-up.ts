@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { plan as planTunnel } from '../api.js';
+import { plan as planTunnel } from '../api/tunnel.js';
 import { TunnelError } from '../errors.js';
 import { newRunId } from '../plan/index.js';
 import { findPreset, readTemplate, resolvePresetUp, type Preset, type PresetInput } from '../presets/index.js';
@@ -9,8 +9,9 @@ import { jobDryRun, jobDryRunJson, planJob, type JobInput, type JobPlan } from '
 import type { Scheduler } from '../resolve/scheduler.js';
 import { slurm } from '../resolve/slurm/index.js';
 import type { JobScriptInput } from '../resolve/slurm/script.js';
-import { parseTunnelSpec } from '../spec/tunnel.js';
-import { ensurePrivateDir, stateHome } from '../state/paths.js';
+import { parseTunnelSpec } from '../model/tunnel.js';
+import { stateHome } from '../background/paths.js';
+import { ensurePrivateDir } from '../fs/private-dir.js';
 import { presetInput, reverseInput, startJobSession, type JobSession } from '../supervise/job-session.js';
 import type { Tunnel } from '../supervise/tunnel.js';
 import { exitCodeForSignal } from './exit-codes.js';
@@ -124,7 +125,7 @@ async function runDetachedJob(up: JobUp, name: string): Promise<number> {
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);
   let job: ResolvedJob | undefined;
-  const { prepareJobRun, startDetached } = await import('../daemon/detach.js');
+  const { prepareJobRun, startDetached } = await import('../background/detach.js');
   // Before submitting: a name already running keeps its job (which a failed start here would cancel).
   await prepareJobRun(name);
   try {
@@ -133,7 +134,7 @@ async function runDetachedJob(up: JobUp, name: string): Promise<number> {
       spec: undefined, ...up.run,
       job: { plan: up.plan, resolved: job, presetName: up.presetName, input: { ...up.input, name } },
     });
-    const { takeSecretReport } = await import('../daemon/secrets.js');
+    const { takeSecretReport } = await import('../background/secrets.js');
     printDetached(name, { ...record, preset: record.preset && { ...record.preset, report: (await takeSecretReport(name)) ?? record.preset.report } }, up.json);
     return 0;
   } catch (error) {
@@ -148,7 +149,7 @@ async function runDetachedJob(up: JobUp, name: string): Promise<number> {
   }
 }
 
-function printDetached(name: string, record: Awaited<ReturnType<typeof import('../daemon/detach.js').startDetached>>, json: boolean): void {
+function printDetached(name: string, record: Awaited<ReturnType<typeof import('../background/detach.js').startDetached>>, json: boolean): void {
   const job = record.job!;
   if (json) {
     process.stdout.write(`${JSON.stringify({ name, state: record.state, route: record.route, forwards: record.forwards, ...(record.preset?.report.json ?? {}), job: { id: job.id, node: job.node, state: job.state, timeLeft: job.timeLeft, submitted: job.submitted, cancelOnDown: job.cancel !== null }, supervisorPid: record.supervisorPid })}\n`);

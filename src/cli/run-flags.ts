@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULTS } from '../spec/defaults.js';
-import { parseInteger } from '../spec/tunnel.js';
+import { DEFAULTS } from '../model/defaults.js';
+import { parseInteger } from '../model/tunnel.js';
 
 /** How `up` runs a tunnel (as opposed to what the tunnel is). */
 export function addRunFlags(command: Command): Command {

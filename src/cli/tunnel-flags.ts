@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULTS } from '../spec/defaults.js';
-import type { TunnelOptions } from '../spec/types.js';
+import { DEFAULTS } from '../model/defaults.js';
+import type { TunnelOptions } from '../model/types.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 

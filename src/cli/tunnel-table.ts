@@ -1,6 +1,6 @@
 import type { BackgroundTunnel } from '../api/start.js';
 import { formatTimeLeft } from '../resolve/describe.js';
-import type { JobRecord } from '../state/record.js';
+import type { JobRecord } from '../background/record.js';
 import { styleFor } from './style.js';
 
 /** The table `ls` and `status` print: one row per background tunnel. */

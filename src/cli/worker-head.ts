@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TunnelError } from '../errors.js';
-import type { ListedTunnel } from '../daemon/list.js';
+import type { ListedTunnel } from '../background/list.js';
 import type { NamedTunnel } from '../profiles/index.js';
 
 /** Where the workers connect: the head node as they reach it, and the port the manager is published on there. */
@@ -27,7 +27,7 @@ const LIVE = new Set(['starting', 'up', 'degraded', 'reconnecting']);
  */
 export async function resolveWorkerHead(preset: string, name: string, flags: WorkerHead): Promise<{ head: string; headPort: string | number }> {
   if (flags.head !== undefined && flags.headPort !== undefined) return { head: flags.head, headPort: flags.headPort };
-  const { listTunnels } = await import('../daemon/list.js');
+  const { listTunnels } = await import('../background/list.js');
   const running = await listTunnels();
   const saved = await readSaved();
   const known = knownHead(preset, name, running.find((t) => t.name === name), saved.find((t) => t.name === name));

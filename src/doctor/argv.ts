@@ -1,7 +1,7 @@
 import { remoteShell } from '../ssh/remote-shell.js';
 import { destinationArgs } from '../plan/destination.js';
 import { shQuote } from '../plan/quote.js';
-import type { Hop } from '../spec/types.js';
+import type { Hop } from '../model/types.js';
 import { GATEWAY_REQUESTS } from './gateway.js';
 
 export interface ProbeTarget {

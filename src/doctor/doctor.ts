@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { DEFAULTS } from '../spec/defaults.js';
+import { DEFAULTS } from '../model/defaults.js';
 import { destinationOf } from '../plan/destination.js';
-import { parseHop } from '../spec/hop.js';
+import { parseHop } from '../model/hop.js';
 import { spawnSsh, type SpawnSsh } from '../ssh/process.js';
 import { askSshG } from '../ssh/resolve.js';
 import { runSsh, type RunSsh, type SshResult } from '../ssh/run.js';
-import { stateHome } from '../state/paths.js';
+import { stateHome } from '../background/paths.js';
 import { gatewayArgv, loginArgv, tcpArgv, type ProbeTarget } from './argv.js';
 import { interpretGatewayPorts, remoteTcpState } from './gateway.js';
 import { expandIdentityPath, interpretAgent, interpretControlSockets, interpretIdentityFiles, interpretSshVersion, type CommandResult } from './local-checks.js';

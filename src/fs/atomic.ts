@@ -87,3 +87,11 @@ export async function removeLeftoverTemps(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   await Promise.all(names.filter((n) => TEMP.test(n)).map((n) => unlink(join(dir, n)).catch(() => undefined)));
 }
+
+/**
+ * Writes a state file so readers (and a crash at any moment) see either the old or the new
+ * content, never a truncated one. The one atomic writer: temp file, fsync, rename, fsync dir.
+ */
+export function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+  return writeAtomic(path, data, mode);
+}

@@ -1,8 +1,8 @@
 import { badSpec, TunnelError } from '../errors.js';
-import { formatHop, parseHop } from '../spec/hop.js';
-import { parseName } from '../spec/name.js';
-import { printable } from '../spec/tokens.js';
-import type { Hop } from '../spec/types.js';
+import { formatHop, parseHop } from '../model/hop.js';
+import { parseName } from '../model/name.js';
+import { printable } from '../model/tokens.js';
+import type { Hop } from '../model/types.js';
 
 /** The apps init offers; each names a preset (templates/presets/<name>.json). */
 export const APPS = ['jupyter', 'paraview', 'workqueue', 'expose'] as const;

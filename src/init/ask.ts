@@ -1,7 +1,7 @@
 import { TunnelError } from '../errors.js';
-import { formatHop } from '../spec/hop.js';
-import { parsePort } from '../spec/tokens.js';
-import type { Hop } from '../spec/types.js';
+import { formatHop } from '../model/hop.js';
+import { parsePort } from '../model/tokens.js';
+import type { Hop } from '../model/types.js';
 import type { TargetSettings } from '../sshconfig/target.js';
 import { APPS, defaultName, defaultNodePattern, parseApps, parseLogin, parseNode, parseNodePattern, parseProfileName, type InitAnswers } from './answers.js';
 import type { InitFlags } from './from-flags.js';

@@ -1,7 +1,7 @@
 import { TunnelError } from '../errors.js';
 import { destinationOf } from '../plan/destination.js';
-import { formatHop } from '../spec/hop.js';
-import type { Hop } from '../spec/types.js';
+import { formatHop } from '../model/hop.js';
+import type { Hop } from '../model/types.js';
 import { diagnose } from '../ssh/diagnose.js';
 import { emptyProgress, readLine } from '../ssh/progress.js';
 import { resolveHostConfig } from '../ssh/resolve.js';

@@ -1,4 +1,4 @@
-import { DEFAULTS } from '../spec/defaults.js';
+import { DEFAULTS } from '../model/defaults.js';
 import type { Entry } from '../sshconfig/entries-file.js';
 import { escapePercent, quoteConfigValue } from '../sshconfig/quote.js';
 import type { TargetSettings } from '../sshconfig/target.js';

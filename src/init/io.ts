@@ -1,4 +1,4 @@
-import type { Hop } from '../spec/types.js';
+import type { Hop } from '../model/types.js';
 import type { TargetSettings } from '../sshconfig/target.js';
 
 /** What init tells the user as it goes; the CLI styles it (or keeps quiet for --json). */

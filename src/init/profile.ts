@@ -1,5 +1,5 @@
 import type { DefaultsInput, SaveInput } from '../profiles/index.js';
-import type { TunnelOptions } from '../spec/types.js';
+import type { TunnelOptions } from '../model/types.js';
 import { loginText, type InitAnswers } from './answers.js';
 
 /** What init stores: defaults, and one saved tunnel per app (named NAME-app). */

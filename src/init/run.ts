@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { getDefaults, saveTunnel, savedTunnelsFile, setDefaults, type Defaults, type StoreOptions } from '../profiles/index.js';
 import { toSavedTunnel } from '../profiles/validate.js';
-import { formatHop } from '../spec/hop.js';
-import type { TunnelOptions } from '../spec/types.js';
+import { formatHop } from '../model/hop.js';
+import type { TunnelOptions } from '../model/types.js';
 import type { Entry } from '../sshconfig/entries-file.js';
 import { writeEntries, type InstallResult } from '../sshconfig/install.js';
 import type { TargetSettings } from '../sshconfig/target.js';

@@ -1,5 +1,5 @@
 import { TunnelError } from '../errors.js';
-import { formatHop } from '../spec/hop.js';
+import { formatHop } from '../model/hop.js';
 import type { TargetSettings } from '../sshconfig/target.js';
 import type { InitAnswers } from './answers.js';
 import type { InitChecks, InitIO, NodeCheck } from './io.js';

@@ -1,6 +1,6 @@
 import { remoteShell } from '../ssh/remote-shell.js';
-import type { TunnelSpec } from '../spec/types.js';
-import { formatHop } from '../spec/hop.js';
+import type { TunnelSpec } from '../model/types.js';
+import { formatHop } from '../model/hop.js';
 import { configArgs } from './options.js';
 import { destinationArgs, jumpArgs } from './destination.js';
 import { shQuote } from './quote.js';

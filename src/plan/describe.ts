@@ -1,6 +1,6 @@
-import { formatEndpoint } from '../spec/forward.js';
-import { formatHop } from '../spec/hop.js';
-import type { Forward, TunnelSpec } from '../spec/types.js';
+import { formatEndpoint } from '../model/forward.js';
+import { formatHop } from '../model/hop.js';
+import type { Forward, TunnelSpec } from '../model/types.js';
 import type { PlannedForward } from './types.js';
 
 /** Says, for people, where each forward listens and what it reaches. */

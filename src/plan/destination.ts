@@ -1,5 +1,5 @@
-import { formatHop } from '../spec/hop.js';
-import type { Hop } from '../spec/types.js';
+import { formatHop } from '../model/hop.js';
+import type { Hop } from '../model/types.js';
 
 /** `[user@]host`: the destination word, without the port. */
 export function destinationOf(hop: Hop): string {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { badSpec } from '../errors.js';
-import type { TunnelSpec } from '../spec/types.js';
+import type { TunnelSpec } from '../model/types.js';
 import { planRemoteUnlink, remoteListenSockets } from './cleanup.js';
 import { describeForward, describeRoute } from './describe.js';
 import { planJumpCommand } from './jump.js';

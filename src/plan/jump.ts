@@ -1,6 +1,6 @@
-import { formatForwardArg } from '../spec/forward.js';
-import { formatHop } from '../spec/hop.js';
-import type { TunnelSpec } from '../spec/types.js';
+import { formatForwardArg } from '../model/forward.js';
+import { formatHop } from '../model/hop.js';
+import type { TunnelSpec } from '../model/types.js';
 import { destinationArgs, jumpArgs } from './destination.js';
 import { baseSshOptions, configArgs } from './options.js';
 import type { ReadyMarker, SshCommand } from './types.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { formatForwardArg } from '../spec/forward.js';
-import { formatHop } from '../spec/hop.js';
-import type { TunnelSpec } from '../spec/types.js';
+import { formatForwardArg } from '../model/forward.js';
+import { formatHop } from '../model/hop.js';
+import type { TunnelSpec } from '../model/types.js';
 import { destinationArgs, jumpArgs } from './destination.js';
 import { configArgs } from './options.js';
 

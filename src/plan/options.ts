@@ -1,4 +1,4 @@
-import type { TunnelSpec } from '../spec/types.js';
+import type { TunnelSpec } from '../model/types.js';
 
 /**
  * Options every ssh the tool starts gets. -v is how readiness and failures are read

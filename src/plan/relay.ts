@@ -1,8 +1,8 @@
 import { remoteShell } from '../ssh/remote-shell.js';
 import { badSpec } from '../errors.js';
-import { formatListenArg, formatTargetArg } from '../spec/forward.js';
-import { formatHop } from '../spec/hop.js';
-import type { TunnelSpec } from '../spec/types.js';
+import { formatListenArg, formatTargetArg } from '../model/forward.js';
+import { formatHop } from '../model/hop.js';
+import type { TunnelSpec } from '../model/types.js';
 import { destinationArgs, jumpArgs } from './destination.js';
 import { baseSshOptions, configArgs } from './options.js';
 import { shJoin, shQuote } from './quote.js';

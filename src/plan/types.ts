@@ -1,4 +1,4 @@
-import type { Forward, TunnelSpec } from '../spec/types.js';
+import type { Forward, TunnelSpec } from '../model/types.js';
 import type { MuxPlan } from './mux.js';
 
 /** What an ssh process prints once it is fully up; parsed from its -v output. */

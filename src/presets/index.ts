@@ -1,19 +1,19 @@
-import { up, type UpOptions } from '../api.js';
+import { up, type UpOptions } from '../api/tunnel.js';
 import type { Tunnel } from '../supervise/tunnel.js';
 import { TunnelError } from '../errors.js';
 import { findPreset, loadPresets, readTemplate, type LoadOptions } from './load.js';
-import { renderPvsc, type PvscInput } from './pvsc.js';
+import { renderPvsc, type PvscInput } from './reverse/pvsc.js';
 import { checkPresetOptions, type PresetInput } from './options.js';
-import { resolveReverseUp } from './reverse-up.js';
-import { resolveServerUp } from './server-up.js';
+import { resolveReverseUp } from './reverse/reverse-up.js';
+import { resolveServerUp } from './server/server-up.js';
 import type { PresetContext, PresetReport, PresetSession, PresetUp } from './session.js';
 
 export { loadPresets, findPreset, readTemplate, templatesDir, type LoadOptions } from './load.js';
 export { validatePreset } from './validate.js';
 export { stopPresetApp } from './stop.js';
-export { renderWorkerScript, type WorkerScriptInput } from './worker-script.js';
-export { renderPvsc, pvscArguments, type PvscInput } from './pvsc.js';
-export { renderSshConfigEntry } from './ssh-config-entry.js';
+export { renderWorkerScript, type WorkerScriptInput } from './reverse/worker-script.js';
+export { renderPvsc, pvscArguments, type PvscInput } from './reverse/pvsc.js';
+export { renderSshConfigEntry } from './reverse/ssh-config-entry.js';
 export type { Preset, ServerPreset, ReversePreset } from './types.js';
 export type { PresetInput, PresetOptions } from './options.js';
 export type { PresetContext, PresetReport, PresetSession, PresetState, PresetUp } from './session.js';

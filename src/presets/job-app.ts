@@ -1,8 +1,8 @@
 import type { JobScriptInput } from '../resolve/slurm/script.js';
-import { checkSocketPath } from '../spec/socket-path.js';
+import { checkSocketPath } from '../model/socket-path.js';
 import { badOption, type PresetInput } from './options.js';
-import { commandFromArgv, commandFromUser, runDir, usesPlaceholder } from './server-scripts.js';
-import { normalizeLaunch } from './reverse.js';
+import { commandFromArgv, commandFromUser, runDir, usesPlaceholder } from './server/server-scripts.js';
+import { normalizeLaunch } from './reverse/reverse.js';
 import type { Preset, ReversePreset } from './types.js';
 
 /**

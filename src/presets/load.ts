@@ -7,7 +7,7 @@ import { validatePreset } from './validate.js';
 
 /** templates/ ships with the package next to dist/ (and next to src/ when run from source). */
 export function templatesDir(): string {
-  return fileURLToPath(new URL('../../templates/', import.meta.url));
+  return fileURLToPath(new URL('../../templates', import.meta.url));
 }
 
 export interface LoadOptions {

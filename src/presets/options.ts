@@ -1,5 +1,5 @@
 import { TunnelError } from '../errors.js';
-import type { TunnelOptions } from '../spec/types.js';
+import type { TunnelOptions } from '../model/types.js';
 import type { Preset } from './types.js';
 
 /** Options only presets take, on top of the tunnel's own (--via, --to, -F, --name, ...). */

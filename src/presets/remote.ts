@@ -1,35 +1,16 @@
 import { remoteShell } from '../ssh/remote-shell.js';
 import { badSpec } from '../errors.js';
 import { destinationArgs, jumpArgs } from '../plan/destination.js';
-import { DEFAULTS } from '../spec/defaults.js';
-import { formatHop, parseHop, parseHopList } from '../spec/hop.js';
-import { parseInteger } from '../spec/tunnel.js';
-import { printable } from '../spec/tokens.js';
-import type { Hop, TunnelOptions } from '../spec/types.js';
+import { formatHop } from '../model/hop.js';
+import { parseRoute, type Route } from '../model/tunnel.js';
+import type { TunnelOptions } from '../model/types.js';
 
 /** Where a preset's remote commands run: the tunnel's target, through the tunnel's hops. */
-export interface RemoteTarget {
-  via: Hop[];
-  to: Hop;
-  sshConfig: string | undefined;
-  connectTimeout: number;
-}
+export type RemoteTarget = Route;
 
-/** The same hop rules as parseTunnelSpec: --to, or else the last --via. */
+/** The tunnel's own route rules (parseRoute), worded for a command that runs on the target. */
 export function remoteTargetOf(options: TunnelOptions): RemoteTarget {
-  const via = parseHopList(options.via);
-  const to = options.to === undefined ? via.pop() : parseHop(options.to, '--to');
-  if (to === undefined) throw badSpec('--via', '--via: no host to run on; pass --via HOST (and --to NODE for a node behind it)');
-  // The same rule as parseTunnelSpec: no control characters (they would reach ssh's argv and our one-line errors).
-  if (options.sshConfig !== undefined && (options.sshConfig === '' || options.sshConfig.startsWith('-') || /[\u0000-\u001f\u007f]/.test(options.sshConfig))) {
-    throw badSpec('--ssh-config', `--ssh-config '${printable(options.sshConfig)}': expected a file path`);
-  }
-  return {
-    via,
-    to,
-    sshConfig: options.sshConfig,
-    connectTimeout: parseInteger(options.connectTimeout, '--connect-timeout', DEFAULTS.connectTimeout, 1, 600),
-  };
+  return parseRoute(options, () => badSpec('--via', '--via: no host to run on; pass --via HOST (and --to NODE for a node behind it)'));
 }
 
 /** The target as people read it: `node (via login)`. */

@@ -1,5 +1,5 @@
 import type { SpawnSsh } from '../ssh/process.js';
-import type { TunnelOptions } from '../spec/types.js';
+import type { TunnelOptions } from '../model/types.js';
 import type { Tunnel } from '../supervise/tunnel.js';
 import type { RunSsh } from '../ssh/run.js';
 import type { Preset } from './types.js';

@@ -1,7 +1,7 @@
 import { TunnelError } from '../errors.js';
 import { runSsh, type RunSsh } from '../ssh/run.js';
 import { planRemoteCommand, remoteTargetOf } from './remote.js';
-import { stopScript } from './server-scripts.js';
+import { stopScript } from './server/server-scripts.js';
 import type { PresetState } from './session.js';
 
 /**

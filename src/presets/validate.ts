@@ -1,4 +1,4 @@
-import { maxSocketPathBytes } from '../spec/socket-path.js';
+import { maxSocketPathBytes } from '../model/socket-path.js';
 import { FieldReader } from './fields.js';
 import { NAME_PATTERN_SOURCE, placeholdersIn } from './placeholders.js';
 import type { Preset, ReverseSection, ServerSection } from './types.js';

@@ -1,7 +1,7 @@
-import { DEFAULTS } from '../spec/defaults.js';
-import { formatHost, parseForward } from '../spec/forward.js';
-import { formatHop, parseHop, parseHopList } from '../spec/hop.js';
-import type { TunnelOptions } from '../spec/types.js';
+import { DEFAULTS } from '../model/defaults.js';
+import { formatHost, parseForward } from '../model/forward.js';
+import { formatHop, parseHop, parseHopList } from '../model/hop.js';
+import type { TunnelOptions } from '../model/types.js';
 import type { Defaults, StoredDefaults } from './types.js';
 
 /** Stored defaults with the built-in values under them. */

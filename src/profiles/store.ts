@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
 import { TunnelError } from '../errors.js';
-import { parseName } from '../spec/name.js';
+import { parseName } from '../model/name.js';
 import { describeInvalidEntry, describeJsonError, describeSchemaViolation } from './corrupt.js';
 import { resolveDefaults } from './defaults.js';
-import { withLock } from '../state/lock.js';
-import { CONFIG_FILE, checkPrivateFile, configDir, ensurePrivateDir, isPrivateDir } from './paths.js';
+import { withLock } from '../fs/lock.js';
+import { CONFIG_FILE, checkPrivateFile, configDir, ensureConfigDir, isConfigDirPrivate } from './paths.js';
 import { ROOT_SCHEMA, STORE_SCHEMA } from './schema.js';
 import type { Defaults, SavedTunnel, StoreData, StoreOptions } from './types.js';
 import { keyForField, patchDefaults, toSavedTunnel, validateDefaults, validateSavedTunnel, type DefaultsInput, type SaveInput } from './validate.js';
@@ -102,7 +102,7 @@ async function mutate<T>(
   change: (data: StoreData, file: string) => { data: StoreData; result: T },
 ): Promise<T> {
   const dir = options.dir ?? configDir();
-  ensurePrivateDir(dir);
+  ensureConfigDir(dir);
   return withLock(join(dir, `${CONFIG_FILE}.lock`), () => {
     const { conf, data, file } = load({ ...options, dir }, replacing);
     if (conf === undefined) throw new TunnelError('STATE_CORRUPT', `${dir} disappeared while saving; try again`);
@@ -120,7 +120,7 @@ async function mutate<T>(
 function load(options: StoreOptions, skip: readonly string[]): Loaded {
   const dir = options.dir ?? configDir();
   const file = join(dir, CONFIG_FILE);
-  if (!isPrivateDir(dir)) return { file, conf: undefined, data: {} };
+  if (!isConfigDirPrivate(dir)) return { file, conf: undefined, data: {} };
   checkPrivateFile(file);
   const parsed = readJson(file);
   let conf: Conf<StoreData>;

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { badSpec, TunnelError } from '../errors.js';
-import { parseHopList } from '../spec/hop.js';
-import { parseName } from '../spec/name.js';
-import { parseHostField } from '../spec/tokens.js';
-import { parseInteger, parseTunnelSpec } from '../spec/tunnel.js';
-import type { TunnelOptions } from '../spec/types.js';
+import { parseHopList } from '../model/hop.js';
+import { parseName } from '../model/name.js';
+import { parseHostField } from '../model/tokens.js';
+import { parseInteger, parseTunnelSpec } from '../model/tunnel.js';
+import type { TunnelOptions } from '../model/types.js';
 import type { SavedTunnel, StoredDefaults } from './types.js';
 
 /** What a caller may save: the library's TunnelOptions plus an optional preset. */

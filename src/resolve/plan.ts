@@ -1,9 +1,9 @@
 import { TunnelError } from '../errors.js';
 import { shJoin } from '../plan/quote.js';
-import { DEFAULTS } from '../spec/defaults.js';
-import { parseHopList } from '../spec/hop.js';
-import { parseInteger } from '../spec/tunnel.js';
-import type { TunnelOptions } from '../spec/types.js';
+import { DEFAULTS } from '../model/defaults.js';
+import { parseHopList } from '../model/hop.js';
+import { parseInteger } from '../model/tunnel.js';
+import type { TunnelOptions } from '../model/types.js';
 import { schedulerControlPath, type SchedulerHost } from './remote.js';
 import { slurmCommands } from './slurm/index.js';
 import { splitSbatchOptions } from './slurm/options.js';

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { destinationArgs, jumpArgs } from '../plan/destination.js';
 import { remoteShell } from '../ssh/remote-shell.js';
-import { formatHop } from '../spec/hop.js';
-import type { Hop } from '../spec/types.js';
+import { formatHop } from '../model/hop.js';
+import type { Hop } from '../model/types.js';
 
 /** Where the scheduler's commands run: the login node (the last --via), through the hops before it. */
 export interface SchedulerHost {

@@ -1,4 +1,4 @@
-import type { TunnelJob } from '../state/jobs.js';
+import type { TunnelJob } from '../background/jobs.js';
 import { runSsh, type RunSsh } from '../ssh/run.js';
 import { slurmMessage } from './slurm/parse.js';
 

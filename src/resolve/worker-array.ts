@@ -1,9 +1,9 @@
 import { TunnelError } from '../errors.js';
 import { shJoin } from '../plan/quote.js';
-import { DEFAULTS } from '../spec/defaults.js';
-import { formatHop, parseHopList } from '../spec/hop.js';
-import { addTunnelJob } from '../state/jobs.js';
-import type { TunnelRecord } from '../state/record.js';
+import { DEFAULTS } from '../model/defaults.js';
+import { formatHop, parseHopList } from '../model/hop.js';
+import { addTunnelJob } from '../background/jobs.js';
+import type { TunnelRecord } from '../background/record.js';
 import type { RunSsh } from '../ssh/run.js';
 import type { SchedulerHost } from './remote.js';
 import { slurm, slurmCommands } from './slurm/index.js';
@@ -99,7 +99,7 @@ function arrayOutput(script: string): string {
 
 /** The route of the live background tunnel NAME (up, degraded, reconnecting, starting), else undefined. */
 export async function runningRoute(name: string): Promise<LoginRoute | undefined> {
-  const { listTunnels } = await import('../daemon/list.js');
+  const { listTunnels } = await import('../background/list.js');
   const record = (await listTunnels()).find((t) => t.name === name);
   return record !== undefined && LIVE.has(record.state) ? routeOfRecord(record) : undefined;
 }

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TunnelError } from '../errors.js';
 import { getTunnel } from '../profiles/index.js';
-import { writeFileAtomic } from '../state/atomic.js';
-import { ensurePrivateDir, stateHome } from '../state/paths.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { stateHome } from '../background/paths.js';
+import { ensurePrivateDir } from '../fs/private-dir.js';
 import { renderUnit, unitName } from './render.js';
 
 const TEMPLATE = fileURLToPath(new URL('../../templates/systemd/tunnel.service', import.meta.url));

@@ -1,6 +1,6 @@
 import { TunnelError } from '../errors.js';
-import { parseName } from '../spec/name.js';
-import { printable } from '../spec/tokens.js';
+import { parseName } from '../model/name.js';
+import { printable } from '../model/tokens.js';
 
 /** One generated block in tunnel.conf, keyed by its Host alias. */
 export interface Entry {

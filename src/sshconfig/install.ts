@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { checkEntries, composeEntriesFile, declaredHostName, dropEntries, parseEntriesFile, upsertEntries, type Entry } from './entries-file.js';
 import { commitTemp, readState, removeLeftoverTemps, resolveWritePath, writeAtomic, writeTemp, type FileState } from '../fs/atomic.js';
 import { ensureInclude, includeLine, redirectInclude } from './include.js';
-import { withLock } from '../state/lock.js';
+import { withLock } from '../fs/lock.js';
 import { layoutFor, type SshDirLayout } from './paths.js';
 import { validateWithSsh } from './validate.js';
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { TunnelError } from '../errors.js';
-import { maxSocketPathBytes } from '../spec/socket-path.js';
+import { maxSocketPathBytes } from '../model/socket-path.js';
 import { DEFAULT_CONTROL_PATH } from './render.js';
 
 /** Where everything tunnel keeps in one ssh directory lives. */

@@ -1,5 +1,5 @@
 import { badSpec } from '../errors.js';
-import { printable } from '../spec/tokens.js';
+import { printable } from '../model/tokens.js';
 
 /** Characters ssh_config reads literally in an unquoted token (no space, quote, backslash, '=' or '#'). */
 const BARE = /^[A-Za-z0-9_@%+:,./~[\]*!?-]+$/;

@@ -1,8 +1,8 @@
 import { badSpec } from '../errors.js';
-import { formatListenArg, formatTargetArg } from '../spec/forward.js';
-import { formatHop } from '../spec/hop.js';
-import { parseName } from '../spec/name.js';
-import type { Forward, TunnelSpec } from '../spec/types.js';
+import { formatListenArg, formatTargetArg } from '../model/forward.js';
+import { formatHop } from '../model/hop.js';
+import { parseName } from '../model/name.js';
+import type { Forward, TunnelSpec } from '../model/types.js';
 import { escapePercent, quoteConfigValue, rejectControl } from './quote.js';
 import type { TargetSettings } from './target.js';
 

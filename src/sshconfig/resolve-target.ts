@@ -1,6 +1,6 @@
 import { destinationOf } from '../plan/destination.js';
 import { resolveHostConfig } from '../ssh/resolve.js';
-import type { TunnelSpec } from '../spec/types.js';
+import type { TunnelSpec } from '../model/types.js';
 import { pickTargetSettings, type TargetSettings } from './target.js';
 
 /**

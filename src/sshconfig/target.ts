@@ -1,4 +1,4 @@
-import type { Hop } from '../spec/types.js';
+import type { Hop } from '../model/types.js';
 
 /** What the rendered entry copies from OpenSSH's resolution of the target (`ssh -G`). */
 export interface TargetSettings {

@@ -1,6 +1,6 @@
 import { TunnelError } from '../errors.js';
 import type { PlannedForward } from '../plan/types.js';
-import type { Forward, Keepalive } from '../spec/types.js';
+import type { Forward, Keepalive } from '../model/types.js';
 import { probeForward, VERDICT_WINDOW_MS, type Health, type ProbeOptions } from './probe.js';
 
 /** Probes every forward once (bounded by the probe window). */

@@ -1,4 +1,4 @@
-import { up, type UpOptions } from '../api.js';
+import { up, type UpOptions } from '../api/tunnel.js';
 import { TunnelError } from '../errors.js';
 import { findPreset, resolvePresetUp, startPreset, type PresetInput, type StartedPreset } from '../presets/index.js';
 import type { JobEvent, ResolvedJob } from '../resolve/job.js';

@@ -1,18 +1,18 @@
 import { mkdir, open, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { checkSocketPath } from '../spec/socket-path.js';
-import { escapeControls } from '../spec/tokens.js';
-import { ensurePrivateDir } from '../state/paths.js';
+import { checkSocketPath } from '../model/socket-path.js';
+import { escapeControls } from '../model/tokens.js';
+import { ensurePrivateDir } from '../fs/private-dir.js';
 import { TunnelError } from '../errors.js';
 import type { MuxLease, MuxPlan } from '../plan/mux.js';
-import type { TunnelSpec } from '../spec/types.js';
+import type { TunnelSpec } from '../model/types.js';
 import { masterPid } from '../ssh/control.js';
 import { runSsh } from '../ssh/run.js';
 import { diagnose } from '../ssh/diagnose.js';
 import { emptyProgress, readLine, type SshProgress } from '../ssh/progress.js';
 import type { ExitInfo } from '../ssh/process.js';
-import { acquireLock, formatLock, parseLock, releaseLock } from '../state/lock.js';
-import { identifyProcess, isProcessAlive, isSameProcess } from '../state/process-check.js';
+import { acquireLock, formatLock, parseLock, releaseLock } from '../fs/lock.js';
+import { identifyProcess, isProcessAlive, isSameProcess } from '../background/process-identity.js';
 import type { ReadyAttempt } from './attempt.js';
 import { removeLocalSocket } from './local-sockets.js';
 

@@ -1,5 +1,5 @@
 import type { TunnelError } from '../errors.js';
-import type { TunnelSpec } from '../spec/types.js';
+import type { TunnelSpec } from '../model/types.js';
 import type { SshProgress } from '../ssh/progress.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createConnection, type NetConnectOpts } from 'node:net';
-import type { Endpoint, Forward, ListenEndpoint } from '../spec/types.js';
+import type { Endpoint, Forward, ListenEndpoint } from '../model/types.js';
 import type { ChannelVerdicts } from '../ssh/channel-verdicts.js';
 
 export const VERDICT_WINDOW_MS = 3000;

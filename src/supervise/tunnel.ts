@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { TunnelError, isPermanent } from '../errors.js';
 import type { MuxLease, MuxPlan } from '../plan/mux.js';
 import type { Plan } from '../plan/types.js';
-import type { TunnelSpec } from '../spec/types.js';
+import type { TunnelSpec } from '../model/types.js';
 import type { SpawnSsh } from '../ssh/process.js';
 import { startAttempt, type ReadyAttempt } from './attempt.js';
 import { leaseOf, startMuxAttempt } from './mux-attempt.js';

@@ -8,7 +8,7 @@ import { buildTopology, canBuildTopology, type Topology } from '../harness/topol
 import type { Spawned } from '../harness/node-exec.js';
 
 const can = canBuildTopology();
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 if (!can.ok) {
   console.warn(`\n${'!'.repeat(72)}\n!! SKIPPING e2e expose test: ${can.why}\n${'!'.repeat(72)}\n`);

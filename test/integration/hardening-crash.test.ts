@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { parseLock } from '../../src/state/lock.js';
+import { parseLock } from '../../src/fs/lock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
@@ -153,7 +153,7 @@ describe('an ssh that no record names', () => {
 
 describe('writeFileAtomic under SIGKILL', () => {
   it('a reader always sees one whole version, never a torn one', async () => {
-    const atomic = join(dirname(dirname(CLI)), 'state', 'atomic.js');
+    const atomic = join(dirname(dirname(CLI)), 'fs', 'atomic.js');
     const box = await makeSandbox();
     const r = randomTools(SEED + 1);
     const target = join(box.state, 'record.json');

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * What a user gets from `npm i -g ./ssh-tunnel-orchestrator-*.tgz`: the packed tarball (of the
  * built dist/) installed offline into a temporary prefix, then run from that prefix only.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const { name, version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
 // npm run from `npm test` exports npm_config_* (prefix, global, ...): the installs here must not inherit them.

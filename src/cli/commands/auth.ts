@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseName } from '../../spec/name.js';
+import { parseName } from '../../model/name.js';
 import type { SetExit } from '../set-exit.js';
 
 export function registerAuth(program: Command, setExit: SetExit): void {
@@ -7,7 +7,7 @@ export function registerAuth(program: Command, setExit: SetExit): void {
     .command('auth <name>')
     .description('log in again, from this terminal, for a background --multiplex tunnel waiting in needs-auth (2FA)')
     .action(async (name: string) => {
-      const { reauthenticate } = await import('../../daemon/auth.js');
+      const { reauthenticate } = await import('../../background/auth.js');
       const record = await reauthenticate(parseName(name, 'name'));
       process.stdout.write(`${name}: ${record.state} again, on the connection you just authenticated\n`);
       setExit(0);

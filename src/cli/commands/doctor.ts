@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DOCTOR_EXIT } from '../../doctor/types.js';
-import { DEFAULTS } from '../../spec/defaults.js';
-import { parseInteger } from '../../spec/tunnel.js';
+import { DEFAULTS } from '../../model/defaults.js';
+import { parseInteger } from '../../model/tunnel.js';
 import { styleFor } from '../style.js';
 import type { SetExit } from '../set-exit.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { enableHint } from '../../service/render.js';
-import { parseName } from '../../spec/name.js';
+import { parseName } from '../../model/name.js';
 import type { SetExit } from '../set-exit.js';
 
 export function registerService(program: Command, setExit: SetExit): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { StartedTunnel } from '../../api/start.js';
 import { TunnelError } from '../../errors.js';
-import type { TunnelOptions } from '../../spec/types.js';
+import type { TunnelOptions } from '../../model/types.js';
 import { addJobFlags, jobOptionsFromFlags, type JobFlags } from '../job-flags.js';
 import { addPresetFlags, presetOptionsFromFlags, type PresetFlags } from '../preset-flags.js';
 import { addRunFlags, runOptionsFromFlags, upOptionsOf, type RunFlags } from '../run-flags.js';
@@ -42,7 +42,7 @@ async function runUp(name: string | undefined, flags: UpFlags): Promise<number> 
     return 0;
   }
   if (flags.detach) return runDetached(options, flags);
-  const [{ up }, { runForeground }, { describeTunnel, tunnelJson }] = await Promise.all([import('../../api.js'), import('../foreground.js'), import('../render.js')]);
+  const [{ up }, { runForeground }, { describeTunnel, tunnelJson }] = await Promise.all([import('../../api/tunnel.js'), import('../foreground.js'), import('../render.js')]);
   return runForeground({
     json: flags.json === true,
     start: (signal) => up(options, upOptionsOf(run, signal)),

@@ -2,8 +2,8 @@ import { chmod, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { TunnelError } from '../../errors.js';
 import { findPreset, readTemplate } from '../../presets/load.js';
-import { renderWorkerScript } from '../../presets/worker-script.js';
-import { parseName } from '../../spec/name.js';
+import { renderWorkerScript } from '../../presets/reverse/worker-script.js';
+import { parseName } from '../../model/name.js';
 import { resolveWorkerHead } from '../worker-head.js';
 import type { SetExit } from '../set-exit.js';
 

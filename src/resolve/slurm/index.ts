@@ -1,5 +1,5 @@
 import { TunnelError } from '../../errors.js';
-import { formatHop } from '../../spec/hop.js';
+import { formatHop } from '../../model/hop.js';
 import { runSsh, type RunSsh } from '../../ssh/run.js';
 import { planLoginCommand, type SchedulerHost } from '../remote.js';
 import type { Poll, Scheduler } from '../scheduler.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeNames, knownHead } from '../../../src/cli/worker-head.js';
-import type { ListedTunnel } from '../../../src/daemon/list.js';
+import type { ListedTunnel } from '../../../src/background/list.js';
 import type { NamedTunnel } from '../../../src/profiles/index.js';
 
 /** A background workqueue tunnel's record as `ls` lists it. */

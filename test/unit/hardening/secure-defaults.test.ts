@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { plan } from '../../../src/plan/index.js';
 import { planMux } from '../../../src/plan/mux.js';
 import { planRemoteCommand } from '../../../src/presets/remote.js';
-import { parseTunnelSpec } from '../../../src/spec/tunnel.js';
-import type { TunnelOptions } from '../../../src/spec/types.js';
+import { parseTunnelSpec } from '../../../src/model/tunnel.js';
+import type { TunnelOptions } from '../../../src/model/types.js';
 
 // Secure defaults that are visible in what the planner produces, before anything runs.
 

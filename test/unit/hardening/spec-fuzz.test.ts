@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
 import { plan } from '../../../src/plan/index.js';
-import { formatForwardArg, parseForward } from '../../../src/spec/forward.js';
-import { formatHop, parseHop } from '../../../src/spec/hop.js';
-import { parseTunnelSpec } from '../../../src/spec/tunnel.js';
-import type { Direction, Endpoint, Forward, Hop, ListenEndpoint, TunnelOptions, TunnelSpec } from '../../../src/spec/types.js';
+import { formatForwardArg, parseForward } from '../../../src/model/forward.js';
+import { formatHop, parseHop } from '../../../src/model/hop.js';
+import { parseTunnelSpec } from '../../../src/model/tunnel.js';
+import type { Direction, Endpoint, Forward, Hop, ListenEndpoint, TunnelOptions, TunnelSpec } from '../../../src/model/types.js';
 import { randomTools } from '../../support/prng.js';
 
 // Fixed seed: a failure replays exactly. Change it only together with a note of what it found.

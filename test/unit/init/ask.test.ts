@@ -4,7 +4,7 @@ import { askAnswers } from '../../../src/init/ask.js';
 import type { InitFlags } from '../../../src/init/from-flags.js';
 import type { InitChecks, InitIO } from '../../../src/init/io.js';
 import type { Prompter } from '../../../src/init/prompter.js';
-import type { Hop } from '../../../src/spec/types.js';
+import type { Hop } from '../../../src/model/types.js';
 import type { TargetSettings } from '../../../src/sshconfig/target.js';
 
 const RESOLVED: TargetSettings = {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../../src/plan/index.js';
 import { shJoin } from '../../../src/plan/quote.js';
-import { parseTunnelSpec } from '../../../src/spec/tunnel.js';
-import type { TunnelOptions } from '../../../src/spec/types.js';
+import { parseTunnelSpec } from '../../../src/model/tunnel.js';
+import type { TunnelOptions } from '../../../src/model/types.js';
 
 const BASE = [
   '-o', 'ExitOnForwardFailure=yes', '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyDefaults, resolveDefaults } from '../../../src/profiles/defaults.js';
-import type { TunnelOptions } from '../../../src/spec/types.js';
+import type { TunnelOptions } from '../../../src/model/types.js';
 
 const base = { keepalive: 10, keepaliveCount: 3, connectTimeout: 10 };
 

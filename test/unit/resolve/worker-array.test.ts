@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LoginResult, RunOnLogin } from '../../../src/resolve/remote.js';
 import { planWorkerArray, routeOfRecord, submitWorkerArray, workerArrayDryRun } from '../../../src/resolve/worker-array.js';
 import { cancelTunnelJobs } from '../../../src/resolve/tunnel-jobs.js';
-import { readTunnelJobs } from '../../../src/state/jobs.js';
+import { readTunnelJobs } from '../../../src/background/jobs.js';
 
 const SCRIPT = '#!/bin/bash\n#SBATCH --job-name=wq\n#SBATCH --ntasks=1\n#SBATCH --array=1-2\necho hi\n';
 const ROUTE = { via: ['gw'], login: 'me@login:2222', sshConfig: '/home/me/.ssh/cluster' };

@@ -10,10 +10,10 @@ const SRC = join(import.meta.dirname, '../../../src');
  * (to completion) or src/ssh/process.ts (long-lived), where tests inject a fake.
  */
 const NOT_SSH: Record<string, string> = {
-  'daemon/detach.ts': 'starts the background supervisor: this program again under node, detached',
-  'daemon/notify.ts': 'notify-send: a desktop notification that a tunnel needs a login',
+  'background/detach.ts': 'starts the background supervisor: this program again under node, detached',
+  'background/notify.ts': 'notify-send: a desktop notification that a tunnel needs a login',
   'demo/leftovers.ts': 'ps: finds processes an earlier demo left behind',
-  'state/process-check.ts': 'ps -o lstart: a process start time where /proc has none',
+  'background/process-identity.ts': 'ps -o lstart: a process start time where /proc has none',
 };
 
 const SPAWNS = /(?:from\s+|import\s*\(\s*)['"](?:execa|(?:node:)?child_process)['"]/;

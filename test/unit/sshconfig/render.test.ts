@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseTunnelSpec } from '../../../src/spec/tunnel.js';
-import type { TunnelOptions } from '../../../src/spec/types.js';
+import { parseTunnelSpec } from '../../../src/model/tunnel.js';
+import type { TunnelOptions } from '../../../src/model/types.js';
 import { renderHostEntry, type HostEntryInput } from '../../../src/sshconfig/render.js';
 import type { TargetSettings } from '../../../src/sshconfig/target.js';
 

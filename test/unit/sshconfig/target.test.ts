@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pickTargetSettings, splitKnownHostsFiles } from '../../../src/sshconfig/target.js';
-import type { Hop } from '../../../src/spec/types.js';
+import type { Hop } from '../../../src/model/types.js';
 
 const DEFAULTS = new Map([
   ['hostname', 'node'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
-import { parseTunnelSpec } from '../../../src/spec/tunnel.js';
+import { parseTunnelSpec } from '../../../src/model/tunnel.js';
 import { emptyProgress, type SshProgress } from '../../../src/ssh/progress.js';
 import { pinAllocated, refusedPinnedForward, withPinnedPorts } from '../../../src/supervise/pinned-ports.js';
 

@@ -1,0 +1,231 @@
+import { createWriteStream } from 'node:fs';
+import { up, type UpOptions } from '../api/tunnel.js';
+import { describeJobEvent } from '../resolve/describe.js';
+import type { JobPlan } from '../resolve/plan.js';
+import { slurm, slurmCommands } from '../resolve/slurm/index.js';
+import { startJobSession, type JobSession } from '../supervise/job-session.js';
+import { TunnelError } from '../errors.js';
+import { resolvePresetUp, startPreset } from '../presets/index.js';
+import { spawnSsh, type SpawnSsh } from '../ssh/process.js';
+import { transferLock } from '../fs/lock.js';
+import { identifyProcess, type ProcessIdentity } from './process-identity.js';
+import { removeTunnelDir, writeRecord, type JobRecord, type TunnelRecord } from './record.js';
+import type { Tunnel } from '../supervise/tunnel.js';
+import { notifyNeedsAuth } from './notify.js';
+import { recordOf } from './record-of.js';
+import { lockPath, logPath, readRequest, type SuperviseRequest } from './request.js';
+import { redactTokens, writeSecretReport } from './secrets.js';
+
+type PresetRecord = NonNullable<TunnelRecord['preset']>;
+
+interface Started {
+  /** The tunnel in force (a requeued job's tunnel is a new one, to its new node). */
+  tunnel(): Tunnel;
+  down(): Promise<void>;
+  preset(): PresetRecord | undefined;
+  job?: { record(): JobRecord; ended: Promise<TunnelError> };
+}
+
+/** What the supervisor hears from a tunnel it started: log lines, a change to publish, a job that moved. */
+interface Hooks {
+  spawn: SpawnSsh;
+  note: (text: string) => void;
+  changed: () => void;
+  moved: () => void;
+}
+
+/**
+ * The detached process behind `tunnel up -d`: owns the tunnel, publishes its record on
+ * every change, and tears down on SIGTERM. Never prompts: reconnects run in BatchMode.
+ */
+export async function runSupervisor(name: string): Promise<number> {
+  await transferLock(lockPath(name), identifyProcess() ?? { pid: process.pid });
+  const log = createWriteStream(logPath(name), { flags: 'a', mode: 0o600 });
+  const note = (text: string) => log.write(`${new Date().toISOString()} ${text}\n`);
+  process.on('SIGHUP', () => note('ignoring SIGHUP (terminal closed)'));
+  const request = await readRequest(name);
+  const startedAt = new Date();
+  let current: Started | undefined;
+  /** Set once a scheduler job has ended: the record keeps saying why after the tunnel is down. */
+  let endedBy: TunnelError | undefined;
+  // ssh processes are published the moment they exist, so a supervisor killed mid-start leaves none unfound.
+  const live = new Map<number, ProcessIdentity>();
+  // Writes are serialized: an older snapshot must never land after a newer one.
+  let writing: Promise<void> = Promise.resolve();
+  const save = (record: TunnelRecord) => {
+    writing = writing.then(() => writeRecord(record, undefined, { existing: true })).catch((e: unknown) => void note(`cannot write state: ${String(e)}`));
+  };
+  const publish = () => save(current === undefined
+    ? { ...emptyRecord(name, startedAt), state: 'starting', sshPids: [...live.keys()], sshProcesses: [...live.values()], lastError: undefined }
+    : withOutcome({ ...recordOf(current.tunnel(), name, [...live.values()]), ...presetFields(current.preset()), ...(current.job === undefined ? {} : { job: current.job.record() }) }, endedBy));
+  const spawn: SpawnSsh = (argv, options) => {
+    const child = spawnSsh(argv, options);
+    const pid = child.pid;
+    if (pid !== undefined) {
+      live.set(pid, identifyProcess(pid) ?? { pid });
+      void child.exited.then(() => live.delete(pid));
+      publish();
+    }
+    return child;
+  };
+  try {
+    current = await start(request, { spawn, note, changed: () => publish(), moved: () => watchTunnel() });
+  } catch (error) {
+    const failure = error instanceof TunnelError ? error : new TunnelError('SSH_EXITED', String(error));
+    note(`failed: ${failure.message}`);
+    save({ ...emptyRecord(name, startedAt), lastError: { code: failure.code, message: failure.message } });
+    await writing;
+    return 1;
+  }
+  const started = current;
+  let stopping = false;
+  let finished: (code: number) => void = () => undefined;
+  /** A job's tunnel ends as a whole: tunnel down, the job cancelled (unless kept or over), the record saying why. */
+  const endWith = async (error: TunnelError, what: string) => {
+    if (stopping) return;
+    stopping = true;
+    note(`${what}: ${error.message}`);
+    await started.down().catch((e: unknown) => void note(`teardown: ${String(e)}`));
+    endedBy = error;
+    publish();
+    await writing;
+    finished(1);
+  };
+  /** Follows the tunnel in force: its states reach the log and the record; its failure ends the supervisor. */
+  let first = true;
+  const watchTunnel = () => {
+    const tunnel = started.tunnel();
+    const preset = started.preset();
+    // Only the `up -d` that started it reads the unredacted report, before the record says up; never rewritten.
+    if (preset !== undefined && first) writing = writing.then(() => writeSecretReport(name, preset.report)).catch((e: unknown) => void note(`cannot write the report: ${String(e)}`));
+    first = false;
+    tunnel.on('state', (state: string, error?: TunnelError) => {
+      note(`${state}${error ? `: ${error.message}` : ''}`);
+      publish();
+    });
+    tunnel.on('failed', (error?: TunnelError) => {
+      if (started.job === undefined || error === undefined) finished(1);
+      else void endWith(error, 'the tunnel to the job failed');
+    });
+    tunnel.on('needs-auth', () => {
+      note(`needs a login: run 'tunnel auth ${name}' from a terminal`);
+      void notifyNeedsAuth(name).then((shown) => note(shown ? 'desktop notification sent' : 'no desktop notification (notify-send missing or no display)'));
+    });
+    for (const argv of tunnel.plan.commands) note(`up: ${argv.join(' ')}`);
+    publish();
+  };
+  watchTunnel();
+  return new Promise((resolve) => {
+    finished = resolve;
+    // process.on, not once: execa's signal-exit hook re-raises a signal it sees no other listener for.
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      note(`${signal}: going down`);
+      void started.down().then(async () => {
+        await writing; // a queued write landing after the removal would recreate the directory
+        await removeTunnelDir(name);
+        resolve(0);
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    // The job ended (walltime, scancel, node failure): the tunnel ends with it and the record says why.
+    void started.job?.ended.then((error) => endWith(error, 'the job ended'));
+    // Waiting for a login is not the end: `tunnel auth NAME` authenticates from a terminal, then SIGUSR1.
+    process.on('SIGUSR1', () => {
+      note('SIGUSR1: retrying now');
+      started.tunnel().retryNow();
+    });
+  });
+}
+
+/** A plain tunnel, or a preset's app and tunnel together (down stops both). Never prompts. */
+async function start(request: SuperviseRequest, hooks: Hooks): Promise<Started> {
+  const { spawn, note } = hooks;
+  const upOptions = {
+    // From the first attempt on: a relay fallback or a stale socket removed must reach the log.
+    onLine: (line: string) => void (line.startsWith('debug') || note(`ssh: ${line}`)),
+    readyTimeoutMs: request.readyTimeoutMs,
+    reconnect: request.reconnect,
+    maxRetries: request.maxRetries ?? Number.POSITIVE_INFINITY,
+    healthIntervalMs: request.healthIntervalMs,
+    spawn,
+  };
+  if (request.preset !== undefined) {
+    const presetUp = await resolvePresetUp(request.preset.name, { ...request.preset.input, batchMode: true });
+    const preset = await startPreset(presetUp, upOptions);
+    const record = { name: request.preset.name, state: preset.session.state, report: preset.report };
+    return { tunnel: () => preset.tunnel, down: preset.down, preset: () => record };
+  }
+  if (request.job !== undefined) return startJob(request.job, upOptions, hooks);
+  if (request.spec === undefined) throw new TunnelError('STATE_CORRUPT', 'the supervise request holds neither a tunnel nor a preset');
+  const tunnel = await up({ ...request.spec, batchMode: true }, upOptions);
+  return { tunnel: () => tunnel, down: () => tunnel.down(), preset: () => undefined };
+}
+
+/** A tunnel to the node of a job the foreground resolved; it follows the job and ends with it. */
+async function startJob(request: NonNullable<SuperviseRequest['job']>, upOptions: UpOptions, hooks: Hooks): Promise<Started> {
+  const { plan, resolved, presetName, input } = request;
+  const scheduler = slurm({ host: { ...plan.host, batchMode: true }, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse });
+  const cancel = resolved.submitted && !plan.keepJob ? slurmCommands({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName }).cancel(resolved.id) : null;
+  const session = await startJobSession({
+    scheduler, plan, job: resolved, presetName, input: { ...input, batchMode: true }, upOptions,
+    onEvent: (event) => hooks.note(describeJobEvent(event)),
+    onLine: hooks.note,
+    onLook: hooks.changed,
+    onMoved: (moved) => {
+      hooks.note(`job ${moved.job().id} was requeued and runs again on ${moved.job().node}`);
+      hooks.moved();
+    },
+  });
+  const presetRecord = () => {
+    const preset = session.preset();
+    return preset === undefined ? undefined : { name: presetName!, state: preset.session.state, report: preset.report };
+  };
+  return {
+    tunnel: () => session.tunnel(),
+    down: () => session.down(),
+    preset: presetRecord,
+    job: { record: () => jobRecordOf(session, plan, cancel), ended: session.ended },
+  };
+}
+
+function jobRecordOf(session: JobSession, plan: JobPlan, cancel: string[] | null): JobRecord {
+  const info = session.info();
+  const job = session.job();
+  return {
+    scheduler: 'slurm', id: job.id, node: info.node ?? job.node, state: info.state, reason: info.reason, timeLeft: info.timeLeft,
+    seenAt: new Date().toISOString(), submitted: job.submitted, keepJob: plan.keepJob, cancel: info.terminal ? null : cancel,
+  };
+}
+
+function presetFields(preset: PresetRecord | undefined): Partial<TunnelRecord> {
+  return preset === undefined ? {} : { preset: { ...preset, report: redactTokens(preset.report) } };
+}
+
+/** After a job ended, the record says so (failed, and why) rather than the tunnel's own 'down'. */
+function withOutcome(record: TunnelRecord, endedBy: TunnelError | undefined): TunnelRecord {
+  return endedBy === undefined ? record : { ...record, state: 'failed', lastError: { code: endedBy.code, message: endedBy.message } };
+}
+
+function emptyRecord(name: string, startedAt: Date): TunnelRecord {
+  return {
+    name,
+    supervisorPid: process.pid,
+    supervisor: identifyProcess() ?? { pid: process.pid },
+    state: 'failed',
+    strategy: 'jump',
+    route: [],
+    forwards: [],
+    sshPids: [],
+    localSockets: [],
+    remoteCleanup: [],
+    commands: [],
+    startedAt: startedAt.toISOString(),
+    upSince: undefined,
+    updatedAt: new Date().toISOString(),
+    restarts: 0,
+    lastError: undefined,
+  };
+}

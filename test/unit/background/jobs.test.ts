@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { parseJob } from '../../../src/background/jobs.js';
+
+describe('parseJob', () => {
+  it('reads a recorded job', () => {
+    expect(parseJob('{"id":"12","scheduler":"slurm","what":"2 workers","cancel":["ssh","login","scancel 12"],"submittedAt":"t"}'))
+      .toEqual({ id: '12', scheduler: 'slurm', what: '2 workers', cancel: ['ssh', 'login', 'scancel 12'], submittedAt: 't' });
+  });
+  // down runs `cancel`: anything but an ssh argv of strings is never run.
+  it.each([
+    ['not json'],
+    ['null'],
+    ['{"id":"../x","cancel":["ssh"]}'],
+    ['{"id":"12","cancel":["rm","-rf","/"]}'],
+    ['{"id":"12","cancel":["ssh",3]}'],
+    ['{"id":"12","cancel":"ssh login scancel 12"}'],
+  ])('skips %s', (text) => expect(parseJob(text)).toBeUndefined());
+});
