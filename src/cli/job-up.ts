@@ -16,7 +16,7 @@ import { presetInput, reverseInput, startJobSession, type JobSession } from '../
 import type { Tunnel } from '../supervise/tunnel.js';
 import { exitCodeForSignal } from './exit-codes.js';
 import { runForeground } from './foreground.js';
-import { jobJson, jobLine, jobReporter } from './job-report.js';
+import { formatTimeLeft, jobJson, jobLine, jobReporter } from './job-report.js';
 import { describeTunnel, dryRunLines, tunnelJson } from './render.js';
 import { runOptionsFromFlags, upOptionsOf, type RunFlags, type RunOptions } from './run-flags.js';
 
@@ -159,7 +159,7 @@ function printDetached(name: string, record: Awaited<ReturnType<typeof import('.
   for (const f of record.forwards) lines.push(`  ${f.listen}  ${f.direction === 'L' ? '→' : '←'}  ${f.target}`);
   lines.push(...(record.preset?.report.lines ?? []));
   const fate = job.cancel === null ? (job.submitted ? '--keep-job: it keeps running after the tunnel' : 'attached: it keeps running after the tunnel') : `tunnel down ${name} also cancels it`;
-  lines.push(`Slurm job ${job.id} on ${job.node ?? '?'}: ${job.state}; ${fate}`, `stop it with: tunnel down ${name}`);
+  lines.push(`Slurm job ${job.id} on ${job.node ?? '?'}: ${job.state}, ${formatTimeLeft(job.timeLeft)} left; ${fate}`, `stop it with: tunnel down ${name}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   if (record.state === 'degraded') process.stderr.write(`degraded: ${record.lastError?.message ?? 'a forward does not answer'}\n`);
 }

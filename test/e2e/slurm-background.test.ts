@@ -144,7 +144,7 @@ if (why !== undefined) {
 
         const attached = await upJob(['--job', id, '-L', '8824:/tmp/bg-keep.sock', '-d', '--name', 'attached']);
         expect(attached.exitCode, attached.stderr).toBe(0);
-        expect(attached.stdout).toContain(`Slurm job ${id} on isolated-node: RUNNING; attached: it keeps running after the tunnel`);
+        expect(attached.stdout).toMatch(new RegExp(`Slurm job ${id} on isolated-node: RUNNING, [0-9:]+ left; attached: it keeps running after the tunnel`));
         expect((await curl('http://127.0.0.1:8824/')).stdout).toBe('kept');
         expect((await cli(['down', 'attached'])).exitCode).toBe(0);
         await new Promise((r) => setTimeout(r, 2000));
