@@ -1,6 +1,6 @@
 import { plan } from '../api/tunnel.js';
 import type { TunnelOptions } from '../model/types.js';
-import { dryRunLines } from './render.js';
+import { dryRunLines } from '../plan/shell-lines.js';
 
 /** What --dry-run prints for a plain tunnel: copy-pasteable ssh lines, or the same as JSON. */
 export function renderDryRun(options: TunnelOptions, json: boolean): string {

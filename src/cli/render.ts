@@ -1,4 +1,3 @@
-import { shJoin } from '../plan/quote.js';
 import type { Plan } from '../plan/types.js';
 import type { ForwardStatus } from '../supervise/status.js';
 import type { Tunnel } from '../supervise/tunnel.js';
@@ -25,16 +24,5 @@ export function describeTunnel(plan: Plan, forwards: ForwardStatus[]): string {
     const arrow = forward.direction === 'L' ? '→' : '←';
     lines.push(`  ${style.bold(forward.listen)}  ${arrow}  ${forward.target}`);
   }
-  return lines.join('\n');
-}
-
-/** Copy-pasteable shell lines for --dry-run. */
-export function dryRunLines(plan: Plan): string {
-  if (plan.mux !== undefined) {
-    const { mux } = plan;
-    return `# a shared master (authenticates once), then this tunnel's forwards added to it:\n${shJoin(mux.master)}\n${shJoin(mux.forward)}\n# to take this tunnel down: ${shJoin(mux.cancel)}`;
-  }
-  const lines = [`# strategy: ${plan.strategy}; route: ${plan.route.join(' -> ')}`, shJoin(plan.tunnel.argv)];
-  for (const cleanup of plan.remoteCleanup) lines.push(`# after stopping it, remove the remote sockets:`, shJoin(cleanup.argv));
   return lines.join('\n');
 }

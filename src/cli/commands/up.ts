@@ -28,7 +28,7 @@ async function runUp(name: string | undefined, flags: UpFlags): Promise<number> 
     // A scheduler resolves the target first: the job's node becomes --to.
     const { runJobUp } = await import('../job-up.js');
     const job = { ...definedOnly(fromFlags), ...definedOnly(jobOptionsFromFlags(flags)), ...definedOnly(presetOptionsFromFlags(flags)) };
-    return runJobUp(preset?.name, { ...(preset?.saved ?? saved ?? {}), ...job }, flags);
+    return runJobUp({ ...(preset?.saved ?? saved ?? {}), ...job, preset: preset?.name }, flags);
   }
   if (preset !== undefined) {
     const { runPresetUp } = await import('../preset-up.js');
