@@ -27,7 +27,7 @@ describe('writeRequest / readRequest', () => {
 
   it('a request for another home is read from that home only', async () => {
     const other = join(state.home, 'other');
-    const request: SuperviseRequest = { spec: undefined, preset: { name: 'jupyter', input: { to: 'node7', options: { port: '8888' } } }, readyTimeoutMs: 1, maxRetries: 3, reconnect: false, healthIntervalMs: 1 };
+    const request: SuperviseRequest = { spec: undefined, preset: { name: 'jupyter', input: { via: ['login'], to: 'node7', sock: true } }, readyTimeoutMs: 1, maxRetries: 3, reconnect: false, healthIntervalMs: 1 };
     await mkdir(tunnelDir('nb', other), { recursive: true });
     await writeRequest('nb', request, other);
     expect(await readRequest('nb', other)).toEqual(request);
