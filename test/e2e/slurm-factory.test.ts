@@ -165,13 +165,17 @@ if (why !== undefined) {
       const debug = (await t.exec('login', ['sh', '-c', `cat ${t.home}/.tunnel/wq-factory/*/debug.log`])).stdout;
       expect(debug).not.toMatch(/nd\.edu/);
 
+      const t1 = Date.now();
       const down = await tunnel(['down', 'wqf']);
+      console.info(`e2e slurm factory: down (factory, ${jobs.length} worker jobs) in ${Date.now() - t1} ms`);
       expect(down.exitCode, down.stderr).toBe(0);
       expect(down.stdout).toMatch(new RegExp(`^down wqf\\n  stopped work_queue_factory on login \\(pid ${pid}, 0-2 workers\\)$`));
       expect(await t.pids('login', /^work_queue_factory /)).toEqual([]);
       await expect.poll(queued, { timeout: 15_000 }).toBe('');
       await expect.poll(async () => (await t.pids('node', NODE_LEFTOVERS)).length, { timeout: 15_000 }).toBe(0);
       await expect.poll(() => slurm.stepPids(), { timeout: 15_000 }).toEqual([]);
+      // The factory itself cancelled them on SIGTERM (scancel), or the stop's own sweep did.
+      for (const job of jobs) expect(await slurm.state(job.split(' ')[0]!)).toMatch(/^(CANCELLED|)$/);
       expect(await factoryDirs()).toBe('0');
       expect((await t.exec('node', ['sh', '-c', 'ls -d /tmp/tnl-wqf.* 2>/dev/null | wc -l'])).stdout.trim()).toBe('0');
     });
