@@ -18,6 +18,8 @@ export interface LaunchFactoryInput {
   dirName: string;
   /** Factory arguments after `-S DIR/scratch --wrapper DIR/wrapper.sh`, ending with `localhost PORT`. */
   args: readonly string[];
+  /** Seconds it must stay up to count as started (default 1: long enough for a bad option or an unreachable manager). */
+  settleSeconds?: number;
 }
 
 /**
@@ -39,16 +41,16 @@ export function launchFactoryScript(input: LaunchFactoryInput): string {
     'echo "$p" >"$d/pid"',
     `${START_TIME_FN}; st "$p" >"$d/pid.start"`,
     // A bad option or an unreachable manager ends it within a second; say so rather than record a dead factory.
-    'sleep 1',
+    `sleep ${Math.max(1, Math.trunc(input.settleSeconds ?? 1))}`,
     'if kill -0 "$p" 2>/dev/null; then echo "tunnel-launched pid=$p"; else echo "tunnel: work_queue_factory ended at once: $(tail -n 3 "$d/factory.log" | tr -s \'\\n\' \' \')" >&2; rm -rf -- "$d"; exit 95; fi',
   ].join('; ');
 }
 
 /** How long the factory gets to scancel its workers after SIGTERM before it is killed. */
-const STOP_GRACE_TENTHS = 300;
+const STOP_GRACE_TENTHS = 200;
 
 /**
- * Stops the factory (SIGTERM: it scancels its own workers), KILLs it after 30 s, then scancels any
+ * Stops the factory (SIGTERM: it scancels its own workers), KILLs it after 20 s (within the 30 s down gives the ssh), then scancels any
  * job still running from its scratch directory (a killed factory cancels nothing), and removes
  * the directory. Exit 0 once nothing of it is left.
  */

@@ -164,6 +164,7 @@ if (why !== undefined) {
       expect(factoryArgv).toContain('--catalog 127.0.0.1:9097');
       const debug = (await t.exec('login', ['sh', '-c', `cat ${t.home}/.tunnel/wq-factory/*/debug.log`])).stdout;
       expect(debug).not.toMatch(/nd\.edu/);
+      console.info(`e2e slurm factory: debug lines naming a catalog: ${JSON.stringify(debug.split('\n').filter((l) => /catalog/i.test(l)).slice(0, 5))}`);
 
       const t1 = Date.now();
       const down = await tunnel(['down', 'wqf']);

@@ -67,8 +67,9 @@ describe('launchFactoryScript + stopFactoryScript', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  // 3 s rather than the default 1: a loaded test machine may take more than 1 s to start the stand-in.
   it('a factory that ends at once: its own words, exit 95, nothing left', async () => {
-    const launched = runShell(launchFactoryScript({ dirName: 'wq-2', args: ['--bad', 'localhost', '4000'] }));
+    const launched = runShell(launchFactoryScript({ dirName: 'wq-2', args: ['--bad', 'localhost', '4000'], settleSeconds: 3 }));
     expect(launched.status).toBe(95);
     expect(launched.stderr.trim()).toBe('tunnel: work_queue_factory ended at once: work_queue_factory: unknown option');
     expect(await readdir(join(home, '.tunnel', 'wq-factory'))).toEqual([]);
