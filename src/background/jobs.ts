@@ -12,6 +12,8 @@ export interface TunnelJob {
   /** The job id as the scheduler printed it (a job array's id). */
   id: string;
   scheduler: 'slurm';
+  /** job: a Slurm job (array) that `cancel` scancels; factory: a work_queue_factory on the login node (id is its pid) that `cancel` stops, and it scancels its workers. */
+  kind?: 'job' | 'factory';
   /** For messages: "Work Queue workers (2)". */
   what: string;
   /** The ssh that cancels it through the login node. */
@@ -27,7 +29,7 @@ export async function addTunnelJob(name: string, job: TunnelJob, home?: string):
   if (!ID.test(job.id)) throw new Error(`addTunnelJob: not a job id: ${job.id}`);
   const dir = join(tunnelDir(name, home), JOBS_DIR);
   await ensurePrivateDir(dir);
-  await writeFileAtomic(join(dir, `${job.id}.json`), `${JSON.stringify(job)}\n`);
+  await writeFileAtomic(join(dir, `${job.kind === 'factory' ? 'factory-' : ''}${job.id}.json`), `${JSON.stringify(job)}\n`);
 }
 
 /** The jobs recorded under tunnel `name`; a file that is not one (or whose cancel is not an ssh) is skipped. */
@@ -54,5 +56,5 @@ export function parseJob(text: string): TunnelJob | undefined {
   if (typeof job !== 'object' || job === null || typeof job.id !== 'string' || !ID.test(job.id)) return undefined;
   const cancel = job.cancel;
   if (!Array.isArray(cancel) || cancel[0] !== 'ssh' || !cancel.every((w) => typeof w === 'string')) return undefined;
-  return { id: job.id, scheduler: 'slurm', what: typeof job.what === 'string' ? job.what : 'job', cancel, submittedAt: String(job.submittedAt ?? '') };
+  return { id: job.id, scheduler: 'slurm', ...(job.kind === 'factory' ? { kind: 'factory' as const } : {}), what: typeof job.what === 'string' ? job.what : 'job', cancel, submittedAt: String(job.submittedAt ?? '') };
 }

@@ -6,6 +6,8 @@ import { slurmMessage } from './slurm/parse.js';
 export interface CancelledJob {
   id: string;
   what: string;
+  /** factory: a work_queue_factory stopped on the login node (id is its pid there). */
+  kind?: 'factory';
   cancelled: boolean;
   error?: string;
 }
@@ -18,9 +20,10 @@ export async function cancelTunnelJobs(jobs: readonly TunnelJob[], run: RunSsh =
   const results: CancelledJob[] = [];
   for (const job of jobs) {
     const result = await run(job.cancel, { timeoutMs }).catch((error: unknown) => ({ exitCode: null, stdout: '', stderr: String(error), timedOut: false }));
+    const which = { id: job.id, what: job.what, ...(job.kind === 'factory' ? { kind: 'factory' as const } : {}) };
     results.push(result.exitCode === 0
-      ? { id: job.id, what: job.what, cancelled: true }
-      : { id: job.id, what: job.what, cancelled: false, error: slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`) });
+      ? { ...which, cancelled: true }
+      : { ...which, cancelled: false, error: slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`) });
   }
   return results;
 }

@@ -72,13 +72,22 @@ export function planWorkerArray(input: WorkerArrayInput, running: LoginRoute | u
   if (running === undefined && !keepJob) {
     throw new TunnelError('NOT_FOUND', `worker --submit: no background tunnel '${input.name}' runs, so nothing would cancel the workers; start the manager's tunnel with 'tunnel up workqueue ... -d --name ${input.name}', or pass --keep-job (and --via LOGIN)`, { field: 'name' });
   }
+  const host = schedulerHostFor(input, running);
+  const sbatch = input.slurm === undefined ? [] : splitSbatchOptions(input.slurm, WORKER_REFUSED);
+  const jobName = input.name;
+  const commands = slurmCommands({ host, sbatch, jobName, output: arrayOutput(input.script) });
+  return { name: input.name, script: input.script, host, sbatch, jobName, keepJob, submit: commands.submit, cancel: commands.cancel };
+}
+
+/** The login node where the scheduler's commands run: --via as given, else tunnel NAME's route. */
+export function schedulerHostFor(input: Pick<WorkerArrayInput, 'via' | 'connectTimeout'>, running: LoginRoute | undefined): SchedulerHost {
   const hops = input.via === undefined ? undefined : parseHopList(input.via);
   const route = hops === undefined ? running : undefined;
   if (hops !== undefined && hops.length === 0) throw new TunnelError('BAD_OPTION', '--via: name the login node where sbatch runs', { field: '--via' });
   if (hops === undefined && route === undefined) throw new TunnelError('BAD_OPTION', `worker --submit: name the login node where sbatch runs with --via LOGIN`, { field: '--via' });
   const via = hops ?? parseHopList(route!.via);
   const login = hops === undefined ? parseHopList(route!.login)[0]! : via.pop()!;
-  const host: SchedulerHost = {
+  return {
     via, login,
     sshConfig: hops === undefined ? route!.sshConfig : undefined,
     connectTimeout: input.connectTimeout ?? DEFAULTS.connectTimeout,
@@ -86,10 +95,6 @@ export function planWorkerArray(input: WorkerArrayInput, running: LoginRoute | u
     batchMode: true,
     controlPath: undefined,
   };
-  const sbatch = input.slurm === undefined ? [] : splitSbatchOptions(input.slurm, WORKER_REFUSED);
-  const jobName = input.name;
-  const commands = slurmCommands({ host, sbatch, jobName, output: arrayOutput(input.script) });
-  return { name: input.name, script: input.script, host, sbatch, jobName, keepJob, submit: commands.submit, cancel: commands.cancel };
 }
 
 /** A job array's tasks each get a file (%A_%a); a single worker job its own id (%j). */

@@ -21,6 +21,15 @@ export function registerDown(program: Command, setExit: SetExit): void {
 }
 
 function downLines(r: StopResult): string {
-  const jobs = r.jobs.map((j) => (j.cancelled ? `  cancelled Slurm job ${j.id} (${j.what})\n` : `  Slurm job ${j.id} (${j.what}) NOT cancelled: ${j.error ?? 'scancel failed'}; run scancel ${j.id} on the login node\n`));
+  const jobs = r.jobs.map(jobLine);
   return `down ${r.name}${r.how === 'supervisor' ? '' : ' (supervisor was dead; cleaned up after it)'}\n${jobs.join('')}`;
+}
+
+function jobLine(j: StopResult['jobs'][number]): string {
+  if (j.kind === 'factory') {
+    return j.cancelled
+      ? `  stopped ${j.what}\n`
+      : `  ${j.what} NOT stopped: ${j.error ?? 'its stop failed'}; on the login node run kill ${j.id}, then scancel its workers\n`;
+  }
+  return j.cancelled ? `  cancelled Slurm job ${j.id} (${j.what})\n` : `  Slurm job ${j.id} (${j.what}) NOT cancelled: ${j.error ?? 'scancel failed'}; run scancel ${j.id} on the login node\n`;
 }

@@ -22,6 +22,9 @@ interface WorkerFlags {
   via?: string[];
   keepJob?: boolean;
   dryRun?: boolean;
+  factory?: boolean;
+  minWorkers?: string;
+  maxWorkers?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -35,7 +38,7 @@ export function registerWorker(program: Command, setExit: SetExit): void {
     .option('--head <host>', "the head node as compute nodes reach it ([user@]host[:port] or an ssh_config alias; default: tunnel NAME's target)")
     .option('--head-port <port>', 'the port the manager is published on there (default: the one tunnel NAME allocated)')
     .option('--scheduler <name>', 'slurm (job array of --count) or none (--count workers side by side)', 'none')
-    .option('--count <n>', 'how many workers', '1')
+    .option('--count <n>', 'how many workers (default 1)')
     .option('-F, --ssh-config <file>', "ssh_config for the workers' ssh (default: the node's ~/.ssh/config)")
     .option('--worker-arg <arg>', 'extra argument for the worker program (repeatable)', collect)
     .option('--forward-timeout <seconds>', 'how long each worker waits for its ssh forward (default 30)')
@@ -45,7 +48,10 @@ export function registerWorker(program: Command, setExit: SetExit): void {
     .option('--slurm <sbatch-options>', "with --submit: sbatch options on top of the script's, e.g. --slurm '-p normal -t 2:00:00'")
     .option('--via <host>', "with --submit: the login node where sbatch runs, after any hops (repeatable; default: tunnel NAME's route)", collect)
     .option('--keep-job', 'with --submit: leave the workers running when tunnel NAME goes down')
-    .option('--dry-run', 'with --submit: print the script and the ssh/sbatch command; submit nothing')
+    .option('--factory', "instead of --submit: run work_queue_factory -T slurm on the login node, which submits one job per worker the manager's queue needs (each with its own forward); `tunnel down NAME` stops it and its workers")
+    .option('--min-workers <n>', 'with --factory: workers kept even with an empty queue (default 0)')
+    .option('--max-workers <n>', 'with --factory: at most this many workers (default 10)')
+    .option('--dry-run', 'with --submit or --factory: print the script and the ssh commands; start nothing')
     .action(async (preset: string, name: string, flags: WorkerFlags) => setExit(await runWorker(preset, name, flags)));
 }
 
@@ -56,6 +62,7 @@ async function runWorker(presetName: string, name: string, flags: WorkerFlags): 
   }
   const submit = checkSubmit(flags);
   const { head, headPort } = await resolveWorkerHead(preset.name, parseName(name, 'NAME'), { head: flags.head, headPort: flags.headPort });
+  if (flags.factory === true) return startFactory(name, head, headPort, flags);
   const script = renderWorkerScript(preset, await readTemplate(preset.reverse.worker.template), {
     name,
     head,
@@ -78,11 +85,20 @@ async function runWorker(presetName: string, name: string, flags: WorkerFlags): 
   return 0;
 }
 
-/** --submit slurm, or none; the submit-only flags are refused without it. */
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** --submit slurm, --factory, or neither; the flags of one are refused with the other or alone. */
 function checkSubmit(flags: WorkerFlags): boolean {
+  if (flags.factory === true) {
+    const stray = (['submit', 'scheduler', 'count', 'output', 'keepJob'] as const).find((key) => flags[key] !== undefined && !(key === 'scheduler' && flags[key] === 'none'));
+    if (stray !== undefined) throw new TunnelError('BAD_OPTION', `worker: --factory sizes the workers to the queue itself; drop ${flagName(stray)}`, { field: flagName(stray) });
+    return false;
+  }
+  const factoryOnly = (['minWorkers', 'maxWorkers'] as const).find((key) => flags[key] !== undefined);
+  if (factoryOnly !== undefined) throw new TunnelError('BAD_OPTION', `worker: ${flagName(factoryOnly)} goes with --factory`, { field: flagName(factoryOnly) });
   if (flags.submit === undefined) {
     const stray = (['slurm', 'via', 'keepJob', 'dryRun'] as const).find((key) => flags[key] !== undefined);
-    if (stray !== undefined) throw new TunnelError('BAD_OPTION', `worker: --${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --submit slurm`, { field: '--submit' });
+    if (stray !== undefined) throw new TunnelError('BAD_OPTION', `worker: ${flagName(stray)} goes with --submit slurm or --factory`, { field: '--submit' });
     return false;
   }
   if (flags.submit !== 'slurm') throw new TunnelError('BAD_OPTION', `worker: --submit '${flags.submit}': expected slurm`, { field: '--submit' });
@@ -104,5 +120,24 @@ async function submitWorkers(name: string, script: string, flags: WorkerFlags): 
   process.stderr.write(recorded
     ? `submitted Slurm job ${id} (${count} workers); 'tunnel down ${name}' cancels it (or scancel ${id})\n`
     : `submitted Slurm job ${id} (${count} workers); --keep-job: cancel it yourself with scancel ${id}\n`);
+  return 0;
+}
+
+async function startFactory(name: string, head: string, headPort: string | number, flags: WorkerFlags): Promise<number> {
+  const { FACTORY_WRAPPER_TEMPLATE, renderFactoryWrapper } = await import('../../presets/reverse/factory-wrapper.js');
+  const { planWorkerFactory, startWorkerFactory, workerFactoryDryRun } = await import('../../resolve/worker-factory.js');
+  const { runningRoute } = await import('../../resolve/worker-array.js');
+  const wrapper = renderFactoryWrapper(await readTemplate(FACTORY_WRAPPER_TEMPLATE), { name, head, headPort, sshConfig: flags.sshConfig, forwardTimeout: flags.forwardTimeout });
+  const plan = planWorkerFactory({
+    name, wrapper, headPort: Number(headPort), minWorkers: flags.minWorkers, maxWorkers: flags.maxWorkers,
+    slurm: flags.slurm, workerArgs: flags.workerArg, via: flags.via,
+  }, await runningRoute(name));
+  if (flags.dryRun === true) {
+    process.stdout.write(`${workerFactoryDryRun(plan).join('\n')}\n`);
+    return 0;
+  }
+  const { pid } = await startWorkerFactory(plan);
+  process.stdout.write(`${pid}\n`);
+  process.stderr.write(`started work_queue_factory (pid ${pid} on the login node, ${plan.minWorkers} to ${plan.maxWorkers} workers); 'tunnel down ${name}' stops it and its workers\n`);
   return 0;
 }

@@ -6,6 +6,10 @@ describe('parseJob', () => {
     expect(parseJob('{"id":"12","scheduler":"slurm","what":"2 workers","cancel":["ssh","login","scancel 12"],"submittedAt":"t"}'))
       .toEqual({ id: '12', scheduler: 'slurm', what: '2 workers', cancel: ['ssh', 'login', 'scancel 12'], submittedAt: 't' });
   });
+  it('keeps a factory\'s kind (its id is the pid on the login node; down stops it rather than scancel)', () => {
+    expect(parseJob('{"id":"4242","scheduler":"slurm","kind":"factory","what":"work_queue_factory on login","cancel":["ssh","login","kill"],"submittedAt":"t"}'))
+      .toEqual({ id: '4242', scheduler: 'slurm', kind: 'factory', what: 'work_queue_factory on login', cancel: ['ssh', 'login', 'kill'], submittedAt: 't' });
+  });
   // down runs `cancel`: anything but an ssh argv of strings is never run.
   it.each([
     ['not json'],
