@@ -108,7 +108,7 @@ describe.skipIf(!hasJupyter)('jupyter preset through a real login + node sshd', 
     const cmd = `echo "starting http://localhost:1/?token=deadbeef0123"; : {socket}; exec sleep 60`;
     const presetUp = await resolvePresetUp('jupyter', input({ sock: true, cmd, startTimeout: '2' }));
     const t0 = Date.now();
-    const error = await presetUp.prepare().catch((e: unknown) => e as Error & { code: string });
+    const error = (await presetUp.prepare().then(() => undefined, (e: unknown) => e)) as Error & { code: string };
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(error).toMatchObject({ code: 'READY_TIMEOUT' });
     expect(error.message).toMatch(/within 2 s \(raise --start-timeout\); its log ends:\nstarting http:\/\/localhost:1\/\?token=<redacted>/);

@@ -26,6 +26,9 @@ function fake(polls: Array<Poll | Error>, reused = false): Scheduler & { calls: 
       if (next instanceof Error) throw next;
       return next;
     },
+    async tell(id) {
+      calls.push(`tell ${id}`);
+    },
     async cancel(id) {
       calls.push(`cancel ${id}`);
     },

@@ -63,7 +63,7 @@ describe('slurm() through a fake login runner', () => {
   const host = { via: [], login: { user: undefined, host: 'login', port: undefined }, sshConfig: undefined, connectTimeout: 5, batchMode: true, controlPath: undefined };
   const runner = (result: { exitCode: number; stdout?: string; stderr?: string }) => {
     const seen: Array<{ argv: readonly string[]; input?: string }> = [];
-    return { seen, run: async (argv: readonly string[], o: { input?: string }) => (seen.push({ argv, input: o.input }), { stdout: '', stderr: '', timedOut: false, ...result }) };
+    return { seen, run: async (argv: readonly string[], o: { input?: string } = {}) => (seen.push({ argv, input: o.input }), { stdout: '', stderr: '', timedOut: false, ...result }) };
   };
   it('submit pipes the script to sbatch and returns the id', async () => {
     const r = runner({ exitCode: 0, stdout: '12\n' });

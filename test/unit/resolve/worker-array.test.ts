@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LoginResult, RunOnLogin } from '../../../src/resolve/remote.js';
+import type { RunSsh, SshResult } from '../../../src/ssh/run.js';
 import { planWorkerArray, routeOfRecord, submitWorkerArray, workerArrayDryRun } from '../../../src/resolve/worker-array.js';
 import { cancelTunnelJobs } from '../../../src/resolve/tunnel-jobs.js';
 import { readTunnelJobs } from '../../../src/background/jobs.js';
@@ -11,9 +11,9 @@ const SCRIPT = '#!/bin/bash\n#SBATCH --job-name=wq\n#SBATCH --ntasks=1\n#SBATCH 
 const ROUTE = { via: ['gw'], login: 'me@login:2222', sshConfig: '/home/me/.ssh/cluster' };
 
 /** A fake login node: records each ssh and answers from `answers` in order. */
-function fakeRun(answers: Array<Partial<LoginResult>>) {
+function fakeRun(answers: Array<Partial<SshResult>>) {
   const calls: Array<{ argv: readonly string[]; input: string | undefined }> = [];
-  const run: RunOnLogin = async (argv, { input }) => {
+  const run: RunSsh = async (argv, { input } = {}) => {
     calls.push({ argv, input });
     return { exitCode: 0, stdout: '', stderr: '', timedOut: false, ...answers.shift() };
   };

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LoginResult, RunOnLogin } from '../../../src/resolve/remote.js';
+import type { RunSsh, SshResult } from '../../../src/ssh/run.js';
 import { NO_CATALOG, planWorkerFactory, startWorkerFactory, workerFactoryDryRun } from '../../../src/resolve/worker-factory.js';
 import { cancelTunnelJobs } from '../../../src/resolve/tunnel-jobs.js';
 import { readTunnelJobs } from '../../../src/background/jobs.js';
@@ -10,9 +10,9 @@ import { readTunnelJobs } from '../../../src/background/jobs.js';
 const ROUTE = { via: ['gw'], login: 'me@login:2222', sshConfig: '/home/me/.ssh/cluster' };
 const INPUT = { name: 'wq', wrapper: '#!/bin/bash\necho wrap\n', headPort: 40001 };
 
-function fakeRun(answers: Array<Partial<LoginResult>>) {
+function fakeRun(answers: Array<Partial<SshResult>>) {
   const calls: Array<{ argv: readonly string[]; input: string | undefined }> = [];
-  const run: RunOnLogin = async (argv, { input }) => {
+  const run: RunSsh = async (argv, { input } = {}) => {
     calls.push({ argv, input });
     return { exitCode: 0, stdout: '', stderr: '', timedOut: false, ...answers.shift() };
   };
