@@ -31,4 +31,5 @@ export async function readRequest(name: string, home?: string): Promise<Supervis
 }
 
 export const lockPath = (name: string, home?: string) => join(tunnelDir(name, home), 'supervisor.lock');
+export const requestPath = (name: string, home?: string) => join(tunnelDir(name, home), REQUEST_FILE);
 export const logPath = (name: string, home?: string) => join(tunnelDir(name, home), 'log');

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { TunnelError } from '../errors.js';
 import { runSsh, type RunSsh } from '../ssh/run.js';
-import { lockPath } from './request.js';
+import { lockPath, requestPath } from './request.js';
 import { readLockHolder } from '../fs/lock.js';
 import { descendantsOf, isProcessAlive, isSameProcess, processArgv, sshInProcessGroup, type ProcessIdentity } from './process-identity.js';
 import { listTunnelNames, readRecord, removeTunnelDir, type TunnelRecord } from './record.js';
@@ -22,6 +22,8 @@ export interface StopResult {
 }
 
 const SUPERVISOR_GRACE_MS = 15_000;
+/** How long a supervisor may take from its start to taking the lock over (a Node start on a busy machine). */
+const TAKEOVER_WAIT_MS = 5_000;
 
 export interface StopOptions {
   /** Runner for the cleanup ssh (the preset app's stop, the remote socket removal); default the real one. */
@@ -33,7 +35,12 @@ export async function stopTunnel(name: string, options: StopOptions = {}): Promi
   const { record, corrupt } = await readRecordForStop(name);
   // Read before the supervisor goes: it removes its directory (and the job files in it) on the way out.
   const submitted = await readTunnelJobs(name);
-  const supervisor = record?.supervisor ?? (record === undefined ? await readLockHolder(lockPath(name)) : { pid: record.supervisorPid });
+  let supervisor = record?.supervisor ?? (record === undefined ? await readLockHolder(lockPath(name)) : { pid: record.supervisorPid });
+  // An `up -d` stopped (or killed) right after it started its supervisor: the lock names the CLI until
+  // the supervisor, already running, takes it over. Wait for that rather than leave it running.
+  if (record === undefined && supervisor !== undefined && !isOurSupervisor(supervisor) && (await exists(requestPath(name)))) {
+    supervisor = (await waitForTakeover(name, TAKEOVER_WAIT_MS)) ?? supervisor;
+  }
   if (record === undefined && supervisor === undefined && !corrupt && submitted.length === 0) {
     // An `up -d` killed between creating the directory and taking the lock leaves only the directory.
     if (!(await exists(tunnelDir(name)))) throw new TunnelError('NOT_FOUND', `no running tunnel named '${name}'; see 'tunnel ls'`);
@@ -119,4 +126,15 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
+}
+
+/** The supervisor that took the name's lock over within `timeoutMs`, if one did. */
+async function waitForTakeover(name: string, timeoutMs: number): Promise<ProcessIdentity | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const holder = await readLockHolder(lockPath(name));
+    if (holder !== undefined && isOurSupervisor(holder)) return holder;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
 }
