@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { chmod, chown, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { Spawned } from './node-exec.js';
@@ -53,7 +53,15 @@ async function idOf(name: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(f[2]), gid: Number(f[3]) };
 }
 
-export function slurmConf(dir: string, t: Pick<Topology, 'addr'>, node: string): string {
+/*
+ * Debian's Open MPI (pvserver is built with it) needs PMIx when started by srun: without it MPI_Init
+ * aborts ("OMPI was not built with SLURM's PMI support"). Slurm's mpi/pmix plugin dlopens
+ * PMIX_LIB/libpmix.so, which only libpmix-dev ships; the runtime package has libpmix.so.2 alone.
+ */
+const PMIX_LIB = '/usr/lib/x86_64-linux-gnu/pmix2/lib';
+const hasPmixRuntime = (): boolean => existsSync(`${PMIX_LIB}/libpmix.so.2`);
+
+export function slurmConf(dir: string, t: Pick<Topology, 'addr'>, node: string, mpi = 'none'): string {
   return [
     'ClusterName=tnl',
     `SlurmctldHost=login(${t.addr.loginFromNode})`,
@@ -70,7 +78,8 @@ export function slurmConf(dir: string, t: Pick<Topology, 'addr'>, node: string):
     // 2 real cores: without this, test jobs queue behind each other (Reason=Resources).
     'SlurmdParameters=config_overrides',
     'ReturnToService=2',
-    'MpiDefault=none',
+    // pmix when the harness could make it loadable (srun of an MPI program then works as on a real cluster).
+    `MpiDefault=${mpi}`,
     'MailProg=/bin/true',
     // A cancelled job's processes get SIGKILL 2 s after SIGTERM (default 30 s).
     'KillWait=2',
@@ -109,7 +118,12 @@ export async function startSlurm(t: Topology): Promise<Slurm> {
     const munge = await idOf('munge');
     await mkdir(join(dir, 'etc'), { recursive: true, mode: 0o755 });
     for (const sub of ['state', 'spool']) await mkdir(join(dir, sub), { mode: 0o755 });
-    await writeFile(join(dir, 'etc', 'slurm.conf'), slurmConf(dir, t, node), { mode: 0o644 });
+    const pmix = hasPmixRuntime();
+    await writeFile(join(dir, 'etc', 'slurm.conf'), slurmConf(dir, t, node, pmix ? 'pmix' : 'none'), { mode: 0o644 });
+    if (pmix && !existsSync(`${PMIX_LIB}/libpmix.so`)) {
+      await mkdir(join(dir, 'pmix-dev'), { mode: 0o755 });
+      await symlink('libpmix.so.2', join(dir, 'pmix-dev', 'libpmix.so'));
+    }
     // Each node's own /etc/hosts: the login node resolves the compute node's name (for ssh and slurmctld).
     await writeFile(join(dir, 'hosts'), `127.0.0.1 localhost\n${t.addr.loginFromNode} login\n${t.addr.node} ${node}\n`, { mode: 0o644 });
     const key = join(dir, 'munge.key');
@@ -126,6 +140,8 @@ export async function startSlurm(t: Topology): Promise<Slurm> {
       await must(where, ['mount', '--bind', run, '/run/munge']);
       await must(where, ['mount', '--bind', join(dir, 'etc'), '/etc/slurm']);
       await must(where, ['mount', '--bind', join(dir, 'hosts'), '/etc/hosts']);
+      // The missing libpmix.so link, in this node's own view of the library directory (read-only overlay).
+      if (existsSync(join(dir, 'pmix-dev'))) await must(where, ['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${join(dir, 'pmix-dev')}:${PMIX_LIB}`, PMIX_LIB]);
       const proc = await t.spawn(where, [
         'setpriv', `--reuid=${munge.uid}`, `--regid=${munge.gid}`, '--clear-groups',
         'munged', '-F', `--key-file=${key}`, '--socket=/run/munge/munge.socket.2',
