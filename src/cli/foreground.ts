@@ -16,6 +16,8 @@ export interface Foreground {
   announce(tunnel: Tunnel): void;
   /** Runs after the tunnel is down (a preset stops its app here). */
   after?: () => Promise<void>;
+  /** How to take everything down (default: the tunnel's down()); a job session cancels its job first. */
+  stop?: () => Promise<void>;
   /** Asked once the tunnel is up: resolves when something outside ends it (a scheduler job that ended). */
   ended?: () => Promise<TunnelError> | undefined;
   json: boolean;
@@ -58,12 +60,12 @@ async function runHeld(run: Foreground): Promise<number> {
   run.announce(tunnel);
   // Probed before it was announced: a target that does not answer is said at once, not a second later.
   if (tunnel.state === 'degraded' && tunnel.lastError !== undefined) process.stderr.write(`degraded: ${tunnel.lastError.message}\n`);
-  const code = await stayUp(tunnel, run.json, run.ended?.());
+  const code = await stayUp(tunnel, run.json, run.ended?.(), run.stop ?? (() => tunnel.down()));
   await run.after?.();
   return code;
 }
 
-function stayUp(tunnel: Tunnel, json: boolean, ended: Promise<TunnelError> | undefined): Promise<number> {
+function stayUp(tunnel: Tunnel, json: boolean, ended: Promise<TunnelError> | undefined, stop: () => Promise<void>): Promise<number> {
   const style = styleFor(process.stderr);
   const lines = stateLines((line) => process.stderr.write(line), SETTLE_MS);
   return new Promise((resolve) => {
@@ -72,7 +74,7 @@ function stayUp(tunnel: Tunnel, json: boolean, ended: Promise<TunnelError> | und
       if (finishing) return;
       finishing = true;
       lines.drop();
-      void tunnel.down().then(() => {
+      void stop().then(() => {
         for (const signal of SIGNALS) process.removeListener(signal, onSignal);
         resolve(code);
       });

@@ -50,7 +50,8 @@ async function runForegroundJob(prepared: PreparedJob, run: RunOptions, json: bo
     },
     announce: (tunnel) => announce(session!, tunnel),
     ended: () => session?.ended,
-    after: async () => {
+    // The session as a whole: the job is cancelled before its tunnel closes (see JobSession.down).
+    stop: async () => {
       await session?.down().catch((error: Error) => void process.stderr.write(`tunnel: ${error.message}\n`));
     },
   });

@@ -102,9 +102,11 @@ export async function startJobSession(options: JobSessionOptions): Promise<JobSe
       stopMoving.abort();
       watching.stop();
       await moving?.catch(() => undefined);
+      // The job first: a server that connects back (pvserver) exits 0 once the tunnel goes, and the
+      // job would end COMPLETED just before its scancel; cancelled, it says what happened.
+      await cancel();
       await current.down();
       await started?.session.cleanup();
-      await cancel();
     },
   };
   return session;

@@ -38,10 +38,10 @@ Disconnect()
 const PVSERVER = /^(\S*\/)?pvserver /;
 
 /*
- * Down tears the tunnel down before it cancels the job: pvserver loses its client through the -R,
- * exits 0, and the job often COMPLETES just before the scancel lands. Either way it is gone.
+ * Down cancels the job before it closes the tunnel: otherwise pvserver, losing its client through the
+ * -R, exits 0 and the job ends COMPLETED just before the scancel lands.
  */
-const ENDED = /^(CANCELLED|COMPLETED)$/;
+const ENDED = /^CANCELLED$/;
 
 /** Command lines of a process's ancestors (no pid namespaces: /proc here sees the node's processes). */
 async function ancestors(pid: number): Promise<string[]> {

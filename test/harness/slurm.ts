@@ -180,7 +180,10 @@ export async function startSlurm(t: Topology): Promise<Slurm> {
     state,
     async waitForState(id, states, timeoutMs = 20_000) {
       let last = '';
-      await waitFor(async () => states.test((last = await state(id))), timeoutMs, `job ${id} to reach ${states} (last: ${last || 'none'})`, 100);
+      // The message is built once the wait is over: it names the state last seen, not the first.
+      await waitFor(async () => states.test((last = await state(id))), timeoutMs, `job ${id} to reach ${states}`, 100).catch((error: Error) => {
+        throw new Error(`${error.message} (last: ${last || 'none'})`);
+      });
       return last;
     },
     stepPids,
