@@ -56,3 +56,12 @@ export async function logFile(name: string): Promise<string> {
 export async function logs(name: string): Promise<string> {
   return readFile(await logFile(name), 'utf8');
 }
+
+/**
+ * Logs in again from this terminal for a background --multiplex tunnel waiting in needs-auth (what
+ * `tunnel auth NAME` does) and hands the connection back to its supervisor; resolves once it is up.
+ */
+export async function authenticate(name: string): Promise<BackgroundTunnel> {
+  const { reauthenticate } = await import('../background/auth.js');
+  return truthful(await reauthenticate(checkName(name, 'name')));
+}

@@ -7,8 +7,8 @@ export function registerAuth(program: Command, setExit: SetExit): void {
     .command('auth <name>')
     .description('log in again, from this terminal, for a background --multiplex tunnel waiting in needs-auth (2FA)')
     .action(async (name: string) => {
-      const { reauthenticate } = await import('../../background/auth.js');
-      const record = await reauthenticate(parseName(name, 'name'));
+      const { authenticate } = await import('../../api/records.js');
+      const record = await authenticate(parseName(name, 'name'));
       process.stdout.write(`${name}: ${record.state} again, on the connection you just authenticated\n`);
       setExit(0);
     });
