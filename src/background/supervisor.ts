@@ -122,7 +122,7 @@ export async function runSupervisor(name: string): Promise<number> {
       if (stopping) return;
       stopping = true;
       note(`${signal}: going down`);
-      void started.down().then(async () => {
+      void started.down().catch((error: unknown) => void note(`teardown: ${error instanceof Error ? error.message : String(error)}`)).then(async () => {
         await writing; // a queued write landing after the removal would recreate the directory
         await removeTunnelDir(name);
         resolve(0);

@@ -104,9 +104,13 @@ export async function startJobSession(options: JobSessionOptions): Promise<JobSe
       await moving?.catch(() => undefined);
       // The job first: a server that connects back (pvserver) exits 0 once the tunnel goes, and the
       // job would end COMPLETED just before its scancel; cancelled, it says what happened.
-      await cancel();
-      await current.down();
-      await started?.session.cleanup();
+      // A failed scancel (a lost login node) must not leave the tunnel up: tear down, then say so.
+      try {
+        await cancel();
+      } finally {
+        await current.down();
+        await started?.session.cleanup();
+      }
     },
   };
   return session;
