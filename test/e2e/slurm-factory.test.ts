@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spawned } from '../harness/node-exec.js';
-import { cmdline, killPids } from '../harness/proc.js';
+import { ancestors, cmdline, killPids } from '../harness/proc.js';
 import { canRunSlurm, startSlurm, type Slurm } from '../harness/slurm.js';
 import { buildTopology, canBuildTopology, type Topology } from '../harness/topology.js';
 
@@ -42,17 +42,6 @@ print("DONE", done, flush=True)
 while True:
     q.wait(1)
 `;
-
-/** Command lines of a process's ancestors (no pid namespaces: /proc here sees the node's processes). */
-async function ancestors(pid: number): Promise<string[]> {
-  const out: string[] = [];
-  for (let p = pid; p > 1;) {
-    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
-    p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? 0);
-    if (p > 1) out.push((await cmdline(p)) ?? '');
-  }
-  return out;
-}
 
 if (why !== undefined) {
   console.warn(`\n${'!'.repeat(72)}\n!! SKIPPING e2e Slurm factory: ${why}\n${'!'.repeat(72)}\n`);

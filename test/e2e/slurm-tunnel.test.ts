@@ -7,19 +7,8 @@ import type { Spawned } from '../harness/node-exec.js';
 import { canRunSlurm, startSlurm, type Slurm } from '../harness/slurm.js';
 import { stageForCluster } from '../harness/stage.js';
 import { buildTopology, canBuildTopology, type Topology } from '../harness/topology.js';
-import { cmdline } from '../harness/proc.js';
+import { ancestors } from '../harness/proc.js';
 import { readFile } from 'node:fs/promises';
-
-/** Command lines of a process's ancestors (no pid namespaces: /proc here sees the node's processes). */
-async function ancestors(pid: number): Promise<string[]> {
-  const out: string[] = [];
-  for (let p = pid; p > 1;) {
-    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
-    p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? 0);
-    if (p > 1) out.push((await cmdline(p)) ?? '');
-  }
-  return out;
-}
 
 /*
  * `tunnel up --via login --slurm ...` against real Slurm in the namespaces: the job is submitted

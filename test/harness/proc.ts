@@ -60,6 +60,17 @@ export async function cmdline(pid: number): Promise<string | undefined> {
   }
 }
 
+/** Command lines of a process's ancestors, nearest first (no pid namespaces: /proc here sees every node's processes). */
+export async function ancestors(pid: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let p = pid; p > 1;) {
+    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
+    p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? 0);
+    if (p > 1) out.push((await cmdline(p)) ?? '');
+  }
+  return out;
+}
+
 export async function waitFor(
   cond: () => boolean | Promise<boolean>,
   timeoutMs: number,
