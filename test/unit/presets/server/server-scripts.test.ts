@@ -180,8 +180,15 @@ describe('scripts run through a real shell keep every value one argument', () =>
     const launched = runAsRemote(launchScript({ dir, socket: join(dir, 's'), command: 'exec sleep 30' }), base);
     const server = Number(/pid=(\d+)/.exec(launched.stdout)?.[1]);
     expect((await readFile(join(dir, 'pid.start'), 'utf8')).trim()).not.toBe('');
-    process.kill(-server, 'SIGKILL');
-    // A stranger now holds the pid the file names (pid reuse, simulated by editing the file).
+    // Its group, as stop does it; the server may not have called setsid() yet when launch returns.
+    try {
+      process.kill(-server, 'SIGKILL');
+    } catch {
+      process.kill(server, 'SIGKILL');
+    }
+    // A stranger now holds the pid the file names (pid reuse, simulated by editing the file); it starts
+    // a clock tick later at least, so its start time differs from the one recorded, as a reused pid's would.
+    await new Promise((r) => setTimeout(r, 30));
     const stranger = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
     await writeFile(join(dir, 'pid'), `${stranger.pid}\n`);
     try {
