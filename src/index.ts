@@ -14,6 +14,6 @@ export { start, type StartOptions, type StartedTunnel, type BackgroundTunnel } f
 export { list, status, stop, stopAll, logs, logFile, authenticate, type ListOptions, type StopResult } from './api/records.js';
 export { save, listSaved, getSaved, removeSaved, savedTunnelFlags, type SaveOptions, type SavedTunnelEntry, type SaveInput, type SaveResult } from './api/saved.js';
 export { renderSshConfig, writeSshConfig, removeSshConfig, type SshConfigOptions, type SshConfigChange, type SshConfigFile } from './api/ssh-config.js';
-export { prepareJob, waitForJob, upJob, startJob, type JobTunnelOptions, type PreparedJob, type JobUpOptions } from './api/job.js';
+export { prepareJob, waitForJob, upJob, startJob, type JobTunnelOptions, type PreparedJob, type JobUpOptions, type StartJobOptions } from './api/job.js';
 export type { JobSession } from './supervise/job-session.js';
 export type { JobEvent, ResolvedJob } from './resolve/job.js';

@@ -2,7 +2,6 @@ import { dirname } from 'node:path';
 import { stateHome } from '../background/paths.js';
 import { TunnelError } from '../errors.js';
 import { ensurePrivateDir } from '../fs/private-dir.js';
-import { DEFAULTS } from '../model/defaults.js';
 import { parseTunnelSpec } from '../model/tunnel.js';
 import { newRunId } from '../plan/index.js';
 import { dryRunLines } from '../plan/shell-lines.js';
@@ -15,7 +14,7 @@ import { slurm } from '../resolve/slurm/index.js';
 import type { JobScriptInput } from '../resolve/slurm/script.js';
 import { presetInput, reverseInput, startJobSession, type JobSession } from '../supervise/job-session.js';
 import { plan as planTunnel, type UpOptions } from './tunnel.js';
-import type { StartedTunnel } from './start.js';
+import { runOptionsOf, type StartedTunnel, type StartOptions } from './start.js';
 import { truthful } from '../background/list.js';
 
 /** A tunnel whose target comes from a scheduler job: the tunnel's, the job's and a preset's options. */
@@ -99,7 +98,14 @@ export async function upJob(prepared: PreparedJob, options: JobUpOptions = {}): 
  * The same in the background (`up -d`): waits for the job here, then hands it to a supervisor that
  * tunnels to its node, follows it and ends with it; stop(name) cancels it unless keepJob.
  */
-export async function startJob(prepared: PreparedJob, options: { name?: string; signal?: AbortSignal; onEvent?: (event: JobEvent) => void; readyTimeoutMs?: number; maxRetries?: number | null; reconnect?: boolean; healthIntervalMs?: number } = {}): Promise<StartedTunnel> {
+export interface StartJobOptions extends Pick<StartOptions, 'name' | 'readyTimeoutMs' | 'maxRetries' | 'reconnect' | 'healthIntervalMs'> {
+  /** While the job is still waited for: cancels it (and what was submitted). */
+  signal?: AbortSignal;
+  onEvent?: (event: JobEvent) => void;
+}
+
+export async function startJob(prepared: PreparedJob, options: StartJobOptions = {}): Promise<StartedTunnel> {
+  const run = runOptionsOf(options);
   const name = options.name ?? prepared.input.name ?? `${prepared.preset?.name ?? 'job'}-${newRunId().slice(0, 6)}`;
   const { prepareJobRun, startDetached } = await import('../background/detach.js');
   // Before submitting: a name already running keeps its job (which a failed start here would cancel).
@@ -107,9 +113,7 @@ export async function startJob(prepared: PreparedJob, options: { name?: string; 
   const job = await waitForJob(prepared, options);
   try {
     const record = await startDetached(name, {
-      spec: undefined,
-      readyTimeoutMs: options.readyTimeoutMs ?? DEFAULTS.readyTimeoutMs, maxRetries: options.maxRetries ?? null,
-      reconnect: options.reconnect ?? true, healthIntervalMs: options.healthIntervalMs ?? DEFAULTS.healthIntervalMs,
+      spec: undefined, ...run,
       job: { plan: prepared.plan, resolved: job, presetName: prepared.preset?.name, input: { ...prepared.input, name } },
     });
     const { takeSecretReport } = await import('../background/secrets.js');

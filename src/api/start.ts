@@ -98,7 +98,8 @@ function named(spec: TunnelSpec, name: string | undefined): TunnelSpec {
   return { ...spec, name: name ?? spec.name ?? `t-${newRunId().slice(0, 6)}` };
 }
 
-function runOptionsOf(options: StartOptions): Omit<SuperviseRequest, 'spec' | 'preset'> {
+/** The supervisor's run options, checked and defaulted (start() and startJob() alike). */
+export function runOptionsOf(options: Pick<StartOptions, 'readyTimeoutMs' | 'maxRetries' | 'reconnect' | 'healthIntervalMs' | 'authenticateHere'>): Omit<SuperviseRequest, 'spec' | 'preset' | 'job'> {
   const maxRetries = options.maxRetries === Number.POSITIVE_INFINITY ? undefined : checkInteger(options.maxRetries, 'maxRetries', 0, 1_000_000);
   checkBoolean(options.authenticateHere, 'authenticateHere');
   return {

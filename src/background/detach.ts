@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { TunnelError, type ErrorCode } from '../errors.js';
-import { acquireLock, readLockHolder, releaseLock } from '../fs/lock.js';
+import { acquireLock, alreadyRunning, readLockHolder, releaseLock } from '../fs/lock.js';
 import { ensurePrivateDir } from '../fs/private-dir.js';
 import { tunnelDir, tunnelsDir, stateHome } from './paths.js';
 import { isProcessAlive, isSameProcess } from './process-identity.js';
@@ -49,7 +49,7 @@ export async function assertNotRunning(name: string): Promise<void> {
   tunnelDir(name); // validates the name
   const holder = await readLockHolder(lockPath(name));
   if (holder !== undefined && isSameProcess(holder)) {
-    throw new TunnelError('ALREADY_RUNNING', `${name} is already running (pid ${holder.pid}); use another --name or 'tunnel down ${name}'`);
+    throw alreadyRunning(name, `pid ${holder.pid}`);
   }
 }
 

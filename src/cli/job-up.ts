@@ -6,7 +6,7 @@ import type { Tunnel } from '../supervise/tunnel.js';
 import { exitCodeForSignal } from './exit-codes.js';
 import { runForeground } from './foreground.js';
 import { formatTimeLeft, jobJson, jobLine, jobReporter } from './job-report.js';
-import { describeTunnel, tunnelJson } from './render.js';
+import { backgroundLines, degradedLine, describeTunnel, tunnelJson } from './render.js';
 import { runOptionsFromFlags, upOptionsOf, type RunFlags, type RunOptions } from './run-flags.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -68,7 +68,7 @@ async function runDetachedJob(prepared: PreparedJob, run: RunOptions, json: bool
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);
   try {
-    const started = await startJob(prepared, { ...run, signal: waiting.signal, onEvent: report.event }).finally(() => report.done());
+    const started = await startJob(prepared, { ...upOptionsOf(run), signal: waiting.signal, onEvent: report.event }).finally(() => report.done());
     printDetached(started, json);
     return 0;
   } catch (error) {
@@ -79,17 +79,15 @@ async function runDetachedJob(prepared: PreparedJob, run: RunOptions, json: bool
   }
 }
 
-function printDetached({ name, tunnel, report }: StartedTunnel, json: boolean): void {
+function printDetached(started: StartedTunnel, json: boolean): void {
+  const { name, tunnel, report } = started;
   const job = tunnel.job!;
   if (json) {
     process.stdout.write(`${JSON.stringify({ name, state: tunnel.state, route: tunnel.route, forwards: tunnel.forwards, ...(report?.json ?? {}), job: { id: job.id, node: job.node, state: job.state, timeLeft: job.timeLeft, submitted: job.submitted, cancelOnDown: job.cancel !== null }, supervisorPid: tunnel.supervisorPid })}\n`);
     return;
   }
-  const lines = [`${name}: up via ${tunnel.route.join(' → ')} (${tunnel.strategy}), in the background`];
-  for (const f of tunnel.forwards) lines.push(`  ${f.listen}  ${f.direction === 'L' ? '→' : '←'}  ${f.target}`);
-  lines.push(...(report?.lines ?? []));
   const fate = job.cancel === null ? (job.submitted ? '--keep-job: it keeps running after the tunnel' : 'attached: it keeps running after the tunnel') : `tunnel down ${name} also cancels it`;
-  lines.push(`Slurm job ${job.id} on ${job.node ?? '?'}: ${job.state}, ${formatTimeLeft(job.timeLeft)} left; ${fate}`, `stop it with: tunnel down ${name}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  if (tunnel.state === 'degraded') process.stderr.write(`degraded: ${tunnel.lastError?.message ?? 'a forward does not answer'}\n`);
+  const jobSummary = `Slurm job ${job.id} on ${job.node ?? '?'}: ${job.state}, ${formatTimeLeft(job.timeLeft)} left; ${fate}`;
+  process.stdout.write(backgroundLines(started, [...(report?.lines ?? []), jobSummary]));
+  process.stderr.write(degradedLine(tunnel));
 }

@@ -1,3 +1,4 @@
+import type { StartedTunnel } from '../api/start.js';
 import type { Plan } from '../plan/types.js';
 import type { ForwardStatus } from '../supervise/status.js';
 import type { Tunnel } from '../supervise/tunnel.js';
@@ -25,4 +26,17 @@ export function describeTunnel(plan: Plan, forwards: ForwardStatus[]): string {
     lines.push(`  ${style.bold(forward.listen)}  ${arrow}  ${forward.target}`);
   }
   return lines.join('\n');
+}
+
+/** Human lines for a tunnel started in the background: route, forwards, `extra` (a preset's, a job's), how to stop it. */
+export function backgroundLines({ name, tunnel }: StartedTunnel, extra: readonly string[] = []): string {
+  const lines = [`${name}: up via ${tunnel.route.join(' → ')} (${tunnel.strategy}), in the background`];
+  for (const f of tunnel.forwards) lines.push(`  ${f.listen}  ${f.direction === 'L' ? '→' : '←'}  ${f.target}`);
+  lines.push(...extra, `stop it with: tunnel down ${name}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Said on stderr when a background tunnel came up degraded. */
+export function degradedLine(tunnel: Pick<StartedTunnel['tunnel'], 'state' | 'lastError'>): string {
+  return tunnel.state === 'degraded' ? `degraded: ${tunnel.lastError?.message ?? 'a forward does not answer'}\n` : '';
 }

@@ -143,11 +143,14 @@ async function takeOver(path: string, staleContent: string): Promise<void> {
   }
 }
 
+/** The one wording of "that name is taken": by the lock itself, or checked before starting work for it. */
+export function alreadyRunning(what: string, who: string): TunnelError {
+  return new TunnelError('ALREADY_RUNNING', `${what} is already running (${who}); use another --name or 'tunnel down ${what}'`);
+}
+
 function heldError(path: string, holder: Holder | undefined, what: string | undefined): TunnelError {
   const who = holder?.owner === undefined ? 'another process' : `pid ${holder.owner.pid}`;
-  if (what !== undefined) {
-    return new TunnelError('ALREADY_RUNNING', `${what} is already running (${who}); use another --name or 'tunnel down ${what}'`);
-  }
+  if (what !== undefined) return alreadyRunning(what, who);
   return new TunnelError('LOCKED', `${path} is held by ${who}; wait for it to finish, or delete the file if no tunnel command is running`);
 }
 

@@ -67,23 +67,16 @@ async function resolveName(name: string | undefined): Promise<{ saved?: TunnelOp
 
 /** `up -d`: the library's start(); from a terminal the shared master (--multiplex) is authenticated here, where prompts work. */
 async function runDetached(options: TunnelOptions, flags: UpFlags): Promise<number> {
-  const { start } = await import('../../api/start.js');
+  const [{ start }, { backgroundLines, degradedLine }] = await Promise.all([import('../../api/start.js'), import('../render.js')]);
   const started = await start({ tunnel: options, ...upOptionsOf(runOptionsFromFlags(flags)), authenticateHere: canPrompt() });
-  process.stdout.write(flags.json ? `${JSON.stringify(detachedJson(started))}\n` : detachedLines(started));
-  if (started.tunnel.state === 'degraded') process.stderr.write(`degraded: ${started.tunnel.lastError?.message ?? 'a forward does not answer'}\n`);
+  process.stdout.write(flags.json ? `${JSON.stringify(detachedJson(started))}\n` : backgroundLines(started));
+  process.stderr.write(degradedLine(started.tunnel));
   return 0;
 }
 
 /** The --json contract of `up -d` (fields may be added, never removed). */
 function detachedJson({ name, tunnel }: StartedTunnel): Record<string, unknown> {
   return { name, state: tunnel.state, strategy: tunnel.strategy, route: tunnel.route, forwards: tunnel.forwards, commands: tunnel.commands, pids: tunnel.sshPids, supervisorPid: tunnel.supervisorPid };
-}
-
-function detachedLines({ name, tunnel }: StartedTunnel): string {
-  const lines = [`${name}: up via ${tunnel.route.join(' → ')} (${tunnel.strategy}), in the background`];
-  for (const f of tunnel.forwards) lines.push(`  ${f.listen}  ${f.direction === 'L' ? '→' : '←'}  ${f.target}`);
-  lines.push(`stop it with: tunnel down ${name}`);
-  return `${lines.join('\n')}\n`;
 }
 
 /** ssh can ask a person: on a terminal, or through SSH_ASKPASS when OpenSSH is told to use it regardless (SSH_ASKPASS_REQUIRE=force). */
