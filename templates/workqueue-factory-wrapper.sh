@@ -18,26 +18,7 @@ forward_timeout=@@FORWARD_TIMEOUT@@
 
 log() { printf '%s tunnel-factory-worker %s: %s\n' "$(date +%H:%M:%S)" @@NAME_QUOTED@@ "$1" >&2; }
 
-# A port nothing on this node accepts connections on; ssh refuses one another worker took first.
-pick_port() {
-  local p i
-  for i in $(seq 1 100); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-
-# True once ssh (run with -v) has opened its session: by then its -L listener is bound.
-wait_forward() {
-  local i
-  for i in $(seq 1 $(( forward_timeout * 10 ))); do
-    kill -0 "$ssh_pid" 2>/dev/null || return 1
-    grep -q '^debug1: Entering interactive session' "$dir/ssh.log" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# @include workqueue-forward.sh
 
 ssh_pid='' worker_pid='' dir=''
 cleanup() {
@@ -66,7 +47,7 @@ for attempt in 1 2 3 4 5; do
   port=$(pick_port) || { log "found no free local port"; exit 1; }
   "${ssh_cmd[@]}" -L "127.0.0.1:$port:localhost:$head_port" "${head_args[@]}" </dev/null 2>"$dir/ssh.log" &
   ssh_pid=$!
-  wait_forward && break
+  wait_forward "$ssh_pid" "$dir/ssh.log" && break
   kill "$ssh_pid" 2>/dev/null; wait "$ssh_pid" 2>/dev/null; ssh_pid=''
   grep -q 'Address already in use' "$dir/ssh.log" && continue
   log "ssh to ${head_args[*]} failed: $(grep -Ev '^debug' "$dir/ssh.log" | tail -n 3 | tr -s '\r\n' '  ')"

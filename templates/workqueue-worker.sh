@@ -32,27 +32,7 @@ give_up=@@FORWARD_GIVE_UP@@
 
 log() { printf '%s tunnel-worker %s[%s]: %s\n' "$(date +%H:%M:%S)" @@NAME_QUOTED@@ "$1" "$2" >&2; }
 
-# A port nothing on this node accepts connections on. Another worker may still bind it
-# first; ssh then says "Address already in use" and the slot picks again.
-pick_port() {
-  local p i
-  for i in $(seq 1 100); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-
-# True once ssh (run with -v) has opened its session: by then its -L listener is bound.
-wait_forward() {
-  local i
-  for i in $(seq 1 $(( forward_timeout * 10 ))); do
-    kill -0 "$1" 2>/dev/null || return 1
-    grep -q '^debug1: Entering interactive session' "$2" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# @include workqueue-forward.sh
 
 # A stopped child gets its TERM only once continued.
 stop_child() {

@@ -64,5 +64,21 @@ function referencedTemplates(preset: Preset): Array<[string, string]> {
 
 /** The text of a template file under templates/. */
 export async function readTemplate(name: string, options: LoadOptions = {}): Promise<string> {
-  return readFile(join(options.templatesDir ?? templatesDir(), name), 'utf8');
+  const dir = options.templatesDir ?? templatesDir();
+  const text = await readFile(join(dir, name), 'utf8');
+  return inlineIncludes(text, await readIncludes(text, dir));
+}
+
+/** `# @include FILE` on a line of its own: a template shared by scripts that must each stand alone on the cluster. */
+const INCLUDE = /^# @include ([a-z0-9-]+\.sh)$/gm;
+
+async function readIncludes(text: string, dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const [, file] of text.matchAll(INCLUDE)) files.set(file!, (await readFile(join(dir, file!), 'utf8')).trimEnd());
+  return files;
+}
+
+/** One level deep, so an include can never loop. Pure. */
+export function inlineIncludes(text: string, files: ReadonlyMap<string, string>): string {
+  return text.replace(INCLUDE, (_, file: string) => files.get(file) ?? '');
 }

@@ -1,3 +1,4 @@
+import { REMOTE_START_TIME_FN } from '../ssh/remote-shell.js';
 import { shJoin, shQuote } from '../plan/quote.js';
 
 /*
@@ -12,8 +13,6 @@ export function factoryDirScript(dirName: string): string {
 }
 
 /** `st PID` prints the process's start time (clock ticks from /proc; ps's lstart elsewhere). */
-const START_TIME_FN = 'st() { if [ -r "/proc/$1/stat" ]; then sed \'s/.*) //\' "/proc/$1/stat" | cut -d" " -f20; else ps -o lstart= -p "$1" 2>/dev/null; fi; }';
-
 export interface LaunchFactoryInput {
   dirName: string;
   /** Factory arguments after `-S DIR/scratch --wrapper DIR/wrapper.sh`, ending with `localhost PORT`. */
@@ -39,7 +38,7 @@ export function launchFactoryScript(input: LaunchFactoryInput): string {
     's=; if command -v setsid >/dev/null 2>&1; then s=setsid; fi',
     `$s nohup work_queue_factory -S "$d/scratch" --wrapper "$d/wrapper.sh" -o "$d/debug.log" ${shJoin(input.args)} >"$d/factory.log" 2>&1 </dev/null & p=$!`,
     'echo "$p" >"$d/pid"',
-    `${START_TIME_FN}; st "$p" >"$d/pid.start"`,
+    `${REMOTE_START_TIME_FN}; st "$p" >"$d/pid.start"`,
     // A bad option or an unreachable manager ends it within a second; say so rather than record a dead factory.
     `sleep ${Math.max(1, Math.trunc(input.settleSeconds ?? 1))}`,
     'if kill -0 "$p" 2>/dev/null; then echo "tunnel-launched pid=$p"; else echo "tunnel: work_queue_factory ended at once: $(tail -n 3 "$d/factory.log" | tr -s \'\\n\' \' \')" >&2; rm -rf -- "$d"; exit 95; fi',
@@ -59,7 +58,7 @@ export function stopFactoryScript(dirName: string): string {
     factoryDirScript(dirName),
     'p=$(cat "$d/pid" 2>/dev/null)',
     's=$(cat "$d/pid.start" 2>/dev/null)',
-    START_TIME_FN,
+    REMOTE_START_TIME_FN,
     'case "$p" in [1-9]*) [ -n "$s" ] && [ "$(st "$p")" = "$s" ] || p=;; *) p=;; esac',
     `case "$p" in [1-9]*) kill -TERM "$p" 2>/dev/null; i=0; while kill -0 "$p" 2>/dev/null; do i=$((i+1)); if [ "$i" -gt ${STOP_GRACE_TENTHS} ]; then kill -KILL "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; break; fi; sleep 0.1; done;; esac`,
     `for j in $(squeue -h -u "$(id -un)" -o '%i|%Z' 2>/dev/null | awk -F'|' -v w="$d/scratch" '$2 == w { print $1 }'); do scancel "$j"; done`,

@@ -1,3 +1,4 @@
+import { REMOTE_START_TIME_FN } from '../../ssh/remote-shell.js';
 import { shJoin, shQuote } from '../../plan/quote.js';
 import { fillPlaceholders, placeholdersIn } from '../placeholders.js';
 
@@ -48,8 +49,6 @@ export interface LaunchScriptInput {
 }
 
 /** `st PID` prints the process's start time: clock ticks from /proc on Linux, ps's lstart (to the second) elsewhere. */
-const START_TIME_FN = 'st() { if [ -r "/proc/$1/stat" ]; then sed \'s/.*) //\' "/proc/$1/stat" | cut -d" " -f20; else ps -o lstart= -p "$1" 2>/dev/null; fi; }';
-
 /**
  * Starts the server detached (setsid + nohup, stdio to a log) so it outlives this ssh and
  * any tunnel reconnect. Prints `tunnel-launched pid=N port=P`.
@@ -77,7 +76,7 @@ export function launchScript(input: LaunchScriptInput): string {
     `$s nohup /bin/sh -c ${shQuote(input.command)} >"$d/server.log" 2>&1 </dev/null & p=$!`,
     'echo "$p" >"$d/pid"',
     // The start time names the process beyond its pid: stop must never signal a recycled one.
-    `${START_TIME_FN}; st "$p" >"$d/pid.start"`,
+    `${REMOTE_START_TIME_FN}; st "$p" >"$d/pid.start"`,
     'echo "tunnel-launched pid=$p port=$TUNNEL_PORT"',
   );
   return lines.join('; ');
@@ -125,7 +124,7 @@ export function stopScript(dir: string): string {
     `d=${shQuote(dir)}`,
     'p=$(cat "$d/pid" 2>/dev/null)',
     's=$(cat "$d/pid.start" 2>/dev/null)',
-    START_TIME_FN,
+    REMOTE_START_TIME_FN,
     'case "$p" in [1-9]*) [ -n "$s" ] && [ "$(st "$p")" = "$s" ] || p=;; *) p=;; esac',
     'case "$p" in [1-9]*) kill -TERM "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; i=0; ' +
       'while kill -0 "$p" 2>/dev/null; do i=$((i+1)); if [ "$i" -gt 50 ]; then kill -KILL "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; break; fi; sleep 0.1; done;; esac',

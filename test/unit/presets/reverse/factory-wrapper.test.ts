@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readTemplate } from '../../../../src/presets/load.js';
 import { FACTORY_WRAPPER_TEMPLATE, renderFactoryWrapper } from '../../../../src/presets/reverse/factory-wrapper.js';
 
-const TEMPLATE = readFileSync(fileURLToPath(new URL(`../../../../templates/${FACTORY_WRAPPER_TEMPLATE}`, import.meta.url)), 'utf8');
+// Read as the tool reads it: its shared helpers (# @include) inlined.
+const TEMPLATE = await readTemplate(FACTORY_WRAPPER_TEMPLATE);
 
 /*
  * The wrapper runs for real under bash with a stand-in ssh (says its session is up, records its
