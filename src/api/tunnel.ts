@@ -67,6 +67,11 @@ export async function up(input: TunnelOptions | TunnelSpec, options: UpOptions =
   });
   if (options.onLine !== undefined) tunnel.on('line', options.onLine);
   await tunnel.start();
+  // Aborted while the last steps of the start ran (the probes before 'up'): an aborted signal never fires again.
+  if (options.signal?.aborted) {
+    await tunnel.down();
+    throw new TunnelError('ABORTED', 'cancelled while the tunnel was starting');
+  }
   options.signal?.addEventListener('abort', () => void tunnel.down(), { once: true });
   return tunnel;
 }

@@ -57,6 +57,12 @@ async function runHeld(run: Foreground): Promise<number> {
   } finally {
     for (const signal of SIGNALS) process.removeListener(signal, onStartupSignal);
   }
+  // A signal that came while start() was finishing: what it brought up goes down, nothing is announced.
+  if (caught !== undefined) {
+    await (run.stop ?? (() => tunnel.down()))();
+    await run.after?.();
+    return exitCodeForSignal(caught);
+  }
   run.announce(tunnel);
   // Probed before it was announced: a target that does not answer is said at once, not a second later.
   if (tunnel.state === 'degraded' && tunnel.lastError !== undefined) process.stderr.write(`degraded: ${tunnel.lastError.message}\n`);
