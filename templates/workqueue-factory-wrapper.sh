@@ -30,9 +30,9 @@ cleanup() {
   [ -n "$dir" ] && rm -rf -- "$dir"
 }
 trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-trap 'exit 129' HUP
+trap 'leave 143' TERM
+trap 'leave 130' INT
+trap 'leave 129' HUP
 
 # The worker command, with the manager's address on the head node swapped for the local forward.
 worker=("$@")
@@ -40,20 +40,20 @@ at=''
 for i in "${!worker[@]}"; do
   if [ "${worker[$i]}" = localhost ] && [ "${worker[$((i + 1))]:-}" = "$head_port" ]; then at=$((i + 1)); break; fi
 done
-[ -n "$at" ] || { log "the worker command does not name localhost $head_port: $*"; exit 2; }
+[ -n "$at" ] || { log "the worker command does not name localhost $head_port: $*"; leave 2; }
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/tnl-wqf.XXXXXX") || { log "cannot create a temporary directory"; exit 1; }
+dir=$(mktemp -d "${TMPDIR:-/tmp}/tnl-wqf.XXXXXX") || { log "cannot create a temporary directory"; leave 1; }
 for attempt in 1 2 3 4 5; do
-  port=$(pick_port) || { log "found no free local port"; exit 1; }
+  port=$(pick_port) || { log "found no free local port"; leave 1; }
   "${ssh_cmd[@]}" -L "127.0.0.1:$port:localhost:$head_port" "${head_args[@]}" </dev/null 2>"$dir/ssh.log" &
   ssh_pid=$!
   wait_forward "$ssh_pid" "$dir/ssh.log" && break
   kill "$ssh_pid" 2>/dev/null; wait "$ssh_pid" 2>/dev/null; ssh_pid=''
   grep -q 'Address already in use' "$dir/ssh.log" && continue
   log "ssh to ${head_args[*]} failed: $(grep -Ev '^debug' "$dir/ssh.log" | tail -n 3 | tr -s '\r\n' '  ')"
-  exit 1
+  leave 1
 done
-[ -n "$ssh_pid" ] || { log "every local port tried was taken"; exit 1; }
+[ -n "$ssh_pid" ] || { log "every local port tried was taken"; leave 1; }
 
 worker[$at]=$port
 log "forward 127.0.0.1:$port -> localhost:$head_port on ${head_args[*]} is up; starting the worker"
@@ -68,4 +68,4 @@ else
   worker_pid=''
   log "the worker ended (status $status)"
 fi
-exit "$status"
+leave "$status"

@@ -1,5 +1,10 @@
 # Shared by the worker script and the factory wrapper (inlined where `# @include` names this file).
 
+# Every exit goes through here, signals ignored first: a second signal (Ctrl-C reaches the whole
+# process group, then the script TERMs its slots) would otherwise run `exit` again inside the EXIT
+# trap, which cuts the cleanup short and leaves an ssh running.
+leave() { trap '' TERM INT HUP; exit "$1"; }
+
 # A port nothing on this node accepts connections on. Another worker may still bind it
 # first; ssh then says "Address already in use" and the caller picks again.
 pick_port() {

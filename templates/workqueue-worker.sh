@@ -54,7 +54,7 @@ stop_worker() {
 }
 
 # A second signal (Ctrl-C reaches the slot and the script, then the script TERMs the slot) must
-# not cut the cleanup short: once it runs, it ignores them.
+# not cut the cleanup short: every exit goes through leave, which ignores them before this runs.
 cleanup_slot() {
   trap '' TERM INT HUP
   stop_child "$nap_pid"
@@ -115,12 +115,12 @@ reopen_forward() {
 run_slot() {
   slot=$1 ssh_pid='' worker_pid='' paused='' nap_pid='' slot_dir='' port=''
   trap cleanup_slot EXIT
-  trap 'exit 143' TERM
-  trap 'exit 130' INT
-  trap 'exit 129' HUP
-  slot_dir=$(mktemp -d "${TMPDIR:-/tmp}/tnl-wq.XXXXXX") || { log "$slot" "cannot create a temporary directory"; exit 1; }
+  trap 'leave 143' TERM
+  trap 'leave 130' INT
+  trap 'leave 129' HUP
+  slot_dir=$(mktemp -d "${TMPDIR:-/tmp}/tnl-wq.XXXXXX") || { log "$slot" "cannot create a temporary directory"; leave 1; }
   local status since
-  first_forward || exit 1
+  first_forward || leave 1
   start_worker
   while :; do
     wait -n
@@ -128,7 +128,7 @@ run_slot() {
     if ! kill -0 "$worker_pid" 2>/dev/null; then
       worker_pid=''
       log "$slot" "the worker ended (status $status)"
-      exit "$status"
+      leave "$status"
     fi
     kill -0 "$ssh_pid" 2>/dev/null && continue
     ssh_pid=''
@@ -144,11 +144,11 @@ run_slot() {
       log "$slot" "forward 127.0.0.1:$port is back after $(( SECONDS - since ))s; worker resumed"
       continue
     fi
-    [ "$status" -eq 2 ] || exit 1
+    [ "$status" -eq 2 ] || leave 1
     # Someone bound the port while it was free: this worker never talks to them; a new one starts elsewhere.
     log "$slot" "another program took local port $port meanwhile; replacing the worker with one on a new port"
     stop_worker
-    first_forward || exit 1
+    first_forward || leave 1
     start_worker
   done
 }
@@ -184,9 +184,9 @@ stop_slots() {
   for pid in "${slot_pids[@]}"; do wait "$pid" 2>/dev/null; done
 }
 trap stop_slots EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-trap 'exit 129' HUP
+trap 'leave 143' TERM
+trap 'leave 130' INT
+trap 'leave 129' HUP
 
 for s in $(seq 1 "$slots"); do
   run_slot "${SLURM_ARRAY_TASK_ID:-0}.$s" &
@@ -194,4 +194,4 @@ for s in $(seq 1 "$slots"); do
 done
 status=0
 for pid in "${slot_pids[@]}"; do wait "$pid" || status=$?; done
-exit "$status"
+leave "$status"

@@ -77,8 +77,18 @@ describe('renderWorkerScript', () => {
 
   it('traps TERM as well as EXIT, so scancel cleans up', async () => {
     const script = await render({});
-    expect(script).toMatch(/trap cleanup_slot EXIT\n\s+trap 'exit 143' TERM/);
-    expect(script).toMatch(/trap stop_slots EXIT\ntrap 'exit 143' TERM/);
+    expect(script).toMatch(/trap cleanup_slot EXIT\n\s+trap 'leave 143' TERM/);
+    expect(script).toMatch(/trap stop_slots EXIT\ntrap 'leave 143' TERM/);
+    expect(script.split('\n').filter((l) => /\bexit\b/.test(l) && !l.trimStart().startsWith('#'))).toEqual(['leave() { trap \'\' TERM INT HUP; exit "$1"; }']);
+  });
+
+  it('a second signal while the EXIT trap runs does not cut the cleanup short (leave ignores it first)', async () => {
+    const script = await render({});
+    const leave = script.split('\n').find((l) => l.startsWith('leave() '))!;
+    // The cleanup sleeps; a TERM lands in it. With a plain `exit 143` trap, "cleaned" never prints.
+    const body = `${leave}\ntrap 'sleep 0.4; echo cleaned' EXIT\ntrap 'leave 143' TERM\n(sleep 0.2; kill -TERM $$) &\nleave 0`;
+    const r = spawnSync('bash', ['-c', body], { encoding: 'utf8', timeout: 5000 });
+    expect({ status: r.status, out: r.stdout }).toEqual({ status: 0, out: 'cleaned\n' });
   });
 
   it.each([
