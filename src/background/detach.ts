@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TunnelError, type ErrorCode } from '../errors.js';
-import { acquireLock, alreadyRunning, readLockHolder, releaseLock } from '../fs/lock.js';
+import { acquireLock, alreadyRunning, readLockHolder, releaseLock, withLock } from '../fs/lock.js';
 import { ensurePrivateDir } from '../fs/private-dir.js';
 import { tunnelDir, tunnelsDir, stateHome } from './paths.js';
 import { isProcessAlive, isSameProcess } from './process-identity.js';
@@ -21,9 +22,11 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
   const dir = tunnelDir(name); // validates the name before anything is created
   await ensurePrivateDir(stateHome());
   await ensurePrivateDir(tunnelsDir());
-  await clearDeadRun(name);
-  await ensurePrivateDir(dir);
-  await acquireLock(lockPath(name), { what: name });
+  await whileStarting(name, async () => {
+    await clearDeadRun(name);
+    await ensurePrivateDir(dir);
+    await acquireLock(lockPath(name), { what: name });
+  });
   let childPid: number | undefined;
   try {
     await writeRequest(name, request);
@@ -61,7 +64,19 @@ export async function prepareJobRun(name: string): Promise<void> {
   await assertNotRunning(name);
   const record = await readRecord(name).catch(() => undefined);
   if (record?.job?.cancel) await writeRecord({ ...record, job: { ...record.job, cancel: null } });
-  await clearDeadRun(name);
+  await ensurePrivateDir(stateHome());
+  await ensurePrivateDir(tunnelsDir());
+  await whileStarting(name, () => clearDeadRun(name));
+}
+
+/**
+ * Clearing a dead run and taking the name's lock happen under a short per-name mutex beside the
+ * tunnel directories: otherwise a second `up -d X` could take the first one's fresh directory,
+ * not locked yet, for a dead run's and remove it, and both would start.
+ */
+async function whileStarting(name: string, fn: () => Promise<void>): Promise<void> {
+  // Clearing a dead run may wait for its cleanup ssh (up to a minute); a dead holder is taken over at once.
+  await withLock(join(tunnelsDir(), `.${name}.starting`), fn, { timeoutMs: 90_000, staleMs: 180_000 });
 }
 
 /**

@@ -71,11 +71,13 @@ describe('background tunnels', () => {
   });
 
   it('two up with the same name: one wins, the other gets a clear error', async () => {
-    const [a, b] = await Promise.all([
-      runCli(['up', '-F', config, '--to', 'login', '-L', `${await freePort()}:${appSocket}`, '-d', '--name', 'twin'], env()),
-      runCli(['up', '-F', config, '--to', 'login', '-L', `${await freePort()}:${appSocket}`, '-d', '--name', 'twin'], env()),
-    ]);
-    expect([a.exitCode, b.exitCode].sort()).toEqual([0, 1]);
+    // Two distinct ports, chosen before either starts: the loser must fail on the name, not on a port.
+    const ports = new Set<number>();
+    for (let i = 0; i < 10 && ports.size < 2; i += 1) ports.add(await freePort());
+    const [a, b] = await Promise.all(
+      [...ports].map((port) => runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', 'twin'], env())),
+    );
+    expect([a.exitCode, b.exitCode].sort(), `${a.stderr}\n${b.stderr}`).toEqual([0, 1]);
     expect([a.stderr, b.stderr].join('')).toMatch(/twin is already running \(pid \d+\)/);
     expect((await lsJson()).filter((t) => t.name === 'twin')).toHaveLength(1);
     await runCli(['down', 'twin'], env());
