@@ -72,11 +72,11 @@ describe('background tunnels', () => {
 
   it('two up with the same name: one wins, the other gets a clear error', async () => {
     // Two distinct ports, chosen before either starts: the loser must fail on the name, not on a port.
-    const ports = new Set<number>();
-    for (let i = 0; i < 10 && ports.size < 2; i += 1) ports.add(await freePort());
-    const [a, b] = await Promise.all(
-      [...ports].map((port) => runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', 'twin'], env())),
-    );
+    const first = await freePort();
+    let second = await freePort();
+    for (let i = 0; i < 10 && second === first; i += 1) second = await freePort();
+    const twin = (port: number) => runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', 'twin'], env());
+    const [a, b] = await Promise.all([twin(first), twin(second)]);
     expect([a.exitCode, b.exitCode].sort(), `${a.stderr}\n${b.stderr}`).toEqual([0, 1]);
     expect([a.stderr, b.stderr].join('')).toMatch(/twin is already running \(pid \d+\)/);
     expect((await lsJson()).filter((t) => t.name === 'twin')).toHaveLength(1);
