@@ -12,12 +12,13 @@ import { stopPresetApp, type PresetState } from '../presets/index.js';
 import { isOurSupervisor } from './mark.js';
 import { readTunnelJobs } from './jobs.js';
 import { cancelTunnelJobs, type CancelledJob } from '../resolve/tunnel-jobs.js';
+import { takeStopNote } from './stop-note.js';
 
 export interface StopResult {
   name: string;
   /** How it went: the supervisor tore down itself, or `down` had to clean after a dead one. */
   how: 'supervisor' | 'cleaned-after-dead-supervisor';
-  /** Jobs submitted for this tunnel (worker arrays) and whether scancel took them. */
+  /** The tunnel's own job (`up --slurm`) and the jobs submitted for it (worker arrays), and whether scancel took each. */
   jobs: CancelledJob[];
 }
 
@@ -48,18 +49,21 @@ export async function stopTunnel(name: string, options: StopOptions = {}): Promi
     return { name, how: 'cleaned-after-dead-supervisor', jobs: [] };
   }
   if (supervisor !== undefined && isOurSupervisor(supervisor)) {
+    await takeStopNote(name); // an old one, from a stop nobody waited for
     process.kill(supervisor.pid, 'SIGTERM');
     if (await waitForExit(supervisor.pid, SUPERVISOR_GRACE_MS)) {
       await killStrays(supervisor); // none, unless it died another way
-      const jobs = await cancelTunnelJobs(submitted, options.run);
+      // The tunnel's own job, which the supervisor cancelled on its way out, then the ones submitted for it.
+      const jobs = [...(await takeStopNote(name)), ...(await cancelTunnelJobs(submitted, options.run))];
       await removeTunnelDir(name);
       return { name, how: 'supervisor', jobs };
     }
     process.kill(supervisor.pid, 'SIGKILL');
     await waitForExit(supervisor.pid, 2000);
+    await takeStopNote(name);
   }
-  await cleanAfterDeadSupervisor(record, supervisor, options.run);
-  const jobs = await cancelTunnelJobs(submitted, options.run);
+  const own = await cleanAfterDeadSupervisor(record, supervisor, options.run);
+  const jobs = [...own, ...(await cancelTunnelJobs(submitted, options.run))];
   await removeTunnelDir(name);
   return { name, how: 'cleaned-after-dead-supervisor', jobs };
 }
@@ -80,17 +84,24 @@ async function readRecordForStop(name: string): Promise<{ record: TunnelRecord |
   }
 }
 
-/** What teardown would have done: ssh stopped, sockets removed, the preset's app stopped, the shared master released. */
-async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined, run: RunSsh | undefined): Promise<void> {
+/**
+ * What teardown would have done: ssh stopped, sockets removed, the preset's app stopped, the shared
+ * master released, the tunnel's job cancelled. Returns how that cancel went (none: nothing to cancel).
+ */
+async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined, run: RunSsh | undefined): Promise<CancelledJob[]> {
   // Only ssh named by identity: a bare pid (a record of an earlier version, or an edited one) may be anyone's now.
   for (const ssh of record?.sshProcesses ?? []) if (ssh.start !== undefined) await killSsh(ssh);
   if (supervisor !== undefined) await killStrays(supervisor);
-  if (record === undefined) return;
+  if (record === undefined) return [];
   if (record.preset !== undefined) await stopPresetApp(record.preset.state as PresetState, { runRemote: run }).catch(() => undefined);
   if (record.muxLease !== undefined) await leaveMaster(record.muxLease);
   // The job this tool submitted for the tunnel goes with it (the record holds null when it must not).
-  if (record.job?.cancel) await (run ?? runSsh)(record.job.cancel, { timeoutMs: 30_000 }).catch(() => undefined);
+  const job = record.job;
+  const cancelled = job?.cancel
+    ? await cancelTunnelJobs([{ id: job.id, scheduler: 'slurm', what: `the job of this tunnel, on ${job.node ?? 'its node'}`, cancel: job.cancel, submittedAt: '' }], run ?? runSsh)
+    : [];
   await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false, run });
+  return cancelled;
 }
 
 /**

@@ -15,6 +15,8 @@ import { notifyNeedsAuth } from './notify.js';
 import { recordOf } from './record-of.js';
 import { lockPath, logPath, readRequest, type SuperviseRequest } from './request.js';
 import { redactTokens, writeSecretReport } from './secrets.js';
+import { writeStopNote } from './stop-note.js';
+import type { CancelledJob } from '../resolve/tunnel-jobs.js';
 
 type PresetRecord = NonNullable<TunnelRecord['preset']>;
 
@@ -23,7 +25,7 @@ interface Started {
   tunnel(): Tunnel;
   down(): Promise<void>;
   preset(): PresetRecord | undefined;
-  job?: { record(): JobRecord; ended: Promise<TunnelError> };
+  job?: { record(): JobRecord; ended: Promise<TunnelError>; cancelled(): CancelledJob | undefined };
 }
 
 /** What the supervisor hears from a tunnel it started: log lines, a change to publish, a job that moved. */
@@ -124,6 +126,9 @@ export async function runSupervisor(name: string): Promise<number> {
       note(`${signal}: going down`);
       void started.down().catch((error: unknown) => void note(`teardown: ${error instanceof Error ? error.message : String(error)}`)).then(async () => {
         await writing; // a queued write landing after the removal would recreate the directory
+        // The `down` that sent the signal says what became of the job; the directory goes, so the note sits beside it.
+        const cancelled = started.job?.cancelled();
+        if (cancelled !== undefined) await writeStopNote(name, [cancelled]).catch((e: unknown) => void note(`cannot write the stop note: ${String(e)}`));
         await removeTunnelDir(name);
         resolve(0);
       });
@@ -187,7 +192,7 @@ async function startJob(request: NonNullable<SuperviseRequest['job']>, upOptions
     tunnel: () => session.tunnel(),
     down: () => session.down(),
     preset: presetRecord,
-    job: { record: () => jobRecordOf(session, plan, cancel), ended: session.ended },
+    job: { record: () => jobRecordOf(session, plan, cancel), ended: session.ended, cancelled: () => session.cancelled() },
   };
 }
 

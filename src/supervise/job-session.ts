@@ -5,6 +5,7 @@ import type { JobEvent, ResolvedJob } from '../resolve/job.js';
 import type { JobInput, JobPlan } from '../resolve/plan.js';
 import type { JobInfo, JobNotes, Scheduler } from '../resolve/scheduler.js';
 import { watchJob, type JobWatch } from '../resolve/watch.js';
+import type { CancelledJob } from '../resolve/tunnel-jobs.js';
 import type { Tunnel } from './tunnel.js';
 
 export interface JobSessionOptions {
@@ -36,6 +37,8 @@ export interface JobSession {
   ended: Promise<TunnelError>;
   /** Stops the watch, the tunnel and the preset; cancels the job if this tool submitted it (unless --keep-job). */
   down(): Promise<void>;
+  /** How down()'s cancel went; undefined when it had nothing to cancel (kept, attached, already over). */
+  cancelled(): CancelledJob | undefined;
 }
 
 /**
@@ -52,10 +55,18 @@ export async function startJobSession(options: JobSessionOptions): Promise<JobSe
   const stopMoving = new AbortController();
   let failMoved: (error: TunnelError) => void = () => undefined;
   const movedFailed = new Promise<TunnelError>((resolve) => (failMoved = resolve));
+  let outcome: CancelledJob | undefined;
   const cancel = async () => {
     // A job that already ended (walltime, someone's scancel) has nothing left to cancel.
     if (!job.submitted || plan.keepJob || watch?.latest().terminal === true) return;
-    await scheduler.cancel(job.id);
+    const which = { id: job.id, what: `the job of this tunnel, on ${job.node}` };
+    try {
+      await scheduler.cancel(job.id);
+    } catch (error) {
+      outcome = { ...which, cancelled: false, error: error instanceof TunnelError ? (error.sshMessage ?? error.message) : String(error) };
+      throw error;
+    }
+    outcome = { ...which, cancelled: true };
     options.onEvent?.({ event: 'cancelled', id: job.id });
   };
   const build = (signal: AbortSignal | undefined) =>
@@ -98,6 +109,7 @@ export async function startJobSession(options: JobSessionOptions): Promise<JobSe
     preset: () => started,
     info: () => watching.latest(),
     ended: Promise.race([watching.ended, movedFailed]),
+    cancelled: () => outcome,
     async down() {
       stopMoving.abort();
       watching.stop();

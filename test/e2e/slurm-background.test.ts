@@ -88,6 +88,7 @@ if (why !== undefined) {
 
       const down = await cli(['down', 'bg']);
       expect(down.exitCode, down.stderr).toBe(0);
+      expect(down.stdout).toBe(`down bg\n  cancelled Slurm job ${id} (the job of this tunnel, on isolated-node)`);
       expect(await slurm.waitForState(id, /^CANCELLED$/, 10_000)).toBe('CANCELLED');
       await expect.poll(userProcsOnNode, { timeout: 10_000 }).toBe('');
       expect(await listed('bg')).toBeUndefined();
@@ -127,7 +128,9 @@ if (why !== undefined) {
       process.kill(record!.supervisorPid, 'SIGKILL');
       await expect.poll(async () => (await listed('killed'))?.state, { timeout: 10_000 }).toBe('dead');
       expect(await slurm.state(id)).toBe('RUNNING');
-      expect((await cli(['down', 'killed'])).exitCode).toBe(0);
+      const down = await cli(['down', 'killed']);
+      expect(down.exitCode, down.stderr).toBe(0);
+      expect(down.stdout).toBe(`down killed (supervisor was dead; cleaned up after it)\n  cancelled Slurm job ${id} (the job of this tunnel, on isolated-node)`);
       expect(await slurm.waitForState(id, /^CANCELLED$/, 10_000)).toBe('CANCELLED');
       await expect.poll(userProcsOnNode, { timeout: 10_000 }).toBe('');
     });
@@ -138,7 +141,9 @@ if (why !== undefined) {
       const id = String((JSON.parse(up.stdout) as { job: { id: string } }).job.id);
       try {
         expect((await cli(['status', 'kept'])).stdout).toMatch(/it is not cancelled by down/);
-        expect((await cli(['down', 'kept'])).exitCode).toBe(0);
+        const down = await cli(['down', 'kept']);
+        expect(down.exitCode, down.stderr).toBe(0);
+        expect(down.stdout).toBe('down kept');
         await new Promise((r) => setTimeout(r, 2000));
         expect(await slurm.state(id)).toBe('RUNNING');
 

@@ -94,7 +94,8 @@ export function slurm(options: SlurmOptions): Scheduler {
       const argv = commands.cancel(id);
       const result = await run(argv, { timeoutMs });
       if (result.exitCode !== 0) {
-        throw new TunnelError('JOB_REFUSED', `scancel ${id} on ${login} failed: ${slurmMessage(result.stderr, `exit ${result.exitCode ?? 'by signal'}`)}; cancel it with: ssh ${login} scancel ${id}`, { argv, exitCode: result.exitCode });
+        const said = slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`);
+        throw new TunnelError('JOB_REFUSED', `scancel ${id} on ${login} failed: ${said}; cancel it with: ssh ${login} scancel ${id}`, { argv, exitCode: result.exitCode, sshMessage: said });
       }
     },
   };

@@ -91,6 +91,21 @@ describe('stopTunnel after a dead supervisor, with a fake runner', () => {
     expect(calls.map((c) => c.argv)).toEqual([CLEAN_B]);
   });
 
+  it.each([
+    ['cancelled', { exitCode: 0 }, { cancelled: true }],
+    ['refused', { exitCode: 1, stderr: 'scancel: error: Kill job error on job id 31: Access/permission denied' }, { cancelled: false, error: 'scancel: error: Kill job error on job id 31: Access/permission denied' }],
+  ])('the tunnel\'s own job, from the record: scancel runs before the socket cleanup and is reported (%s)', async (_, answer, outcome) => {
+    const cancel = ['ssh', '-T', '-o', 'BatchMode=yes', 'login', remoteShell('scancel 31')];
+    await writeRecord(recordOf('jobbed', {
+      remoteCleanup: [CLEAN_A],
+      job: { scheduler: 'slurm', id: '31', node: 'node7', state: 'RUNNING', reason: '', timeLeft: 100, seenAt: '2026-01-01T00:00:00Z', submitted: true, keepJob: false, cancel },
+    }));
+    const { run, calls } = fakeRun((call) => (call.argv.join(' ') === cancel.join(' ') ? answer : {}));
+    const result = await stopTunnel('jobbed', { run });
+    expect(calls.map((c) => c.argv)).toEqual([cancel, CLEAN_A]);
+    expect(result.jobs).toEqual([{ id: '31', what: 'the job of this tunnel, on node7', ...outcome }]);
+  });
+
   it('a corrupt record is cleared without running any of its commands', async () => {
     await writeRecord(recordOf('bad', { remoteCleanup: [['rm', '-rf', '/']] }));
     const { run, calls } = fakeRun();

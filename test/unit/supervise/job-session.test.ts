@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TunnelError } from '../../../src/errors.js';
 import { planJob } from '../../../src/resolve/plan.js';
 import type { JobInfo, Poll, Scheduler } from '../../../src/resolve/scheduler.js';
 import type { ExitInfo, SpawnSsh } from '../../../src/ssh/process.js';
@@ -52,20 +53,24 @@ describe('JobSession.down', () => {
     const log: string[] = [];
     const session = await startJobSession({ scheduler: scheduler(log), plan: plan(), job, presetName: undefined, input: {}, upOptions: { spawn: scriptedSsh(log), readyTimeoutMs: 2000, healthIntervalMs: 0 } });
     expect(session.tunnel().state).toBe('up');
+    expect(session.cancelled()).toBeUndefined();
     await session.down();
     expect(log).toEqual(['cancel 7', 'tunnel stopped']);
     expect(session.tunnel().state).toBe('down');
+    expect(session.cancelled()).toEqual({ id: '7', what: 'the job of this tunnel, on node7', cancelled: true });
   });
 
   it('a failed scancel still takes the tunnel down, then reports the failure', async () => {
     const log: string[] = [];
     const failing = scheduler(log, async () => {
-      throw new Error('scancel 7 on login failed: ssh: connect to host login port 22: Connection refused');
+      throw new TunnelError('JOB_REFUSED', 'scancel 7 on login failed: Connection refused; cancel it with: ssh login scancel 7', { sshMessage: 'ssh: connect to host login port 22: Connection refused' });
     });
     const session = await startJobSession({ scheduler: failing, plan: plan(), job, presetName: undefined, input: {}, upOptions: { spawn: scriptedSsh(log), readyTimeoutMs: 2000, healthIntervalMs: 0 } });
     await expect(session.down()).rejects.toThrow(/scancel 7 on login failed/);
     expect(log).toEqual(['cancel 7', 'tunnel stopped']);
     expect(session.tunnel().state).toBe('down');
+    // What `down` prints: scancel's (or ssh's) own words, not the whole message with its advice.
+    expect(session.cancelled()).toEqual({ id: '7', what: 'the job of this tunnel, on node7', cancelled: false, error: 'ssh: connect to host login port 22: Connection refused' });
   });
 
   it('an attached job (or --keep-job) is never cancelled', async () => {
@@ -73,5 +78,6 @@ describe('JobSession.down', () => {
     const session = await startJobSession({ scheduler: scheduler(log), plan: plan(), job: { ...job, submitted: false }, presetName: undefined, input: {}, upOptions: { spawn: scriptedSsh(log), readyTimeoutMs: 2000, healthIntervalMs: 0 } });
     await session.down();
     expect(log).toEqual(['tunnel stopped']);
+    expect(session.cancelled()).toBeUndefined();
   });
 });
