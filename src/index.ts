@@ -11,7 +11,7 @@ export type { Plan, SshCommand, PlannedForward } from './plan/types.js';
 export type { SpawnSsh, SshProcess } from './ssh/process.js';
 export { resolvePresetUp, startPreset, stopPresetApp, loadPresets, renderPresetConfig, type PresetInput, type PresetUp, type PresetSession, type PresetReport, type PresetState, type StartedPreset } from './presets/index.js';
 export { start, type StartOptions, type StartedTunnel, type BackgroundTunnel } from './api/start.js';
-export { list, status, stop, stopAll, logs, logFile, authenticate, type ListOptions, type StopResult } from './api/records.js';
+export { list, status, stop, stopAll, logs, logFile, authenticate, type ListOptions, type StopResult, type SubmittedJob } from './api/records.js';
 export { save, listSaved, getSaved, removeSaved, savedTunnelFlags, type SaveOptions, type SavedTunnelEntry, type SaveInput, type SaveResult } from './api/saved.js';
 export { renderSshConfig, writeSshConfig, removeSshConfig, type SshConfigOptions, type SshConfigChange, type SshConfigFile } from './api/ssh-config.js';
 export { prepareJob, waitForJob, upJob, startJob, type JobTunnelOptions, type PreparedJob, type JobUpOptions, type StartJobOptions } from './api/job.js';

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { listTunnels, truthful } from '../background/list.js';
+import { listTunnels, truthful, withSubmitted } from '../background/list.js';
 import { logPath } from '../background/request.js';
 import type { StopResult } from '../background/stop.js';
 import { TunnelError } from '../errors.js';
@@ -8,6 +8,7 @@ import type { BackgroundTunnel } from './start.js';
 import { checkName, checkOptions } from './validate.js';
 
 export type { StopResult } from '../background/stop.js';
+export type { SubmittedJob } from '../background/list.js';
 
 export interface ListOptions {
   /**
@@ -29,7 +30,7 @@ export async function list(options: ListOptions = {}): Promise<BackgroundTunnel[
 export async function status(name: string): Promise<BackgroundTunnel> {
   const record = await readRecord(checkName(name, 'name'));
   if (record === undefined) throw new TunnelError('NOT_FOUND', `no tunnel named '${name}'; see 'tunnel ls'`);
-  return truthful(record);
+  return withSubmitted(truthful(record));
 }
 
 /** Stops a background tunnel and removes every socket and process it left (what `tunnel down NAME` does). */

@@ -1,3 +1,4 @@
+import { readTunnelJobs } from './jobs.js';
 import { isOurSupervisor } from './mark.js';
 import { listTunnelNames, readRecord, type JobRecord, type TunnelRecord } from './record.js';
 
@@ -7,6 +8,16 @@ export interface ListedTunnel extends Omit<TunnelRecord, 'state'> {
   /** 'dead' when the supervisor is gone but the record says it was running: never shown as up. */
   state: ListedState;
   uptimeSeconds: number | null;
+  /** Submitted for this tunnel and stopped by its `down` (worker arrays, a work_queue_factory); as recorded, without asking Slurm. */
+  submitted?: SubmittedJob[];
+}
+
+export interface SubmittedJob {
+  /** A Slurm job id, or the factory's pid on the login node. */
+  id: string;
+  kind: 'job' | 'factory';
+  what: string;
+  submittedAt: string;
 }
 
 /** Every background tunnel, with its state checked against whether its supervisor still lives; unreadable ones go to onUnreadable. */
@@ -14,9 +25,16 @@ export async function listTunnels(onUnreadable: (error: unknown) => void = () =>
   const listed: ListedTunnel[] = [];
   for (const name of await listTunnelNames()) {
     const record = await readRecord(name).catch((error: unknown) => void onUnreadable(error));
-    if (record !== undefined) listed.push(truthful(record));
+    if (record !== undefined) listed.push(await withSubmitted(truthful(record)));
   }
   return listed;
+}
+
+/** Adds what `down` would cancel for it (files in its directory; no ssh, so `ls` stays fast). */
+export async function withSubmitted(listed: ListedTunnel): Promise<ListedTunnel> {
+  const jobs = await readTunnelJobs(listed.name).catch(() => []);
+  if (jobs.length === 0) return listed;
+  return { ...listed, submitted: jobs.map((j) => ({ id: j.id, kind: j.kind ?? 'job', what: j.what, submittedAt: j.submittedAt })) };
 }
 
 export function truthful(record: TunnelRecord, now = Date.now()): ListedTunnel {

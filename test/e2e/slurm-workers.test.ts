@@ -108,6 +108,10 @@ if (why !== undefined) {
       expect(id).toMatch(/^\d+$/);
       jobs.push(id);
       expect(submit.stderr).toContain(`submitted Slurm job ${id} (2 workers); 'tunnel down wqs' cancels it`);
+      // status and ls say what down will cancel, from the record (no squeue).
+      expect((await tunnel(['status', 'wqs'])).stdout).toContain(`\nsubmitted: Slurm job ${id} (2 workers); tunnel down wqs cancels it\n`);
+      const [listed] = JSON.parse((await tunnel(['ls', '--json'])).stdout) as Array<{ submitted?: unknown[] }>;
+      expect(listed!.submitted).toEqual([{ id, kind: 'job', what: '2 workers', submittedAt: expect.any(String) }]);
 
       const out = await manager.waitForOutput(/^DONE 4$/m, 90_000);
       console.info(`e2e slurm workers: submit -> 4 results on the laptop in ${Date.now() - t0} ms`);

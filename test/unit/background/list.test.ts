@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { truthful } from '../../../src/background/list.js';
+import { truthful, withSubmitted } from '../../../src/background/list.js';
+import { addTunnelJob } from '../../../src/background/jobs.js';
 import { identifyProcess } from '../../../src/background/process-identity.js';
 import type { JobRecord, TunnelRecord } from '../../../src/background/record.js';
 import type { TunnelState } from '../../../src/supervise/status.js';
-import { useChildren } from '../../support/state-home.js';
+import { useChildren, useTempStateHome } from '../../support/state-home.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
@@ -97,5 +98,25 @@ describe('truthful: a record checked against its supervisor', () => {
   it('a record without a job gets no job field', () => {
     const { job: _job, ...plain } = record('failed', deadPid());
     expect('job' in truthful(plain, NOW)).toBe(false);
+  });
+});
+
+describe('withSubmitted: what down would cancel, as recorded', () => {
+  useTempStateHome('tnl-list-submitted-');
+
+  it('lists the worker array and the factory in id order, without their cancel commands', async () => {
+    const cancel = ['ssh', 'login', 'scancel 12'];
+    await addTunnelJob('wq', { id: '12', scheduler: 'slurm', what: '4 workers', cancel, submittedAt: '2026-03-01T11:00:00Z' });
+    await addTunnelJob('wq', { id: '3456', scheduler: 'slurm', kind: 'factory', what: 'work_queue_factory on login (pid 3456, 1-4 workers)', cancel, submittedAt: '2026-03-01T11:05:00Z' });
+    const listed = await withSubmitted({ ...truthful(record('up', deadPid(), { name: 'wq' }), NOW) });
+    expect(listed.submitted).toEqual([
+      { id: '12', kind: 'job', what: '4 workers', submittedAt: '2026-03-01T11:00:00Z' },
+      { id: '3456', kind: 'factory', what: 'work_queue_factory on login (pid 3456, 1-4 workers)', submittedAt: '2026-03-01T11:05:00Z' },
+    ]);
+    expect(JSON.stringify(listed)).not.toContain('scancel');
+  });
+
+  it('a tunnel with nothing submitted gets no submitted field', async () => {
+    expect('submitted' in (await withSubmitted(truthful(record('up', deadPid()), NOW)))).toBe(false);
   });
 });
