@@ -40,6 +40,8 @@ export interface JobPlan {
   notesDir: string | undefined;
   keepJob: boolean;
   pollMs: number;
+  /** The job's app starts only once the tunnel tells it the port its -R got (pvserver connecting back). */
+  waitForPort?: boolean;
   /** The tunnel's options without its target: the job's node becomes --to. */
   tunnel: TunnelOptions;
 }
@@ -71,6 +73,7 @@ export function planJob(input: JobInput, app: JobScriptInput | undefined, templa
     notesDir: input.slurm === undefined ? undefined : app?.dir,
     keepJob: input.keepJob === true || input.job !== undefined,
     pollMs: parseInteger(input.poll, '--poll', 5, 1, 3600) * 1000,
+    ...(input.slurm !== undefined && app?.waitForPort === true ? { waitForPort: true } : {}),
     tunnel: tunnelOnly(input),
   };
 }
@@ -94,6 +97,9 @@ export function jobDryRun(plan: JobPlan, tunnelLines: string[]): string[] {
     ? '# follow it (one ssh) until it is RUNNING on a node and its app is ready; then, while the tunnel runs, poll it:'
     : '# look at it: RUNNING, on which node, and whose; then, while the tunnel runs, poll it the same way:', shJoin(waitArgv(plan, commands, id)));
   lines.push('# then the tunnel to the node (NODE):', ...tunnelLines);
+  if (plan.waitForPort === true) {
+    lines.push('# once its -R is up, tell the job the port it got on NODE (the app starts then, and connects back through it):', shJoin(commands.tell(id, { port: 'PORT' })));
+  }
   if (plan.attach === undefined) lines.push(plan.keepJob ? '# --keep-job: the job keeps running afterwards; cancel it with:' : '# on the way down (and on Ctrl-C while waiting), cancel the job:', shJoin(commands.cancel(id)));
   return lines;
 }
@@ -109,7 +115,11 @@ export function jobDryRunJson(plan: JobPlan, tunnelArgv: readonly string[] | und
   return {
     state: 'planned',
     script: plan.script ?? null,
-    commands: { submit: plan.script === undefined ? null : commands.submit, wait: waitArgv(plan, commands, id), poll: commands.poll(id), cancel: plan.attach === undefined ? commands.cancel(id) : null },
+    commands: {
+      submit: plan.script === undefined ? null : commands.submit, wait: waitArgv(plan, commands, id), poll: commands.poll(id),
+      ...(plan.waitForPort === true ? { tellPort: commands.tell(id, { port: 'PORT' }) } : {}),
+      cancel: plan.attach === undefined ? commands.cancel(id) : null,
+    },
     tunnel: tunnelArgv ?? null,
     keepJob: plan.keepJob,
   };

@@ -42,6 +42,16 @@ describe('planJob', () => {
     const plan = planJob({ via: ['login'], slurm: '-p normal', run: 'serve' }, app, TEMPLATE, '/s');
     const text = jobDryRun(plan, ['ssh ... NODE']).join('\n');
     expect(text).toMatch(/# the batch script[\s\S]*#   #!\/bin\/sh[\s\S]*sbatch --parsable[\s\S]*< job\.sh\n# follow it[\s\S]*squeue[\s\S]*dir=\/tmp\/tnl-job-1[\s\S]*ssh \.\.\. NODE\n# on the way down[\s\S]*scancel JOBID/);
+    expect(text).not.toContain('port=PORT');
+  });
+  it('--dry-run of an app that waits for its port (pvserver) shows the step that tells the job the port', () => {
+    const plan = planJob({ via: ['login'], slurm: '-t 5', run: 'pvserver' }, { ...app, waitForPort: true }, TEMPLATE, '/s');
+    expect(plan.waitForPort).toBe(true);
+    const text = jobDryRun(plan, ['ssh ... -R 0:localhost:11111 NODE']).join('\n');
+    expect(text).toMatch(/ssh \.\.\. -R 0:localhost:11111 NODE\n# once its -R is up, tell the job the port[^\n]*\nssh [^\n]* login [^\n]*port=PORT[^\n]*JOBID\.port\.tmp[^\n]*\n# on the way down/);
+    const json = jobDryRunJson(plan, ['ssh', 'NODE']) as { commands: { tellPort?: string[] } };
+    expect(json.commands.tellPort!.at(-1)).toContain('port=PORT');
+    expect((jobDryRunJson(planJob({ via: ['login'], slurm: '-t 5', run: 'x' }, app, TEMPLATE, '/s'), undefined) as { commands: object }).commands).not.toHaveProperty('tellPort');
   });
 });
 
