@@ -7,65 +7,63 @@
 #   1. picks a free local port (several workers on one node never share one),
 #   2. opens   ssh -N -L 127.0.0.1:<that port>:localhost:@@HEAD_PORT@@ <head node>
 #      and waits until ssh reports the forward is up,
-#   3. runs the worker command with `localhost @@HEAD_PORT@@` replaced by `localhost <that port>`,
-# and stops both, removing its files, when either ends or the job is signalled (scancel sends
-# SIGTERM; bash runs the EXIT trap on SIGTERM only because TERM is trapped too).
+#   3. runs the worker command with `localhost @@HEAD_PORT@@` replaced by `localhost <that port>`
+#      (and its workspace in this wrapper's own directory, so it goes even if the worker is killed),
+#   4. when the forward drops (head node sshd restarted, network hiccup), pauses the worker
+#      (SIGSTOP: while nothing of ours listens on the port, it must not connect to whatever else
+#      may bind it), reopens the forward on the SAME port with backoff for up to @@FORWARD_GIVE_UP@@ s,
+#      then resumes the worker, which reconnects to its manager by itself.
+# It stops both, removing its files, and exits when the worker ends, the forward cannot be restored
+# (given up, or another program bound the port meanwhile: exit 1, and the factory submits another
+# worker if the queue needs one), or the job is signalled (scancel sends SIGTERM; bash runs the
+# EXIT trap on SIGTERM only because TERM is trapped too).
 
 head_args=(@@HEAD_ARGS@@)
 head_port=@@HEAD_PORT@@
 ssh_cmd=(ssh -N -T -v -o ExitOnForwardFailure=yes -o ServerAliveInterval=@@KEEPALIVE@@ -o ServerAliveCountMax=@@KEEPALIVE_COUNT@@ -o ConnectTimeout=@@CONNECT_TIMEOUT@@ -o BatchMode=yes @@SSH_EXTRA@@)
 forward_timeout=@@FORWARD_TIMEOUT@@
+give_up=@@FORWARD_GIVE_UP@@
 
-log() { printf '%s tunnel-factory-worker %s: %s\n' "$(date +%H:%M:%S)" @@NAME_QUOTED@@ "$1" >&2; }
+log() { printf '%s tunnel-factory-worker %s[%s]: %s\n' "$(date +%H:%M:%S)" @@NAME_QUOTED@@ "$1" "$2" >&2; }
 
 # @include workqueue-forward.sh
 
-ssh_pid='' worker_pid='' dir=''
-cleanup() {
-  trap '' TERM INT HUP
-  local pid
-  for pid in "$worker_pid" "$ssh_pid"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  done
-  [ -n "$dir" ] && rm -rf -- "$dir"
-}
-trap cleanup EXIT
+# Its label in the log: the Slurm job, or this process outside Slurm.
+slot=${SLURM_JOB_ID:-$$} ssh_pid='' worker_pid='' paused='' nap_pid='' slot_dir='' port=''
+trap cleanup_slot EXIT
 trap 'leave 143' TERM
 trap 'leave 130' INT
 trap 'leave 129' HUP
 
-# The worker command, with the manager's address on the head node swapped for the local forward.
-worker=("$@")
-at=''
+# The worker command, with the manager's address on the head node to be swapped for the forward's.
+worker=("$@") at=''
 for i in "${!worker[@]}"; do
   if [ "${worker[$i]}" = localhost ] && [ "${worker[$((i + 1))]:-}" = "$head_port" ]; then at=$((i + 1)); break; fi
 done
-[ -n "$at" ] || { log "the worker command does not name localhost $head_port: $*"; leave 2; }
+[ -n "$at" ] || { log "$slot" "the worker command does not name localhost $head_port: $*"; leave 2; }
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/tnl-wqf.XXXXXX") || { log "cannot create a temporary directory"; leave 1; }
-for attempt in 1 2 3 4 5; do
-  port=$(pick_port) || { log "found no free local port"; leave 1; }
-  "${ssh_cmd[@]}" -L "127.0.0.1:$port:localhost:$head_port" "${head_args[@]}" </dev/null 2>"$dir/ssh.log" &
-  ssh_pid=$!
-  wait_forward "$ssh_pid" "$dir/ssh.log" && break
-  kill "$ssh_pid" 2>/dev/null; wait "$ssh_pid" 2>/dev/null; ssh_pid=''
-  grep -q 'Address already in use' "$dir/ssh.log" && continue
-  log "ssh to ${head_args[*]} failed: $(grep -Ev '^debug' "$dir/ssh.log" | tail -n 3 | tr -s '\r\n' '  ')"
-  leave 1
-done
-[ -n "$ssh_pid" ] || { log "every local port tried was taken"; leave 1; }
-
+slot_dir=$(mktemp -d "${TMPDIR:-/tmp}/tnl-wqf.XXXXXX") || { log "$slot" "cannot create a temporary directory"; leave 1; }
+first_forward || leave 1
 worker[$at]=$port
-log "forward 127.0.0.1:$port -> localhost:$head_port on ${head_args[*]} is up; starting the worker"
+# Its workspace in $slot_dir goes even when a paused worker is killed. Right after the program, so
+# a --workdir the factory was given with -E comes later and wins.
+worker=("${worker[0]}" --workdir="$slot_dir" "${worker[@]:1}")
+log "$slot" "forward 127.0.0.1:$port -> localhost:$head_port on ${head_args[*]} is up; starting the worker"
 "${worker[@]}" </dev/null &
 worker_pid=$!
-wait -n "$worker_pid" "$ssh_pid"
-status=$?
-if kill -0 "$worker_pid" 2>/dev/null; then
-  log "the ssh forward ended; stopping the worker (the factory submits another if the queue needs it)"
-  status=1
-else
-  worker_pid=''
-  log "the worker ended (status $status)"
-fi
-leave "$status"
+while :; do
+  wait -n
+  status=$?
+  if ! kill -0 "$worker_pid" 2>/dev/null; then
+    worker_pid=''
+    log "$slot" "the worker ended (status $status)"
+    leave "$status"
+  fi
+  kill -0 "$ssh_pid" 2>/dev/null && continue
+  heal_forward
+  status=$?
+  [ "$status" -eq 0 ] && continue
+  # Someone bound the port while it was free: this worker never talks to them; the factory starts another.
+  [ "$status" -eq 2 ] && log "$slot" "another program took local port $port meanwhile; stopping the worker (the factory submits another if the queue needs one)"
+  leave 1
+done

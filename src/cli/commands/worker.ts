@@ -127,7 +127,7 @@ async function startFactory(name: string, head: string, headPort: string | numbe
   const { FACTORY_WRAPPER_TEMPLATE, renderFactoryWrapper } = await import('../../presets/reverse/factory-wrapper.js');
   const { planWorkerFactory, startWorkerFactory, workerFactoryDryRun } = await import('../../resolve/worker-factory.js');
   const { runningRoute } = await import('../../resolve/worker-array.js');
-  const wrapper = renderFactoryWrapper(await readTemplate(FACTORY_WRAPPER_TEMPLATE), { name, head, headPort, sshConfig: flags.sshConfig, forwardTimeout: flags.forwardTimeout });
+  const wrapper = renderFactoryWrapper(await readTemplate(FACTORY_WRAPPER_TEMPLATE), { name, head, headPort, sshConfig: flags.sshConfig, forwardTimeout: flags.forwardTimeout, forwardGiveUp: flags.forwardGiveUp });
   const plan = planWorkerFactory({
     name, wrapper, headPort: Number(headPort), minWorkers: flags.minWorkers, maxWorkers: flags.maxWorkers,
     slurm: flags.slurm, workerArgs: flags.workerArg, via: flags.via,

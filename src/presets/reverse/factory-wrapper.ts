@@ -6,6 +6,7 @@ import { parseName } from '../../model/name.js';
 import { parseInteger } from '../../model/tunnel.js';
 import { badOption } from '../options.js';
 import { renderTemplate } from '../template.js';
+import { parseForwardGiveUp } from './worker-script.js';
 
 /** The template work_queue_factory's --wrapper is rendered from (templates/). */
 export const FACTORY_WRAPPER_TEMPLATE = 'workqueue-factory-wrapper.sh';
@@ -21,9 +22,11 @@ export interface FactoryWrapperInput {
   sshConfig?: string | undefined;
   /** Seconds a worker waits for its forward. */
   forwardTimeout?: number | string | undefined;
+  /** Seconds a worker keeps reopening a dropped forward before it ends (0: one retry). */
+  forwardGiveUp?: number | string | undefined;
 }
 
-/** Renders the wrapper that gives each factory worker its own ssh -L to the head node. Pure. */
+/** Renders the wrapper that gives each factory worker its own ssh -L to the head node, reopened when it drops. Pure. */
 export function renderFactoryWrapper(template: string, input: FactoryWrapperInput): string {
   const name = parseName(input.name, 'NAME');
   if (input.sshConfig !== undefined && (input.sshConfig === '' || input.sshConfig.startsWith('-'))) {
@@ -39,5 +42,6 @@ export function renderFactoryWrapper(template: string, input: FactoryWrapperInpu
     CONNECT_TIMEOUT: String(DEFAULTS.connectTimeout),
     SSH_EXTRA: input.sshConfig === undefined ? '' : shJoin(['-F', input.sshConfig]),
     FORWARD_TIMEOUT: String(parseInteger(input.forwardTimeout, '--forward-timeout', 30, 1, 600)),
+    FORWARD_GIVE_UP: String(parseForwardGiveUp(input.forwardGiveUp)),
   }, FACTORY_WRAPPER_TEMPLATE);
 }

@@ -30,6 +30,11 @@ export interface WorkerScriptInput {
 
 /** How long a slot keeps reopening a dropped forward, unless told otherwise. */
 export const DEFAULT_FORWARD_GIVE_UP = 600;
+
+/** --forward-give-up, for the worker script and the factory wrapper alike. */
+export function parseForwardGiveUp(value: number | string | undefined): number {
+  return parseInteger(value, '--forward-give-up', DEFAULT_FORWARD_GIVE_UP, 0, 604_800);
+}
 /** work_queue_worker's own --connect-timeout default, which a paused worker must not lose. */
 const WORKER_CONNECT_WAIT = 900;
 /** work_queue_worker's --max-backoff: its default (60 s) would leave a restored forward unused that long. */
@@ -47,7 +52,7 @@ export function renderWorkerScript(preset: ReversePreset, template: string, inpu
   if (input.sshConfig !== undefined && (input.sshConfig === '' || input.sshConfig.startsWith('-'))) {
     throw badOption('--ssh-config', `--ssh-config '${input.sshConfig}': expected a file path`);
   }
-  const giveUp = parseInteger(input.forwardGiveUp, '--forward-give-up', DEFAULT_FORWARD_GIVE_UP, 0, 604_800);
+  const giveUp = parseForwardGiveUp(input.forwardGiveUp);
   return renderTemplate(template, {
     DIRECTIVES: directives(scheduler, name, count),
     NAME: name,
