@@ -51,19 +51,7 @@ worker=("${worker[0]}" --workdir="$slot_dir" "${worker[@]:1}")
 log "$slot" "forward 127.0.0.1:$port -> localhost:$head_port on ${head_args[*]} is up; starting the worker"
 "${worker[@]}" </dev/null &
 worker_pid=$!
-while :; do
-  wait -n
-  status=$?
-  if ! kill -0 "$worker_pid" 2>/dev/null; then
-    worker_pid=''
-    log "$slot" "the worker ended (status $status)"
-    leave "$status"
-  fi
-  kill -0 "$ssh_pid" 2>/dev/null && continue
-  heal_forward
-  status=$?
-  [ "$status" -eq 0 ] && continue
-  # Someone bound the port while it was free: this worker never talks to them; the factory starts another.
-  [ "$status" -eq 2 ] && log "$slot" "another program took local port $port meanwhile; stopping the worker (the factory submits another if the queue needs one)"
-  leave 1
-done
+watch_worker
+# Someone bound the port while it was free: this worker never talks to them; the factory starts another.
+log "$slot" "another program took local port $port meanwhile; stopping the worker (the factory submits another if the queue needs one)"
+leave 1

@@ -141,3 +141,25 @@ heal_forward() {
   paused=''
   log "$slot" "forward 127.0.0.1:$port is back after $(( SECONDS - since ))s; worker resumed"
 }
+
+# Waits on the worker and its forward, healing the forward whenever it drops. Leaves with the
+# worker's status when it ends, or 1 once the forward is given up; returns (the worker paused)
+# when another program took the port meanwhile: the caller decides what replaces the worker.
+watch_worker() {
+  local status
+  while :; do
+    wait -n
+    status=$?
+    if ! kill -0 "$worker_pid" 2>/dev/null; then
+      worker_pid=''
+      log "$slot" "the worker ended (status $status)"
+      leave "$status"
+    fi
+    kill -0 "$ssh_pid" 2>/dev/null && continue
+    heal_forward
+    status=$?
+    [ "$status" -eq 0 ] && continue
+    [ "$status" -eq 2 ] && return 0
+    leave 1
+  done
+}

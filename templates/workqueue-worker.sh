@@ -42,22 +42,10 @@ run_slot() {
   trap 'leave 130' INT
   trap 'leave 129' HUP
   slot_dir=$(mktemp -d "${TMPDIR:-/tmp}/tnl-wq.XXXXXX") || { log "$slot" "cannot create a temporary directory"; leave 1; }
-  local status
   first_forward || leave 1
   start_worker
   while :; do
-    wait -n
-    status=$?
-    if ! kill -0 "$worker_pid" 2>/dev/null; then
-      worker_pid=''
-      log "$slot" "the worker ended (status $status)"
-      leave "$status"
-    fi
-    kill -0 "$ssh_pid" 2>/dev/null && continue
-    heal_forward
-    status=$?
-    [ "$status" -eq 0 ] && continue
-    [ "$status" -eq 2 ] || leave 1
+    watch_worker
     # Someone bound the port while it was free: this worker never talks to them; a new one starts elsewhere.
     log "$slot" "another program took local port $port meanwhile; replacing the worker with one on a new port"
     stop_worker
