@@ -130,10 +130,8 @@ describe.skipIf(!ready)('work_queue_factory wrapper heals its forward (real sshd
     await roundTrip('term', 30_000, () => w.out.all.join('\n'));
     const tree = await w.procs();
     expect(tree.map((p) => p.comm).sort()).toEqual(['ssh', 'work_queue_work']);
-    const t0 = Date.now();
     w.wrapper.kill('SIGTERM');
     expect(await w.exited).toBe(143);
-    expect(Date.now() - t0).toBeLessThan(5000);
     for (const p of tree) expect(await isAlive(p.pid), `${p.comm} ${p.pid}`).toBe(false);
     expect(await leftovers(tmpBefore, workersIn(tree))).toEqual([]);
   });
