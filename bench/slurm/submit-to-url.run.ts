@@ -57,6 +57,7 @@ const curl = async (url: string, sock?: string) => {
 /** By hand: sbatch, poll squeue for the node, (jupyter: ask it for its token), ssh -L, first 200. */
 async function byHand(kind: 'plain' | 'jupyter', port: number): Promise<number> {
   const t0 = Date.now();
+  const phase = (what: string) => record(`${kind}: by hand, ${what}`, Date.now() - t0);
   const sock = kind === 'plain' ? '/tmp/bench-plain.sock' : '/tmp/bench-jupyter.sock';
   const wrap = kind === 'plain' ? `exec node ${http.path} ${sock} hi` : `exec jupyter notebook --no-browser --sock ${sock}`;
   const id = (await ssh(['login', `sbatch --parsable -t 5 --output=/dev/null --wrap '${wrap}'`])).stdout.trim();
@@ -64,6 +65,7 @@ async function byHand(kind: 'plain' | 'jupyter', port: number): Promise<number> 
     const [state, where] = (await ssh(['login', `squeue -h -j ${id} -o '%T %N'`])).stdout.trim().split(' ');
     return state === 'RUNNING' && where ? where : undefined;
   });
+  phase('squeue says RUNNING');
   let path = '/';
   if (kind === 'jupyter') {
     const token = await until('jupyter listed', async () => {
@@ -71,6 +73,7 @@ async function byHand(kind: 'plain' | 'jupyter', port: number): Promise<number> 
       return /"token": "([0-9a-f]+)"/.exec(out)?.[1];
     });
     path = `/api/status?token=${token}`;
+    phase('token read on the node');
   }
   const tunnel: Spawned = await t.spawn('laptop', ['ssh', '-F', t.sshConfigPath, '-N', '-o', 'ExitOnForwardFailure=yes', '-J', 'login', '-L', `${port}:${sock}`, node]);
   try {
@@ -90,6 +93,10 @@ async function withTool(kind: 'plain' | 'jupyter', port: number): Promise<{ url:
     ? ['--slurm', '-t 5', '--run', `exec node ${http.path} /tmp/bench-tool.sock hi`, '-L', `${port}:/tmp/bench-tool.sock`]
     : ['jupyter', '--slurm', '-t 5', '--sock', '--local-port', String(port)];
   const child = await t.spawn('laptop', ['node', CLI, 'up', '-F', t.sshConfigPath, '--via', 'login', ...args, '--json'], { env: { TUNNEL_HOME: `${t.dir}/bench-state`, NO_COLOR: '1' } });
+  // Where the time goes: the job events the tool prints (the follow loop returns once the app is ready on the node).
+  for (const [what, pattern] of [['submitted', /"event":"submitted"/], ['running (app ready on the node)', /"event":"running"/]] as const) {
+    void child.waitForOutput(pattern, 90_000).then(() => record(`${kind}: tunnel up --slurm, ${what}`, Date.now() - t0), () => undefined);
+  }
   try {
     const line = (await child.waitForOutput(/^\{"name".*\}$/m, 90_000)).split('\n').find((l) => l.startsWith('{"name"'))!;
     const url = Date.now() - t0;
