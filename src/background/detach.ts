@@ -11,6 +11,7 @@ import { readRecord, removeTunnelDir, writeRecord, type TunnelRecord } from './r
 import { lockPath, logPath, writeRequest, type SuperviseRequest } from './request.js';
 import { readLogTail } from './logs.js';
 import { stopTunnel } from './stop.js';
+import { takeStopNote } from './stop-note.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -26,6 +27,7 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
     await clearDeadRun(name);
     await ensurePrivateDir(dir);
     await acquireLock(lockPath(name), { what: name });
+    await takeStopNote(name); // left by an earlier run stopped without `down` (a systemd stop, say)
   });
   let childPid: number | undefined;
   try {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -68,6 +68,16 @@ describe('background tunnels', () => {
     expect(statSync(tunnel).mode & 0o777).toBe(0o700);
     for (const file of readdirSync(tunnel)) expect(statSync(join(tunnel, file)).mode & 0o777).toBe(0o600);
     await runCli(['down', 'private'], env());
+  });
+
+  it('a stop note left by an earlier run that nobody waited for is removed by the next up -d of the name', async () => {
+    const note = join(home, 'tunnels', '.noted.stopped.json');
+    await mkdir(join(home, 'tunnels'), { recursive: true, mode: 0o700 });
+    await writeFile(note, '{"jobs":[]}\n', { mode: 0o600 });
+    const started = await runCli(['up', '-F', config, '--to', 'login', '-L', `${await freePort()}:${appSocket}`, '-d', '--name', 'noted'], env());
+    expect(started.exitCode, started.stderr).toBe(0);
+    expect(existsSync(note)).toBe(false);
+    expect((await runCli(['down', 'noted'], env())).stdout).toBe('down noted');
   });
 
   it('two up with the same name: one wins, the other gets a clear error', async () => {
