@@ -21,8 +21,6 @@ const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
  */
 export async function startDetached(name: string, request: SuperviseRequest): Promise<TunnelRecord> {
   const dir = tunnelDir(name); // validates the name before anything is created
-  await ensurePrivateDir(stateHome());
-  await ensurePrivateDir(tunnelsDir());
   await whileStarting(name, async () => {
     await clearDeadRun(name);
     await ensurePrivateDir(dir);
@@ -66,8 +64,6 @@ export async function prepareJobRun(name: string): Promise<void> {
   await assertNotRunning(name);
   const record = await readRecord(name).catch(() => undefined);
   if (record?.job?.cancel) await writeRecord({ ...record, job: { ...record.job, cancel: null } });
-  await ensurePrivateDir(stateHome());
-  await ensurePrivateDir(tunnelsDir());
   await whileStarting(name, () => clearDeadRun(name));
 }
 
@@ -77,6 +73,8 @@ export async function prepareJobRun(name: string): Promise<void> {
  * not locked yet, for a dead run's and remove it, and both would start.
  */
 async function whileStarting(name: string, fn: () => Promise<void>): Promise<void> {
+  await ensurePrivateDir(stateHome());
+  await ensurePrivateDir(tunnelsDir());
   // Clearing a dead run may wait for its cleanup ssh (up to a minute); a dead holder is taken over at once.
   await withLock(join(tunnelsDir(), `.${name}.starting`), fn, { timeoutMs: 90_000, staleMs: 180_000 });
 }

@@ -11,7 +11,7 @@ import { teardown } from '../supervise/teardown.js';
 import { stopPresetApp, type PresetState } from '../presets/index.js';
 import { isOurSupervisor } from './mark.js';
 import { readTunnelJobs } from './jobs.js';
-import { cancelTunnelJobs, type CancelledJob } from '../resolve/tunnel-jobs.js';
+import { cancelTunnelJobs, ownJobWhat, type CancelledJob } from '../resolve/tunnel-jobs.js';
 import { takeStopNote } from './stop-note.js';
 
 export interface StopResult {
@@ -49,7 +49,6 @@ export async function stopTunnel(name: string, options: StopOptions = {}): Promi
     return { name, how: 'cleaned-after-dead-supervisor', jobs: [] };
   }
   if (supervisor !== undefined && isOurSupervisor(supervisor)) {
-    await takeStopNote(name); // an old one, from a stop nobody waited for
     process.kill(supervisor.pid, 'SIGTERM');
     if (await waitForExit(supervisor.pid, SUPERVISOR_GRACE_MS)) {
       await killStrays(supervisor); // none, unless it died another way
@@ -60,7 +59,7 @@ export async function stopTunnel(name: string, options: StopOptions = {}): Promi
     }
     process.kill(supervisor.pid, 'SIGKILL');
     await waitForExit(supervisor.pid, 2000);
-    await takeStopNote(name);
+    await takeStopNote(name); // half a report at most: the job is cancelled from the record below
   }
   const own = await cleanAfterDeadSupervisor(record, supervisor, options.run);
   const jobs = [...own, ...(await cancelTunnelJobs(submitted, options.run))];
@@ -98,7 +97,7 @@ async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, superv
   // The job this tool submitted for the tunnel goes with it (the record holds null when it must not).
   const job = record.job;
   const cancelled = job?.cancel
-    ? await cancelTunnelJobs([{ id: job.id, scheduler: 'slurm', what: `the job of this tunnel, on ${job.node ?? 'its node'}`, cancel: job.cancel, submittedAt: '' }], run ?? runSsh)
+    ? await cancelTunnelJobs([{ id: job.id, scheduler: 'slurm', what: ownJobWhat(job.node), cancel: job.cancel, submittedAt: '' }], run ?? runSsh)
     : [];
   await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false, run });
   return cancelled;

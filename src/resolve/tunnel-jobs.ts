@@ -12,6 +12,11 @@ export interface CancelledJob {
   error?: string;
 }
 
+/** How `down` names a job tunnel's own job (`up --slurm`), beside the jobs submitted for it. */
+export function ownJobWhat(node: string | null): string {
+  return `the job of this tunnel, on ${node ?? 'its node'}`;
+}
+
 /**
  * `tunnel down NAME`: cancels the jobs submitted for the tunnel (its worker arrays), one ssh each,
  * bounded in time. A job that already ended is not an error (scancel says nothing for it).

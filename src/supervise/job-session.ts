@@ -5,7 +5,7 @@ import type { JobEvent, ResolvedJob } from '../resolve/job.js';
 import type { JobInput, JobPlan } from '../resolve/plan.js';
 import type { JobInfo, JobNotes, Scheduler } from '../resolve/scheduler.js';
 import { watchJob, type JobWatch } from '../resolve/watch.js';
-import type { CancelledJob } from '../resolve/tunnel-jobs.js';
+import { ownJobWhat, type CancelledJob } from '../resolve/tunnel-jobs.js';
 import type { Tunnel } from './tunnel.js';
 
 export interface JobSessionOptions {
@@ -59,7 +59,7 @@ export async function startJobSession(options: JobSessionOptions): Promise<JobSe
   const cancel = async () => {
     // A job that already ended (walltime, someone's scancel) has nothing left to cancel.
     if (!job.submitted || plan.keepJob || watch?.latest().terminal === true) return;
-    const which = { id: job.id, what: `the job of this tunnel, on ${job.node}` };
+    const which = { id: job.id, what: ownJobWhat(job.node) };
     try {
       await scheduler.cancel(job.id);
     } catch (error) {
