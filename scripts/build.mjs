@@ -13,23 +13,23 @@ const DIST = join(ROOT, 'dist');
 
 /**
  * Separate bundles, so no one's entry points split another's code into more files. The CLI:
- * dist/cli/main.js, whose command tree (src/cli/run.ts) it imports once start-up is set up, and
+ * dist/cli/main.js, whose command tree (src/cli/dispatch.ts) it imports once start-up is set up, and
  * whose commands import() what they run (the library, a big command's helper) as lazy chunks. The library: dist/lib/index.js (re-exported
  * by dist/index.js, see below) and every folder barrel src/X/index.ts (the e2e drivers import
  * dist/presets/index.js). DEV_ENTRIES on their own. A src/ file may be in several bundles; they
  * never share a process's module instances.
  */
-const CLI_TREE = join(SRC, 'cli/run.ts');
+const CLI_TREE = join(SRC, 'cli/dispatch.ts');
 
 /**
  * Not packed, each one self-contained file: the man-page generator (`npm run man`), and modules a
  * test runs by their dist/ path in a child process (hardening-crash: writeFileAtomic under SIGKILL;
- * fs/lock: six processes racing for one lock).
+ * os/lock: six processes racing for one lock).
  */
 const DEV_ENTRIES = [
   { in: 'src/cli/gen-man.ts', out: 'cli/gen-man' },
-  { in: 'src/fs/atomic.ts', out: 'fs/atomic' },
-  { in: 'src/fs/lock.ts', out: 'fs/lock' },
+  { in: 'src/os/atomic.ts', out: 'os/atomic' },
+  { in: 'src/os/lock.ts', out: 'os/lock' },
 ];
 
 async function libraryEntryPoints() {

@@ -1,4 +1,4 @@
-export { up, plan, toSpec, type UpOptions } from './api/tunnel.js';
+export { up, plan, toSpec, type UpOptions } from './supervise/up.js';
 export { parseTunnelSpec } from './model/tunnel.js';
 export { parseForward, formatForwardArg } from './model/forward.js';
 export { parseHop, parseHopList } from './model/hop.js';
@@ -15,5 +15,5 @@ export { list, status, stop, stopAll, logs, logFile, authenticate, type ListOpti
 export { save, listSaved, getSaved, removeSaved, savedTunnelFlags, type SaveOptions, type SavedTunnelEntry, type SaveInput, type SaveResult } from './api/saved.js';
 export { renderSshConfig, writeSshConfig, removeSshConfig, type SshConfigOptions, type SshConfigChange, type SshConfigFile } from './api/ssh-config.js';
 export { prepareJob, waitForJob, upJob, startJob, type JobTunnelOptions, type PreparedJob, type JobUpOptions, type StartJobOptions } from './api/job.js';
-export type { JobSession } from './supervise/job-session.js';
-export type { JobEvent, ResolvedJob } from './resolve/job.js';
+export type { JobSession } from './scheduler/job-session.js';
+export type { JobEvent, ResolvedJob } from './scheduler/resolve-job.js';

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TunnelError } from '../errors.js';
-import type { NamedTunnel, SaveInput, SaveResult } from '../profiles/index.js';
-import { CONFIG_FILE, configDir } from '../profiles/paths.js';
+import type { NamedTunnel, SaveInput, SaveResult } from '../saved/index.js';
+import { CONFIG_FILE, configDir } from '../saved/paths.js';
 import type { TunnelOptions } from '../model/types.js';
 import { checkName, checkOptions } from './validate.js';
 
-export type { NamedTunnel as SavedTunnelEntry, SaveInput, SaveResult } from '../profiles/index.js';
+export type { NamedTunnel as SavedTunnelEntry, SaveInput, SaveResult } from '../saved/index.js';
 /** The command-line flags that recreate a saved tunnel (`tunnel save NAME <flags>`). Pure. */
-export { savedTunnelFlags } from '../profiles/flags.js';
+export { savedTunnelFlags } from '../saved/flags.js';
 
 export interface SaveOptions {
   /** What `tunnel up NAME` and start({ saved: NAME }) will find it under; replaces one of the same name. */
@@ -18,7 +18,7 @@ export interface SaveOptions {
 }
 
 // The store (conf) costs ~90 ms to load: only callers that use it pay for it.
-const store = () => import('../profiles/index.js');
+const store = () => import('../saved/index.js');
 
 /** Validates, then stores a named tunnel (in $TUNNEL_CONFIG_DIR/config.json, 0600); bad options store nothing. */
 export async function save(options: SaveOptions): Promise<SaveResult> {

@@ -1,4 +1,4 @@
-import { toSpec } from './tunnel.js';
+import { toSpec } from '../supervise/up.js';
 import type { TunnelOptions, TunnelSpec } from '../model/types.js';
 import { renderLineDiff } from '../sshconfig/diff.js';
 import type { FileChange, InstallResult } from '../sshconfig/install.js';

@@ -1,4 +1,4 @@
-import { toSpec } from './tunnel.js';
+import { toSpec } from '../supervise/up.js';
 import { truthful, type ListedTunnel } from '../background/list.js';
 import type { SuperviseRequest } from '../background/request.js';
 import { TunnelError } from '../errors.js';
@@ -113,7 +113,7 @@ export function runOptionsOf(options: Pick<StartOptions, 'readyTimeoutMs' | 'max
 /** Opens the shared master as a person would (prompts allowed); the supervisor then adds its forwards to it. */
 async function authenticateMaster(spec: TunnelSpec): Promise<void> {
   const { ensureMaster } = await import('../supervise/mux-attempt.js');
-  const { plan } = await import('./tunnel.js');
+  const { plan } = await import('../supervise/up.js');
   const interactive = { ...spec, batchMode: false };
   const { mux } = plan(interactive);
   if (mux !== undefined) await ensureMaster(mux, interactive);

@@ -1,10 +1,10 @@
 import { TunnelError } from '../errors.js';
 import type { MuxLease } from '../plan/mux.js';
 import { masterPid, runSshPrompting } from '../ssh/control.js';
-import { acquireLock, releaseLock } from '../fs/lock.js';
+import { acquireLock, releaseLock } from '../os/lock.js';
 import { readRecord, type TunnelRecord } from './record.js';
 import { removeLocalSocket } from '../supervise/local-sockets.js';
-import { isOurSupervisor } from './mark.js';
+import { isOurSupervisor } from './supervisor-identity.js';
 
 export interface AuthOptions {
   /** How long to wait for the supervisor to report the tunnel up again (default 30 s). */

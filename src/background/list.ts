@@ -1,5 +1,5 @@
-import { readTunnelJobs } from './jobs.js';
-import { isOurSupervisor } from './mark.js';
+import { readTunnelJobs } from '../scheduler/job-files.js';
+import { isOurSupervisor } from './supervisor-identity.js';
 import { listTunnelNames, readRecord, type JobRecord, type TunnelRecord } from './record.js';
 
 export type ListedState = TunnelRecord['state'] | 'dead';

@@ -1,4 +1,4 @@
-import { identifyProcess, type ProcessIdentity } from './process-identity.js';
+import { identifyProcess, type ProcessIdentity } from '../os/process-identity.js';
 import type { TunnelRecord } from './record.js';
 import type { Tunnel } from '../supervise/tunnel.js';
 

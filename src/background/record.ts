@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { TunnelError } from '../errors.js';
 import type { MuxLease } from '../plan/mux.js';
 import type { ForwardStatus, TunnelState } from '../supervise/status.js';
-import type { ProcessIdentity } from './process-identity.js';
-import { writeFileAtomic } from '../fs/atomic.js';
-import { ensurePrivateDir } from '../fs/private-dir.js';
-import { tunnelDir, tunnelsDir } from './paths.js';
+import type { ProcessIdentity } from '../os/process-identity.js';
+import { writeFileAtomic } from '../os/atomic.js';
+import { ensurePrivateDir } from '../os/private-dir.js';
+import { tunnelDir, tunnelsDir } from '../os/state-paths.js';
 
 /** What a supervisor publishes about its tunnel; `ls`, `status` and `down` read only this. */
 export interface TunnelRecord {

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PresetInput } from '../presets/index.js';
-import type { ResolvedJob } from '../resolve/job.js';
-import type { JobInput, JobPlan } from '../resolve/plan.js';
+import type { ResolvedJob } from '../scheduler/resolve-job.js';
+import type { JobInput, JobPlan } from '../scheduler/job-plan.js';
 import type { TunnelSpec } from '../model/types.js';
-import { writeFileAtomic } from '../fs/atomic.js';
-import { tunnelDir } from './paths.js';
+import { writeFileAtomic } from '../os/atomic.js';
+import { tunnelDir } from '../os/state-paths.js';
 
 /** What the CLI hands the detached supervisor: a validated spec and how to run it. */
 export interface SuperviseRequest {

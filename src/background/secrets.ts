@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic.js';
-import { tunnelDir } from './paths.js';
+import { writeFileAtomic } from '../os/atomic.js';
+import { tunnelDir } from '../os/state-paths.js';
 
 /** Tokens in URLs (Jupyter's ?token=...) never reach the record that ls and status print. */
 export function redactTokens<T>(value: T): T {

@@ -1,9 +1,9 @@
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { writeFileAtomic } from '../os/atomic.js';
 import { parseName } from '../model/name.js';
-import type { CancelledJob } from '../resolve/tunnel-jobs.js';
-import { stateHome, tunnelsDir } from './paths.js';
+import type { CancelledJob } from '../scheduler/tunnel-jobs.js';
+import { stateHome, tunnelsDir } from '../os/state-paths.js';
 
 /**
  * What a supervisor stopped by `down` did with its job (cancelled, or scancel's reason why not).

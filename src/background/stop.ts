@@ -2,16 +2,16 @@ import { stat } from 'node:fs/promises';
 import { TunnelError } from '../errors.js';
 import { runSsh, type RunSsh } from '../ssh/run.js';
 import { lockPath, requestPath } from './request.js';
-import { readLockHolder } from '../fs/lock.js';
-import { descendantsOf, isProcessAlive, isSameProcess, processArgv, sshInProcessGroup, type ProcessIdentity } from './process-identity.js';
+import { readLockHolder } from '../os/lock.js';
+import { descendantsOf, isProcessAlive, isSameProcess, processArgv, sshInProcessGroup, type ProcessIdentity } from '../os/process-identity.js';
 import { listTunnelNames, readRecord, removeTunnelDir, type TunnelRecord } from './record.js';
-import { tunnelDir } from './paths.js';
+import { tunnelDir } from '../os/state-paths.js';
 import { leaveMaster } from '../supervise/mux-attempt.js';
 import { teardown } from '../supervise/teardown.js';
 import { stopPresetApp, type PresetState } from '../presets/index.js';
-import { isOurSupervisor } from './mark.js';
-import { readTunnelJobs } from './jobs.js';
-import { cancelTunnelJobs, ownJobWhat, type CancelledJob } from '../resolve/tunnel-jobs.js';
+import { isOurSupervisor } from './supervisor-identity.js';
+import { readTunnelJobs } from '../scheduler/job-files.js';
+import { cancelTunnelJobs, ownJobWhat, type CancelledJob } from '../scheduler/tunnel-jobs.js';
 import { takeStopNote } from './stop-note.js';
 
 export interface StopResult {

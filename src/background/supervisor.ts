@@ -1,14 +1,14 @@
 import { createWriteStream } from 'node:fs';
-import { up, type UpOptions } from '../api/tunnel.js';
-import { describeJobEvent } from '../resolve/describe.js';
-import type { JobPlan } from '../resolve/plan.js';
-import { slurm, slurmCommands } from '../resolve/slurm/index.js';
-import { startJobSession, type JobSession } from '../supervise/job-session.js';
+import { up, type UpOptions } from '../supervise/up.js';
+import { describeJobEvent } from '../scheduler/describe.js';
+import type { JobPlan } from '../scheduler/job-plan.js';
+import { slurm, slurmCommands } from '../scheduler/slurm/index.js';
+import { startJobSession, type JobSession } from '../scheduler/job-session.js';
 import { TunnelError } from '../errors.js';
 import { resolvePresetUp, startPreset } from '../presets/index.js';
 import { spawnSsh, type SpawnSsh } from '../ssh/process.js';
-import { transferLock } from '../fs/lock.js';
-import { identifyProcess, type ProcessIdentity } from './process-identity.js';
+import { transferLock } from '../os/lock.js';
+import { identifyProcess, type ProcessIdentity } from '../os/process-identity.js';
 import { removeTunnelDir, writeRecord, type JobRecord, type TunnelRecord } from './record.js';
 import type { Tunnel } from '../supervise/tunnel.js';
 import { notifyNeedsAuth } from './notify.js';
@@ -16,7 +16,7 @@ import { recordOf } from './record-of.js';
 import { lockPath, logPath, readRequest, type SuperviseRequest } from './request.js';
 import { redactTokens, writeSecretReport } from './secrets.js';
 import { writeStopNote } from './stop-note.js';
-import type { CancelledJob } from '../resolve/tunnel-jobs.js';
+import type { CancelledJob } from '../scheduler/tunnel-jobs.js';
 
 type PresetRecord = NonNullable<TunnelRecord['preset']>;
 

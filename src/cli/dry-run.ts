@@ -1,4 +1,4 @@
-import { plan } from '../api/tunnel.js';
+import { plan } from '../supervise/up.js';
 import type { TunnelOptions } from '../model/types.js';
 import { dryRunLines } from '../plan/shell-lines.js';
 

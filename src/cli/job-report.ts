@@ -1,8 +1,8 @@
-export { formatTimeLeft } from '../resolve/describe.js';
+export { formatTimeLeft } from '../scheduler/describe.js';
 import { createSpinner } from '../demo/spinner.js';
-import type { JobEvent } from '../resolve/job.js';
-import { describeJobEvent as describe, formatTimeLeft } from '../resolve/describe.js';
-import type { JobInfo } from '../resolve/scheduler.js';
+import type { JobEvent } from '../scheduler/resolve-job.js';
+import { describeJobEvent as describe, formatTimeLeft } from '../scheduler/describe.js';
+import type { JobInfo } from '../scheduler/types.js';
 
 export function jobJson(info: JobInfo, submitted: boolean, keep: boolean) {
   return { id: info.id, node: info.node ?? null, state: info.state, timeLeft: info.timeLeft, submitted, cancelOnExit: submitted && !keep };

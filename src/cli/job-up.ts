@@ -1,7 +1,7 @@
 import { prepareJob, startJob, upJob, type PreparedJob } from '../api/job.js';
 import type { StartedTunnel } from '../api/start.js';
 import type { JobTunnelOptions } from '../api/job.js';
-import type { JobSession } from '../supervise/job-session.js';
+import type { JobSession } from '../scheduler/job-session.js';
 import type { Tunnel } from '../supervise/tunnel.js';
 import { exitCodeForSignal } from './exit-codes.js';
 import { runForeground } from './foreground.js';

@@ -11,7 +11,7 @@ if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 // Cleanup must finish whatever happens to stdout and stderr (a closed pipe, a hung-up terminal).
 guardStdio();
 
-const { main } = await import('./run.js');
+const { main } = await import('./dispatch.js');
 main(process.argv).then(
   (code) => {
     // Output lost to a full disk (not to a reader that left) fails an otherwise clean run.

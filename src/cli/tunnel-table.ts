@@ -1,5 +1,5 @@
 import type { BackgroundTunnel } from '../api/start.js';
-import { formatTimeLeft } from '../resolve/describe.js';
+import { formatTimeLeft } from '../scheduler/describe.js';
 import type { JobRecord } from '../background/record.js';
 import { styleFor } from './style.js';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
-import { isProcessAlive } from '../background/process-identity.js';
+import { isProcessAlive } from '../os/process-identity.js';
 
 export interface Leftovers {
   /** PIDs (of those we saw) that are still alive. */

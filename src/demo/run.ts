@@ -1,4 +1,4 @@
-import { up } from '../api/tunnel.js';
+import { up } from '../supervise/up.js';
 import { TunnelError } from '../errors.js';
 import { shJoin } from '../plan/quote.js';
 import { startSandbox, LOGIN_ALIAS, NODE_HOST, type Sandbox } from '../sandbox/index.js';

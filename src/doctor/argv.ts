@@ -1,4 +1,4 @@
-import { remoteShell } from '../ssh/remote-shell.js';
+import { remoteShell } from '../plan/remote-shell.js';
 import { destinationArgs } from '../plan/destination.js';
 import { shQuote } from '../plan/quote.js';
 import type { Hop } from '../model/types.js';

@@ -4,7 +4,7 @@ import { formatHop } from '../model/hop.js';
 import type { Hop } from '../model/types.js';
 import { diagnose } from '../ssh/diagnose.js';
 import { emptyProgress, readLine } from '../ssh/progress.js';
-import { resolveHostConfig } from '../ssh/resolve.js';
+import { resolveHostConfig } from '../ssh/ssh-g.js';
 import { runSsh, type RunSsh } from '../ssh/run.js';
 import { pickTargetSettings, type TargetSettings } from '../sshconfig/target.js';
 

@@ -1,4 +1,4 @@
-import { readState } from '../fs/atomic.js';
+import { readState } from '../os/atomic.js';
 import { renderLineDiff } from '../sshconfig/diff.js';
 import { checkEntries, composeEntriesFile, parseEntriesFile, upsertEntries, type Entry } from '../sshconfig/entries-file.js';
 import { ensureInclude, includeLine } from '../sshconfig/include.js';

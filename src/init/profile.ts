@@ -1,4 +1,4 @@
-import type { DefaultsInput, SaveInput } from '../profiles/index.js';
+import type { DefaultsInput, SaveInput } from '../saved/index.js';
 import type { TunnelOptions } from '../model/types.js';
 import { loginText, type InitAnswers } from './answers.js';
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { getDefaults, saveTunnel, savedTunnelsFile, setDefaults, type Defaults, type StoreOptions } from '../profiles/index.js';
-import { toSavedTunnel } from '../profiles/validate.js';
+import { getDefaults, saveTunnel, savedTunnelsFile, setDefaults, type Defaults, type StoreOptions } from '../saved/index.js';
+import { toSavedTunnel } from '../saved/validate.js';
 import { formatHop } from '../model/hop.js';
 import type { TunnelOptions } from '../model/types.js';
 import type { Entry } from '../sshconfig/entries-file.js';

@@ -1,4 +1,4 @@
-import { remoteShell } from '../ssh/remote-shell.js';
+import { remoteShell } from './remote-shell.js';
 import type { TunnelSpec } from '../model/types.js';
 import { formatHop } from '../model/hop.js';
 import { configArgs } from './options.js';

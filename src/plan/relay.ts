@@ -1,4 +1,4 @@
-import { remoteShell } from '../ssh/remote-shell.js';
+import { remoteShell } from './remote-shell.js';
 import { badSpec } from '../errors.js';
 import { formatListenArg, formatTargetArg } from '../model/forward.js';
 import { formatHop } from '../model/hop.js';

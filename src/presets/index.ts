@@ -1,4 +1,4 @@
-import { up, type UpOptions } from '../api/tunnel.js';
+import { up, type UpOptions } from '../supervise/up.js';
 import type { Tunnel } from '../supervise/tunnel.js';
 import { TunnelError } from '../errors.js';
 import { findPreset, loadPresets, readTemplate, type LoadOptions } from './load.js';
@@ -11,7 +11,6 @@ import type { PresetContext, PresetReport, PresetSession, PresetUp } from './ses
 export { loadPresets, findPreset, readTemplate, templatesDir, type LoadOptions } from './load.js';
 export { validatePreset } from './validate.js';
 export { stopPresetApp } from './stop.js';
-export { renderWorkerScript, type WorkerScriptInput } from './reverse/worker-script.js';
 export { renderPvsc, pvscArguments, type PvscInput } from './reverse/pvsc.js';
 export { renderSshConfigEntry } from './reverse/ssh-config-entry.js';
 export type { Preset, ServerPreset, ReversePreset } from './types.js';

@@ -1,4 +1,4 @@
-import { remoteShell } from '../ssh/remote-shell.js';
+import { remoteShell } from '../plan/remote-shell.js';
 import { badSpec } from '../errors.js';
 import { destinationArgs, jumpArgs } from '../plan/destination.js';
 import { formatHop } from '../model/hop.js';

@@ -3,10 +3,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TunnelError } from '../errors.js';
-import { getTunnel } from '../profiles/index.js';
-import { writeFileAtomic } from '../fs/atomic.js';
-import { stateHome } from '../background/paths.js';
-import { ensurePrivateDir } from '../fs/private-dir.js';
+import { getTunnel } from '../saved/index.js';
+import { writeFileAtomic } from '../os/atomic.js';
+import { stateHome } from '../os/state-paths.js';
+import { ensurePrivateDir } from '../os/private-dir.js';
 import { renderUnit, unitName } from './render.js';
 
 const TEMPLATE = fileURLToPath(new URL('../../templates/systemd/tunnel.service', import.meta.url));

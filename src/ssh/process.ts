@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { escapeControls } from '../model/tokens.js';
-import { descendantsOf, identifyProcess, orphanedJumpChildren } from '../background/process-identity.js';
+import { descendantsOf, identifyProcess, orphanedJumpChildren } from '../os/process-identity.js';
 import type { Stream } from './progress.js';
 
 function signalQuietly(pid: number, signal: NodeJS.Signals): void {

@@ -1,9 +1,9 @@
 import { mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { checkEntries, composeEntriesFile, declaredHostName, dropEntries, parseEntriesFile, upsertEntries, type Entry } from './entries-file.js';
-import { commitTemp, readState, removeLeftoverTemps, resolveWritePath, writeAtomic, writeTemp, type FileState } from '../fs/atomic.js';
+import { commitTemp, readState, removeLeftoverTemps, resolveWritePath, writeAtomic, writeTemp, type FileState } from '../os/atomic.js';
 import { ensureInclude, includeLine, redirectInclude } from './include.js';
-import { withLock } from '../fs/lock.js';
+import { withLock } from '../os/lock.js';
 import { layoutFor, type SshDirLayout } from './paths.js';
 import { validateWithSsh } from './validate.js';
 

@@ -1,5 +1,5 @@
 import { destinationOf } from '../plan/destination.js';
-import { resolveHostConfig } from '../ssh/resolve.js';
+import { resolveHostConfig } from '../ssh/ssh-g.js';
 import type { TunnelSpec } from '../model/types.js';
 import { pickTargetSettings, type TargetSettings } from './target.js';
 

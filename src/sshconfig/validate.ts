@@ -1,5 +1,5 @@
 import { TunnelError } from '../errors.js';
-import { askSshG } from '../ssh/resolve.js';
+import { askSshG } from '../ssh/ssh-g.js';
 import type { RunSsh } from '../ssh/run.js';
 
 export interface ValidateOptions {

@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, unlink, writeFile } from 'node:fs/promi
 import { dirname, join } from 'node:path';
 import { checkSocketPath } from '../model/socket-path.js';
 import { escapeControls } from '../model/tokens.js';
-import { ensurePrivateDir } from '../fs/private-dir.js';
+import { ensurePrivateDir } from '../os/private-dir.js';
 import { TunnelError } from '../errors.js';
 import type { MuxLease, MuxPlan } from '../plan/mux.js';
 import type { TunnelSpec } from '../model/types.js';
@@ -11,8 +11,8 @@ import { runSsh } from '../ssh/run.js';
 import { diagnose } from '../ssh/diagnose.js';
 import { emptyProgress, readLine, type SshProgress } from '../ssh/progress.js';
 import type { ExitInfo } from '../ssh/process.js';
-import { acquireLock, formatLock, parseLock, releaseLock } from '../fs/lock.js';
-import { identifyProcess, isProcessAlive, isSameProcess } from '../background/process-identity.js';
+import { acquireLock, formatLock, parseLock, releaseLock } from '../os/lock.js';
+import { identifyProcess, isProcessAlive, isSameProcess } from '../os/process-identity.js';
 import type { ReadyAttempt } from './attempt.js';
 import { removeLocalSocket } from './local-sockets.js';
 

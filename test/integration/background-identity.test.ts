@@ -9,7 +9,7 @@ import { startApp } from '../support/app.js';
 import { runCli } from '../support/cli.js';
 import { httpGet } from '../support/http.js';
 import { freePort, isAlive, pidsMatching, waitFor } from '../support/processes.js';
-import { identifyProcess } from '../../src/background/process-identity.js';
+import { identifyProcess } from '../../src/os/process-identity.js';
 
 let sshd: TestSshd;
 let dir: string;

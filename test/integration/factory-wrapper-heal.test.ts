@@ -5,7 +5,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTemplate } from '../../src/presets/load.js';
-import { FACTORY_WRAPPER_TEMPLATE, renderFactoryWrapper } from '../../src/presets/reverse/factory-wrapper.js';
+import { FACTORY_WRAPPER_TEMPLATE, renderFactoryWrapper } from '../../src/workqueue/factory-wrapper.js';
 import { cmdline, descendants, isAlive, killPids, waitFor } from '../harness/proc.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
 import { lines } from '../support/child-lines.js';

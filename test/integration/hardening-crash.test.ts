@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { parseLock } from '../../src/fs/lock.js';
+import { parseLock } from '../../src/os/lock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { up } from '../../src/api/tunnel.js';
+import { up } from '../../src/supervise/up.js';
 import { plan } from '../../src/plan/index.js';
 import { destinationArgs } from '../../src/plan/destination.js';
 import { baseSshOptions } from '../../src/plan/options.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { up } from '../../src/api/tunnel.js';
+import { up } from '../../src/supervise/up.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
 import { startApp } from '../support/app.js';
 import { runCli, startCli } from '../support/cli.js';

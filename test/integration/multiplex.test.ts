@@ -109,7 +109,7 @@ describe('multiplexing through one ControlMaster', () => {
 
 describe('multiplexing through the library', () => {
   it('up() with multiplex: true shares one connection, and down() returns and closes the master', async () => {
-    const { up } = await import('../../src/api/tunnel.js');
+    const { up } = await import('../../src/supervise/up.js');
     const previous = process.env.TUNNEL_HOME;
     process.env.TUNNEL_HOME = env.TUNNEL_HOME;
     try {
@@ -128,7 +128,7 @@ describe('multiplexing through the library', () => {
   });
 
   it('a pinned -R port taken by someone else while the master was down: a new port after the pin wait, said loudly', async () => {
-    const { up } = await import('../../src/api/tunnel.js');
+    const { up } = await import('../../src/supervise/up.js');
     const previous = process.env.TUNNEL_HOME;
     process.env.TUNNEL_HOME = env.TUNNEL_HOME;
     const app = await startApp('0', 'moved');

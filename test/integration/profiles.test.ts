@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getTunnel, listSaved } from '../../src/profiles/index.js';
+import { getTunnel, listSaved } from '../../src/saved/index.js';
 
 /** The built CLI (`npx tsc -p .` first); TUNNEL_TEST_CLI points at another build. */
 const CLI = process.env.TUNNEL_TEST_CLI ?? fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));

@@ -1,4 +1,4 @@
-import { parseLock } from '../../src/fs/lock.js';
+import { parseLock } from '../../src/os/lock.js';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

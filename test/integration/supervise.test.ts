@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { up } from '../../src/api/tunnel.js';
+import { up } from '../../src/supervise/up.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
 import { startApp } from '../support/app.js';
 import { runCli } from '../support/cli.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveTunnel } from '../../src/profiles/index.js';
+import { saveTunnel } from '../../src/saved/index.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
 import { CLI, runCli } from '../support/cli.js';
 

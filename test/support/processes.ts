@@ -8,7 +8,7 @@ export async function pidsMatching(needle: string): Promise<number[]> {
 }
 
 /** Alive and not a zombie (orphans may wait a while for a reaper in containers). */
-export { isProcessAlive as isAlive } from '../../src/background/process-identity.js';
+export { isProcessAlive as isAlive } from '../../src/os/process-identity.js';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {

@@ -1,72 +1,40 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { climbing, cycles, graphOf, importEdges, partOf, rankingIn } from '../support/import-graph.js';
 
-/* The shape ARCHITECTURE.md describes, held to the tree: no import cycles, a layout table that names
- * every folder of src/ (and nothing else), and test/unit mirroring src/. */
+/*
+ * The shape ARCHITECTURE.md describes, held to the tree: one ranked list of the parts of src/
+ * where every import points down, no module circles, a CLI that reaches only the API, a layout
+ * table that names every folder, and test/unit mirroring src/.
+ */
 const ROOT = join(import.meta.dirname, '../..');
 const SRC = join(ROOT, 'src');
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((entry) => {
-    const path = join(dir, entry);
-    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
-  });
-}
-
-/** Static imports and re-exports between our own modules (type-only ones too): what a reader follows. */
-function importGraph(): Map<string, string[]> {
-  const graph = new Map<string, string[]>();
-  const pattern = /^(?:import|export)\s[^;]*?\sfrom\s+'(\.[^']+)'/gm;
-  for (const file of sourceFiles(SRC)) {
-    const text = readFileSync(file, 'utf8');
-    const targets = [...text.matchAll(pattern)].map((m) => normalize(join(dirname(file), m[1]!)).replace(/\.js$/, '.ts'));
-    graph.set(file, targets);
-  }
-  return graph;
-}
-
-/** Every cycle's members (Tarjan's strongly connected components of size > 1). */
-function cycles(graph: Map<string, string[]>): string[][] {
-  let counter = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const found: string[][] = [];
-  const visit = (node: string) => {
-    index.set(node, counter);
-    low.set(node, counter++);
-    stack.push(node);
-    for (const next of graph.get(node) ?? []) {
-      if (!graph.has(next)) continue;
-      if (!index.has(next)) {
-        visit(next);
-        low.set(node, Math.min(low.get(node)!, low.get(next)!));
-      } else if (stack.includes(next)) low.set(node, Math.min(low.get(node)!, index.get(next)!));
-    }
-    if (low.get(node) !== index.get(node)) return;
-    const component: string[] = [];
-    for (let member = stack.pop()!; ; member = stack.pop()!) {
-      component.push(relative(SRC, member));
-      if (member === node) break;
-    }
-    if (component.length > 1) found.push(component.sort());
-  };
-  for (const node of graph.keys()) if (!index.has(node)) visit(node);
-  return found;
-}
-
 const folders = (dir: string) => readdirSync(dir).filter((entry) => statSync(join(dir, entry)).isDirectory()).sort();
+const parts = () => [...folders(SRC), ...readdirSync(SRC).filter((entry) => entry.endsWith('.ts'))].sort();
+const ranking = rankingIn(readFileSync(join(ROOT, 'ARCHITECTURE.md'), 'utf8'));
+const edges = importEdges(SRC);
 
 describe('the architecture holds', () => {
-  it('no module of src/ imports itself in a circle', () => {
-    const graph = importGraph();
-    expect(graph.size).toBeGreaterThan(100);
-    expect(cycles(graph)).toEqual([]);
+  it('ARCHITECTURE.md ranks every part of src/ once', () => {
+    expect([...ranking].sort()).toEqual(parts());
+    expect(new Set(ranking).size).toBe(ranking.length);
   });
 
-  it('finds a cycle when there is one (the check checks)', () => {
-    expect(cycles(new Map([['/a', ['/b']], ['/b', ['/a']], ['/c', ['/a']]]))).toEqual([[relative(SRC, '/a'), relative(SRC, '/b')]]);
+  it('every import points down the ranking (type imports and import() included)', () => {
+    expect(edges.length).toBeGreaterThan(500);
+    expect(climbing(edges, ranking)).toEqual([]);
+  });
+
+  it('the ranking check catches an import that climbs (the check checks)', () => {
+    const fake = [{ from: 'plan/a.ts', to: 'api/b.ts' }, { from: 'api/b.ts', to: 'plan/c.ts' }];
+    expect(climbing(fake, ['api', 'plan'])).toEqual(['plan/a.ts -> api/b.ts']);
+  });
+
+  it('no module and no folder imports itself in a circle', () => {
+    expect(cycles(graphOf(edges))).toEqual([]);
+    expect(cycles(graphOf(edges, partOf))).toEqual([]);
+    expect(cycles(new Map([['/a', ['/b']], ['/b', ['/a']], ['/c', ['/a']]]))).toEqual([['/a', '/b']]);
   });
 
   it("README's layout table names every folder of src/, and only those", () => {
@@ -79,5 +47,9 @@ describe('the architecture holds', () => {
   it('test/unit mirrors src/ (cross-cutting hardening tests aside)', () => {
     const mirrored = folders(join(ROOT, 'test/unit')).filter((name) => name !== 'hardening');
     expect(mirrored.filter((name) => !folders(SRC).includes(name))).toEqual([]);
+    for (const name of mirrored) {
+      const sub = folders(join(ROOT, 'test/unit', name));
+      expect(sub.filter((s) => !folders(join(SRC, name)).includes(s)), `test/unit/${name}`).toEqual([]);
+    }
   });
 });

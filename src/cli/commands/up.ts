@@ -42,7 +42,7 @@ async function runUp(name: string | undefined, flags: UpFlags): Promise<number> 
     return 0;
   }
   if (flags.detach) return runDetached(options, flags);
-  const [{ up }, { runForeground }, { describeTunnel, tunnelJson }] = await Promise.all([import('../../api/tunnel.js'), import('../foreground.js'), import('../render.js')]);
+  const [{ up }, { runForeground }, { describeTunnel, tunnelJson }] = await Promise.all([import('../../supervise/up.js'), import('../foreground.js'), import('../render.js')]);
   return runForeground({
     json: flags.json === true,
     start: (signal) => up(options, upOptionsOf(run, signal)),

@@ -2,9 +2,9 @@ import { chmod, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { TunnelError } from '../../errors.js';
 import { findPreset, readTemplate } from '../../presets/load.js';
-import { renderWorkerScript } from '../../presets/reverse/worker-script.js';
+import { renderWorkerScript } from '../../workqueue/worker-script.js';
 import { parseName } from '../../model/name.js';
-import { resolveWorkerHead } from '../worker-head.js';
+import { resolveWorkerHead } from '../../workqueue/head.js';
 import type { SetExit } from '../set-exit.js';
 
 interface WorkerFlags {
@@ -108,7 +108,7 @@ function checkSubmit(flags: WorkerFlags): boolean {
 }
 
 async function submitWorkers(name: string, script: string, flags: WorkerFlags): Promise<number> {
-  const { planWorkerArray, runningRoute, submitWorkerArray, workerArrayDryRun } = await import('../../resolve/worker-array.js');
+  const { planWorkerArray, runningRoute, submitWorkerArray, workerArrayDryRun } = await import('../../workqueue/worker-array.js');
   const plan = planWorkerArray({ name, script, slurm: flags.slurm, via: flags.via, keepJob: flags.keepJob }, await runningRoute(name));
   if (flags.dryRun === true) {
     process.stdout.write(`${workerArrayDryRun(plan).join('\n')}\n`);
@@ -124,9 +124,9 @@ async function submitWorkers(name: string, script: string, flags: WorkerFlags): 
 }
 
 async function startFactory(name: string, head: string, headPort: string | number, flags: WorkerFlags): Promise<number> {
-  const { FACTORY_WRAPPER_TEMPLATE, renderFactoryWrapper } = await import('../../presets/reverse/factory-wrapper.js');
-  const { planWorkerFactory, startWorkerFactory, workerFactoryDryRun } = await import('../../resolve/worker-factory.js');
-  const { runningRoute } = await import('../../resolve/worker-array.js');
+  const { FACTORY_WRAPPER_TEMPLATE, renderFactoryWrapper } = await import('../../workqueue/factory-wrapper.js');
+  const { planWorkerFactory, startWorkerFactory, workerFactoryDryRun } = await import('../../workqueue/worker-factory.js');
+  const { runningRoute } = await import('../../workqueue/worker-array.js');
   const wrapper = renderFactoryWrapper(await readTemplate(FACTORY_WRAPPER_TEMPLATE), { name, head, headPort, sshConfig: flags.sshConfig, forwardTimeout: flags.forwardTimeout, forwardGiveUp: flags.forwardGiveUp });
   const plan = planWorkerFactory({
     name, wrapper, headPort: Number(headPort), minWorkers: flags.minWorkers, maxWorkers: flags.maxWorkers,

@@ -1,4 +1,4 @@
-import { plan as planTunnel } from '../../api/tunnel.js';
+import { plan as planTunnel } from '../../supervise/up.js';
 import { TunnelError } from '../../errors.js';
 import { shJoin } from '../../plan/quote.js';
 import { formatHop } from '../../model/hop.js';

@@ -1,4 +1,4 @@
-import { REMOTE_START_TIME_FN } from '../../ssh/remote-shell.js';
+import { REMOTE_START_TIME_FN } from '../../plan/remote-shell.js';
 import { shJoin, shQuote } from '../../plan/quote.js';
 import { fillPlaceholders, placeholdersIn } from '../placeholders.js';
 

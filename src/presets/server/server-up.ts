@@ -1,4 +1,4 @@
-import { plan as planTunnel } from '../../api/tunnel.js';
+import { plan as planTunnel } from '../../supervise/up.js';
 import { newRunId } from '../../plan/index.js';
 import { shJoin } from '../../plan/quote.js';
 import { parseInteger } from '../../model/tunnel.js';

@@ -3,12 +3,12 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertNotRunning, prepareJobRun } from '../../../src/background/detach.js';
-import { tunnelDir } from '../../../src/background/paths.js';
-import { identifyProcess } from '../../../src/background/process-identity.js';
+import { tunnelDir } from '../../../src/os/state-paths.js';
+import { identifyProcess } from '../../../src/os/process-identity.js';
 import { readRecord, writeRecord, type JobRecord, type TunnelRecord } from '../../../src/background/record.js';
 import { lockPath } from '../../../src/background/request.js';
 import { stopTunnel } from '../../../src/background/stop.js';
-import { formatLock } from '../../../src/fs/lock.js';
+import { formatLock } from '../../../src/os/lock.js';
 import { useChildren, useTempStateHome } from '../../support/state-home.js';
 
 const CANCEL = ['ssh', '-T', 'login', 'scancel 42'];

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { truthful, withSubmitted } from '../../../src/background/list.js';
-import { addTunnelJob } from '../../../src/background/jobs.js';
-import { identifyProcess } from '../../../src/background/process-identity.js';
+import { addTunnelJob } from '../../../src/scheduler/job-files.js';
+import { identifyProcess } from '../../../src/os/process-identity.js';
 import type { JobRecord, TunnelRecord } from '../../../src/background/record.js';
 import type { TunnelState } from '../../../src/supervise/status.js';
 import { useChildren, useTempStateHome } from '../../support/state-home.js';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { readLogTail } from '../../../src/background/logs.js';
-import { tunnelDir } from '../../../src/background/paths.js';
+import { tunnelDir } from '../../../src/os/state-paths.js';
 import { logPath } from '../../../src/background/request.js';
 import { useTempStateHome } from '../../support/state-home.js';
 

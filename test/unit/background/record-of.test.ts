@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { up } from '../../../src/api/tunnel.js';
-import { identifyProcess } from '../../../src/background/process-identity.js';
+import { up } from '../../../src/supervise/up.js';
+import { identifyProcess } from '../../../src/os/process-identity.js';
 import { recordOf } from '../../../src/background/record-of.js';
 import { readRecord, writeRecord } from '../../../src/background/record.js';
 import type { ExitInfo, SpawnSsh } from '../../../src/ssh/process.js';

@@ -1,7 +1,7 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tunnelDir } from '../../../src/background/paths.js';
+import { tunnelDir } from '../../../src/os/state-paths.js';
 import { listTunnelNames, readRecord, RECORD_FILE, removeTunnelDir, writeRecord, type TunnelRecord } from '../../../src/background/record.js';
 import { TunnelError } from '../../../src/errors.js';
 import { useTempStateHome } from '../../support/state-home.js';

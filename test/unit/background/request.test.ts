@@ -1,7 +1,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tunnelDir } from '../../../src/background/paths.js';
+import { tunnelDir } from '../../../src/os/state-paths.js';
 import { lockPath, logPath, readRequest, writeRequest, type SuperviseRequest } from '../../../src/background/request.js';
 import { parseTunnelSpec } from '../../../src/model/tunnel.js';
 import { useTempStateHome } from '../../support/state-home.js';

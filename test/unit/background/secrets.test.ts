@@ -1,7 +1,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tunnelDir } from '../../../src/background/paths.js';
+import { tunnelDir } from '../../../src/os/state-paths.js';
 import { redactTokens, takeSecretReport, writeSecretReport } from '../../../src/background/secrets.js';
 import { useTempStateHome } from '../../support/state-home.js';
 

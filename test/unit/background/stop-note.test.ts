@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { stopNotePath, takeStopNote, writeStopNote } from '../../../src/background/stop-note.js';
-import { ensurePrivateDir } from '../../../src/fs/private-dir.js';
-import { stateHome, tunnelsDir } from '../../../src/background/paths.js';
+import { ensurePrivateDir } from '../../../src/os/private-dir.js';
+import { stateHome, tunnelsDir } from '../../../src/os/state-paths.js';
 import { useTempStateHome } from '../../support/state-home.js';
 
 describe('stop note', () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stopAll, stopTunnel } from '../../../src/background/stop.js';
 import { stopScript } from '../../../src/presets/server/server-scripts.js';
-import { remoteShell } from '../../../src/ssh/remote-shell.js';
-import { tunnelDir } from '../../../src/background/paths.js';
+import { remoteShell } from '../../../src/plan/remote-shell.js';
+import { tunnelDir } from '../../../src/os/state-paths.js';
 import { writeRecord, type TunnelRecord } from '../../../src/background/record.js';
 import { fakeRun } from '../../support/fake-run.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupArgv, gatewayArgv, loginArgv, probeBase, rebindArgv, socketArgv, tcpArgv, type ProbeTarget } from '../../../src/doctor/argv.js';
-import { remoteShell as remoteSh } from '../../../src/ssh/remote-shell.js';
+import { remoteShell as remoteSh } from '../../../src/plan/remote-shell.js';
 
 const target: ProbeTarget = { hop: { user: 'alice', host: 'login', port: 2222 }, sshConfig: '/cfg', connectTimeout: 7 };
 const paths = { remote: '/tmp/tnl-doctor-abc.sock', localTarget: '/tmp/d/t.sock', localEntry: '/tmp/d/e.sock' };

@@ -9,7 +9,7 @@ import {
   type CommandResult,
   type IdentityFile,
 } from '../../../src/doctor/local-checks.js';
-import { parseSshG } from '../../../src/ssh/resolve.js';
+import { parseSshG } from '../../../src/ssh/ssh-g.js';
 
 const result = (over: Partial<CommandResult>): CommandResult => ({ exitCode: 0, stdout: '', stderr: '', ...over });
 

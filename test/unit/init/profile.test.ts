@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InitAnswers } from '../../../src/init/answers.js';
 import { toProfile, toTunnelDefaults } from '../../../src/init/profile.js';
-import { toSavedTunnel } from '../../../src/profiles/validate.js';
+import { toSavedTunnel } from '../../../src/saved/validate.js';
 
 const BASE: InitAnswers = {
   login: { user: 'me', host: 'login.hpc.edu', port: undefined },

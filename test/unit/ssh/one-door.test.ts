@@ -13,7 +13,7 @@ const NOT_SSH: Record<string, string> = {
   'background/detach.ts': 'starts the background supervisor: this program again under node, detached',
   'background/notify.ts': 'notify-send: a desktop notification that a tunnel needs a login',
   'demo/leftovers.ts': 'ps: finds processes an earlier demo left behind',
-  'background/process-identity.ts': 'ps -o lstart: a process start time where /proc has none',
+  'os/process-identity.ts': 'ps -o lstart: a process start time where /proc has none',
 };
 
 const SPAWNS = /(?:from\s+|import\s*\(\s*)['"](?:execa|(?:node:)?child_process)['"]/;

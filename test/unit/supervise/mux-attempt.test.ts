@@ -3,8 +3,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { identifyProcess } from '../../../src/background/process-identity.js';
-import { formatLock } from '../../../src/fs/lock.js';
+import { identifyProcess } from '../../../src/os/process-identity.js';
+import { formatLock } from '../../../src/os/lock.js';
 import { parseTunnelSpec } from '../../../src/model/tunnel.js';
 import { planMux } from '../../../src/plan/mux.js';
 import { leaseOf, leaveMaster } from '../../../src/supervise/mux-attempt.js';

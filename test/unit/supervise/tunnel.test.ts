@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { up } from '../../../src/api/tunnel.js';
+import { up } from '../../../src/supervise/up.js';
 import type { ExitInfo, SpawnSsh, SshProcess } from '../../../src/ssh/process.js';
 
 /** A scripted ssh: prints the given lines, then lives until stopped or told to die. */

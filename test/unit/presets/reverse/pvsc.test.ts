@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readTemplate } from '../../../../src/presets/load.js';
 import { escapeXml, pvscArguments, renderPvsc } from '../../../../src/presets/reverse/pvsc.js';
-import { splitSbatchOptions } from '../../../../src/resolve/slurm/options.js';
+import { splitSbatchOptions } from '../../../../src/scheduler/slurm/options.js';
 
 describe('pvscArguments', () => {
   it.each([

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { destinationArgs, jumpArgs } from '../plan/destination.js';
+import { remoteShell } from '../plan/remote-shell.js';
+import { formatHop } from '../model/hop.js';
+import type { Hop } from '../model/types.js';
+
+/** Where the scheduler's commands run: the login node (the last --via), through the hops before it. */
+export interface SchedulerHost {
+  via: Hop[];
+  login: Hop;
+  sshConfig: string | undefined;
+  connectTimeout: number;
+  batchMode: boolean;
+  /** With --multiplex: a ControlMaster socket path, so every poll reuses one authenticated connection. */
+  controlPath: string | undefined;
+}
+
+/** The ControlPath the scheduler's commands share for this route (under the state dir's cm/). */
+export function schedulerControlPath(stateHome: string, host: Omit<SchedulerHost, 'controlPath'>): string {
+  const route = ['sched', host.sshConfig ?? '', ...host.via.map(formatHop), formatHop(host.login)].join('\n');
+  return join(stateHome, 'cm', `s-${createHash('sha256').update(route).digest('hex').slice(0, 12)}`);
+}
+
+/** One ssh that runs `script` with /bin/sh on the login node. Pure: returns argv. */
+export function planLoginCommand(host: SchedulerHost, script: string): string[] {
+  const mux = host.controlPath === undefined
+    ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']
+    // auto: the first command authenticates (once, even behind 2FA), the rest ride along;
+    // the master outlives the last poll by 60 s and then closes by itself.
+    // -S keeps a path with a space one argv word (-o ControlPath=... would be split by ssh).
+    : ['-o', 'ControlMaster=auto', '-S', host.controlPath, '-o', 'ControlPersist=60'];
+  return [
+    'ssh', '-T',
+    ...(host.sshConfig === undefined ? [] : ['-F', host.sshConfig]),
+    ...(host.batchMode ? ['-o', 'BatchMode=yes'] : []),
+    '-o', `ConnectTimeout=${host.connectTimeout}`,
+    ...mux,
+    ...jumpArgs(host.via),
+    ...destinationArgs(host.login),
+    remoteShell(script),
+  ];
+}
