@@ -1,5 +1,4 @@
-import { remoteShell } from '../plan/remote-shell.js';
-import { destinationArgs } from '../plan/destination.js';
+import { planOneShot } from '../plan/one-shot.js';
 import { shQuote } from '../plan/quote.js';
 import type { Hop } from '../model/types.js';
 import { GATEWAY_REQUESTS } from './gateway.js';
@@ -11,22 +10,15 @@ export interface ProbeTarget {
 }
 
 /**
- * Options every probe gets: never prompt, bounded connect, INFO so ssh reports allocated
- * ports, a fresh connection of its own (not someone's master), and no config-file command or
- * ExitOnForwardFailure overriding ours. Host-key checking is left exactly as configured.
+ * Options every probe adds to a one-shot's (BatchMode, ConnectTimeout, a connection of its own):
+ * INFO so ssh reports allocated ports, and no config-file command or ExitOnForwardFailure
+ * overriding ours. Host-key checking is left exactly as configured.
  */
-export function probeBase(target: ProbeTarget): string[] {
-  const options = [
-    'BatchMode=yes',
-    `ConnectTimeout=${target.connectTimeout}`,
-    'LogLevel=INFO',
-    'ControlMaster=no',
-    'ControlPath=none',
-    'RemoteCommand=none',
-    'PermitLocalCommand=no',
-    'ExitOnForwardFailure=no',
-  ];
-  return ['ssh', ...(target.sshConfig === undefined ? [] : ['-F', target.sshConfig]), '-T', ...options.flatMap((o) => ['-o', o])];
+const PROBE_OPTIONS = ['LogLevel=INFO', 'RemoteCommand=none', 'PermitLocalCommand=no', 'ExitOnForwardFailure=no'];
+
+/** One probe: a one-shot ssh to the hop itself, with `extra` (forwards, -W) before the destination. */
+function probe(target: ProbeTarget, script: string | undefined, extra: string[] = []): string[] {
+  return planOneShot({ via: [], to: target.hop, sshConfig: target.sshConfig, connectTimeout: target.connectTimeout }, script, { options: PROBE_OPTIONS, extra });
 }
 
 /** Facts for the later checks; POSIX sh, GNU or BSD stat. sshd -T usually only works for root. */
@@ -43,12 +35,12 @@ export const INFO_SCRIPT = [
 ].join('; ');
 
 export function loginArgv(target: ProbeTarget): string[] {
-  return [...probeBase(target), ...destinationArgs(target.hop), remoteShell(INFO_SCRIPT)];
+  return probe(target, INFO_SCRIPT);
 }
 
 /** The direct-tcpip channel -L and -J use, to the host's own sshd port. */
 export function tcpArgv(target: ProbeTarget, port: number): string[] {
-  return [...probeBase(target), '-W', `127.0.0.1:${port}`, ...destinationArgs(target.hop)];
+  return probe(target, undefined, ['-W', `127.0.0.1:${port}`]);
 }
 
 /**
@@ -58,27 +50,21 @@ export function tcpArgv(target: ProbeTarget, port: number): string[] {
 export function gatewayArgv(target: ProbeTarget, deadTarget: string): string[] {
   const forwards = GATEWAY_REQUESTS.flatMap((bind) => ['-R', `${bind}:0:${deadTarget}`]);
   const listing = 'ss -ltn 2>/dev/null || netstat -ltn 2>/dev/null || cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; true';
-  return [...probeBase(target), ...forwards, ...destinationArgs(target.hop), remoteShell(listing)];
+  return probe(target, listing, forwards);
 }
 
 /** -R of a remote socket to our local target, and -L from a local entry to that remote socket. */
 export function socketArgv(target: ProbeTarget, paths: { remote: string; localTarget: string; localEntry: string }): string[] {
-  return [
-    ...probeBase(target),
-    '-R', `${paths.remote}:${paths.localTarget}`,
-    '-L', `${paths.localEntry}:${paths.remote}`,
-    ...destinationArgs(target.hop),
-    remoteShell('echo ready; read x'),
-  ];
+  return probe(target, 'echo ready; read x', ['-R', `${paths.remote}:${paths.localTarget}`, '-L', `${paths.localEntry}:${paths.remote}`]);
 }
 
 /** Binds the same remote path again, then removes it (only a socket we own). */
 export function rebindArgv(target: ProbeTarget, paths: { remote: string; localTarget: string }): string[] {
-  return [...probeBase(target), '-R', `${paths.remote}:${paths.localTarget}`, ...destinationArgs(target.hop), remoteShell(`echo rebound; ${removeScript(paths.remote)}`)];
+  return probe(target, `echo rebound; ${removeScript(paths.remote)}`, ['-R', `${paths.remote}:${paths.localTarget}`]);
 }
 
 export function cleanupArgv(target: ProbeTarget, remote: string): string[] {
-  return [...probeBase(target), ...destinationArgs(target.hop), remoteShell(removeScript(remote))];
+  return probe(target, removeScript(remote));
 }
 
 function removeScript(path: string): string {

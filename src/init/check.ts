@@ -1,6 +1,6 @@
 import { TunnelError } from '../errors.js';
 import { destinationOf } from '../plan/destination.js';
-import { formatHop } from '../model/hop.js';
+import { planOneShot } from '../plan/one-shot.js';
 import type { Hop } from '../model/types.js';
 import { diagnose } from '../ssh/diagnose.js';
 import { emptyProgress, readLine } from '../ssh/progress.js';
@@ -37,19 +37,10 @@ export interface ConnectCheck {
   run?: RunSsh;
 }
 
-/** The argv of the test login: `ssh -o ConnectTimeout=10 [-J login] [-p PORT] [user@]host true`. */
+/** The argv of the test login: a one-shot `true` on the host [through -J login], prompting only on a terminal. */
 export function connectArgv(target: Hop, check: Pick<ConnectCheck, 'sshConfig' | 'interactive' | 'jump'>): string[] {
-  return [
-    'ssh',
-    ...(check.sshConfig === undefined ? [] : ['-F', check.sshConfig]),
-    '-o', 'ConnectTimeout=10',
-    ...(check.interactive ? [] : ['-o', 'BatchMode=yes']),
-    ...(check.jump === undefined ? [] : ['-J', formatHop(check.jump)]),
-    ...(target.port === undefined ? [] : ['-p', String(target.port)]),
-    '--',
-    destinationOf(target),
-    'true',
-  ];
+  const route = { via: check.jump === undefined ? [] : [check.jump], to: target, sshConfig: check.sshConfig, connectTimeout: 10 };
+  return planOneShot(route, 'true', { batchMode: !check.interactive });
 }
 
 /**

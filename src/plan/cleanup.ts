@@ -1,8 +1,6 @@
-import { remoteShell } from './remote-shell.js';
 import type { TunnelSpec } from '../model/types.js';
 import { formatHop } from '../model/hop.js';
-import { configArgs } from './options.js';
-import { destinationArgs, jumpArgs } from './destination.js';
+import { planOneShot } from './one-shot.js';
 import { shQuote } from './quote.js';
 import type { SshCommand } from './types.js';
 
@@ -32,16 +30,6 @@ export function planRemoteUnlink(spec: TunnelSpec, paths: readonly string[], opt
     : 'rm -f -- "$p"';
   const loop = `for p in ${paths.map(shQuote).join(' ')}; do if [ -S "$p" ] && [ -O "$p" ]; then ${remove}; fi; done`;
   const script = options.onlyStale ? `${LIVE_FN}; ${loop}` : loop;
-  const argv = [
-    'ssh', '-T',
-    ...configArgs(spec),
-    '-o', 'BatchMode=yes',
-    '-o', `ConnectTimeout=${spec.connectTimeout}`,
-    '-o', 'ControlMaster=no',
-    '-o', 'ControlPath=none',
-    ...jumpArgs(spec.via),
-    ...destinationArgs(spec.to),
-    remoteShell(script),
-  ];
+  const argv = planOneShot(spec, script);
   return { role: 'cleanup', hop: formatHop(spec.to), argv, ready: [], listeners: 0 };
 }

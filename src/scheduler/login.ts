@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { destinationArgs, jumpArgs } from '../plan/destination.js';
-import { remoteShell } from '../plan/remote-shell.js';
+import { planOneShot } from '../plan/one-shot.js';
 import { formatHop } from '../model/hop.js';
 import type { Hop } from '../model/types.js';
 
@@ -24,20 +23,7 @@ export function schedulerControlPath(stateHome: string, host: Omit<SchedulerHost
 
 /** One ssh that runs `script` with /bin/sh on the login node. Pure: returns argv. */
 export function planLoginCommand(host: SchedulerHost, script: string): string[] {
-  const mux = host.controlPath === undefined
-    ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']
-    // auto: the first command authenticates (once, even behind 2FA), the rest ride along;
-    // the master outlives the last poll by 60 s and then closes by itself.
-    // -S keeps a path with a space one argv word (-o ControlPath=... would be split by ssh).
-    : ['-o', 'ControlMaster=auto', '-S', host.controlPath, '-o', 'ControlPersist=60'];
-  return [
-    'ssh', '-T',
-    ...(host.sshConfig === undefined ? [] : ['-F', host.sshConfig]),
-    ...(host.batchMode ? ['-o', 'BatchMode=yes'] : []),
-    '-o', `ConnectTimeout=${host.connectTimeout}`,
-    ...mux,
-    ...jumpArgs(host.via),
-    ...destinationArgs(host.login),
-    remoteShell(script),
-  ];
+  // The master outlives the last poll by 60 s and then closes by itself.
+  const master = host.controlPath === undefined ? undefined : { controlPath: host.controlPath, persistSeconds: 60 };
+  return planOneShot({ ...host, to: host.login }, script, { batchMode: host.batchMode, master });
 }

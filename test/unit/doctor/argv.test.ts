@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanupArgv, gatewayArgv, loginArgv, probeBase, rebindArgv, socketArgv, tcpArgv, type ProbeTarget } from '../../../src/doctor/argv.js';
+import { cleanupArgv, gatewayArgv, loginArgv, rebindArgv, socketArgv, tcpArgv, type ProbeTarget } from '../../../src/doctor/argv.js';
 import { remoteShell as remoteSh } from '../../../src/plan/remote-shell.js';
 
 const target: ProbeTarget = { hop: { user: 'alice', host: 'login', port: 2222 }, sshConfig: '/cfg', connectTimeout: 7 };
@@ -16,7 +16,7 @@ describe('probe argv', () => {
   };
 
   it.each(Object.entries(all))('%s never prompts, is bounded, owns its connection and keeps host-key checking', (_name, argv) => {
-    expect(argv.slice(0, 3)).toEqual(['ssh', '-F', '/cfg']);
+    expect(argv.slice(0, 4)).toEqual(['ssh', '-T', '-F', '/cfg']);
     for (const option of ['BatchMode=yes', 'ConnectTimeout=7', 'ControlPath=none', 'ControlMaster=no', 'ExitOnForwardFailure=no', 'RemoteCommand=none']) {
       expect(argv).toContain(option);
     }
@@ -41,7 +41,7 @@ describe('probe argv', () => {
   });
 
   it('leaves out -F when no config file is given', () => {
-    expect(probeBase({ ...target, sshConfig: undefined }).slice(0, 2)).toEqual(['ssh', '-T']);
+    expect(loginArgv({ ...target, sshConfig: undefined })).not.toContain('-F');
   });
 });
 
