@@ -12,10 +12,12 @@ import { jobDryRun, jobDryRunJson, planJob, type JobInput, type JobPlan } from '
 import type { Scheduler } from '../scheduler/types.js';
 import { slurm } from '../scheduler/slurm/index.js';
 import type { JobScriptInput } from '../scheduler/slurm/script.js';
-import { presetInput, reverseInput, startJobSession, type JobSession } from '../scheduler/job-session.js';
+import { presetInput, reverseInput, type JobSession } from '../scheduler/job-session.js';
+import { openSession } from '../session/open.js';
+import type { Session } from '../session/types.js';
+import type { SshRunner } from '../ssh/runner.js';
 import { plan as planTunnel, type UpOptions } from '../supervise/up.js';
-import { runOptionsOf, type StartedTunnel, type StartOptions } from './start.js';
-import { truthful } from '../background/list.js';
+import { checkRunOptions, startInBackground, type StartedTunnel, type StartOptions } from './start.js';
 
 /** A tunnel whose target comes from a scheduler job: the tunnel's, the job's and a preset's options. */
 export interface JobTunnelOptions extends JobInput, PresetInput {
@@ -38,7 +40,9 @@ export interface JobUpOptions extends UpOptions {
   /** submitted, waiting (state and reason), running, cancelled, walltime. */
   onEvent?: (event: JobEvent) => void;
   /** A requeued job runs again: the session's tunnel is a new one, to its new node. */
-  onMoved?: (session: JobSession) => void;
+  onMoved?: (session: Session) => void;
+  /** A preset's own progress lines. */
+  onProgress?: (line: string) => void;
 }
 
 /** Validates the options and renders the batch script; runs nothing (what --dry-run prints). */
@@ -52,7 +56,7 @@ export async function prepareJob(options: JobTunnelOptions): Promise<PreparedJob
   if (input.name === undefined && preset !== undefined) plan.jobName = `tnl-${preset.name}`;
   // Bad forwards fail here, before anything is submitted.
   if (preset === undefined) parseTunnelSpec({ ...plan.tunnel, to: 'NODE' });
-  const scheduler = slurm({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse });
+  const scheduler = schedulerOf(plan);
   const placeholder = () => (preset?.kind === 'reverse' ? reverseInput(input, plan, 'NODE') : presetInput(input, plan, 'NODE', app?.socket ?? input.attach ?? '/tmp/SOCKET'));
   return {
     plan, preset, input, scheduler,
@@ -71,27 +75,31 @@ function jobApp(preset: Preset | undefined, input: JobInput & PresetInput, runId
  * Submits (or attaches to) the job and waits until it runs, through the login node. A `signal`
  * while waiting cancels what was submitted: an interrupted start never leaves a job behind.
  */
-export async function waitForJob(prepared: PreparedJob, options: { signal?: AbortSignal | undefined; onEvent?: ((event: JobEvent) => void) | undefined } = {}): Promise<ResolvedJob> {
+export async function waitForJob(prepared: PreparedJob, options: { signal?: AbortSignal | undefined; onEvent?: ((event: JobEvent) => void) | undefined; ssh?: Partial<SshRunner> | undefined } = {}): Promise<ResolvedJob> {
   const { plan } = prepared;
   if (plan.host.controlPath !== undefined) {
     await ensurePrivateDir(stateHome());
     await ensurePrivateDir(dirname(plan.host.controlPath));
   }
   return resolveJob({
-    scheduler: prepared.scheduler, signal: options.signal, onEvent: options.onEvent, maxPollMs: plan.pollMs,
+    scheduler: options.ssh?.run === undefined ? prepared.scheduler : schedulerOf(plan, options.ssh.run), signal: options.signal, onEvent: options.onEvent, maxPollMs: plan.pollMs,
     job: plan.attach !== undefined ? { attach: plan.attach } : { submit: plan.script! },
     notesDir: plan.notesDir,
   });
 }
 
+/** The job's scheduler through its login node; every command run by `run` when one is handed in. */
+function schedulerOf(plan: JobPlan, run?: SshRunner['run']): Scheduler {
+  return slurm({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse, ...(run === undefined ? {} : { run }) });
+}
+
 /** Submit, wait, tunnel to the job's node, and follow the job; session.down() cancels what was submitted. */
-export async function upJob(prepared: PreparedJob, options: JobUpOptions = {}): Promise<JobSession> {
+export async function upJob(prepared: PreparedJob, options: JobUpOptions = {}): Promise<Session> {
   const job = await waitForJob(prepared, options);
-  const { onEvent, onMoved, onLine, ...upOptions } = options;
-  return startJobSession({
-    scheduler: prepared.scheduler, plan: prepared.plan, job, presetName: prepared.preset?.name, input: prepared.input,
-    upOptions, onEvent, onLine, onMoved,
-  });
+  const { onMoved, ...openOptions } = options;
+  const session = await openSession({ kind: 'job', plan: prepared.plan, resolved: job, presetName: prepared.preset?.name, input: prepared.input }, openOptions);
+  if (onMoved !== undefined) session.onMoved(onMoved);
+  return session;
 }
 
 /**
@@ -105,19 +113,15 @@ export interface StartJobOptions extends Pick<StartOptions, 'name' | 'readyTimeo
 }
 
 export async function startJob(prepared: PreparedJob, options: StartJobOptions = {}): Promise<StartedTunnel> {
-  const run = runOptionsOf(options);
+  const run = checkRunOptions(options);
   const name = options.name ?? prepared.input.name ?? `${prepared.preset?.name ?? 'job'}-${newRunId().slice(0, 6)}`;
-  const { prepareJobRun, startDetached } = await import('../background/detach.js');
+  const { prepareJobRun } = await import('../background/detach.js');
   // Before submitting: a name already running keeps its job (which a failed start here would cancel).
   await prepareJobRun(name);
   const job = await waitForJob(prepared, options);
   try {
-    const record = await startDetached(name, {
-      spec: undefined, ...run,
-      job: { plan: prepared.plan, resolved: job, presetName: prepared.preset?.name, input: { ...prepared.input, name } },
-    });
-    const { takeSecretReport } = await import('../background/secrets.js');
-    return { name, tunnel: truthful(record), report: (await takeSecretReport(name)) ?? record.preset?.report };
+    const session = { kind: 'job' as const, plan: prepared.plan, resolved: job, presetName: prepared.preset?.name, input: { ...prepared.input, name } };
+    return await startInBackground(name, { session, run }, options.signal);
   } catch (error) {
     // The supervisor never took the job over: it must not outlive this failed start.
     if (job.submitted && !prepared.plan.keepJob) {

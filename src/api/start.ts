@@ -1,10 +1,12 @@
 import { toSpec } from '../supervise/up.js';
 import { truthful, type ListedTunnel } from '../background/list.js';
 import type { SuperviseRequest } from '../background/request.js';
+import type { SessionRequest } from '../session/types.js';
+import type { RunSsh } from '../ssh/run.js';
+import { sshRunner, type SshRunner } from '../ssh/runner.js';
 import { TunnelError } from '../errors.js';
 import { newRunId } from '../plan/index.js';
 import type { PresetInput, PresetReport } from '../presets/index.js';
-import { DEFAULTS } from '../model/defaults.js';
 import type { TunnelOptions, TunnelSpec } from '../model/types.js';
 import { definedOnly, getSaved, withStoredDefaults } from './saved.js';
 import { checkBoolean, checkInteger, checkName, checkOptions } from './validate.js';
@@ -31,6 +33,10 @@ export interface StartOptions {
    * may prompt (a terminal, or SSH_ASKPASS); the background supervisor never prompts.
    */
   authenticateHere?: boolean;
+  /** Cancels the start: what was started for it is stopped again (see stop()). */
+  signal?: AbortSignal | undefined;
+  /** Runner for the ssh run here (the shared master's login); the supervisor, another process, runs the system's. */
+  ssh?: Partial<SshRunner> | undefined;
 }
 
 /** A tunnel started in the background, as list() and status() show it. */
@@ -43,7 +49,6 @@ export interface StartedTunnel {
   report: PresetReport | undefined;
 }
 
-type Source = { spec: TunnelSpec } | { preset: { name: string; input: PresetInput } };
 
 /**
  * Starts a tunnel under a background supervisor that outlives this process (what `tunnel up -d`
@@ -51,26 +56,45 @@ type Source = { spec: TunnelSpec } | { preset: { name: string; input: PresetInpu
  */
 export async function start(options: StartOptions): Promise<StartedTunnel> {
   const checked = checkOptions(options, 'start');
-  const run = runOptionsOf(checked);
-  const source = await sourceOf(checked);
-  const { startDetached } = await import('../background/detach.js');
-  if ('spec' in source) {
-    const name = source.spec.name!;
-    if (source.spec.multiplex && checked.authenticateHere === true) await authenticateMaster(source.spec);
-    const record = await startDetached(name, { spec: source.spec, ...run });
-    return { name, tunnel: truthful(record), report: undefined };
+  const run = checkRunOptions(checked);
+  const session = await sessionRequestOf(checked);
+  if (session.kind === 'preset') {
+    const { resolvePresetUp } = await import('../presets/index.js');
+    await resolvePresetUp(session.name, session.input); // a bad option is refused before anything starts
   }
-  const { resolvePresetUp } = await import('../presets/index.js');
-  await resolvePresetUp(source.preset.name, source.preset.input); // a bad option is refused before anything starts
-  const name = source.preset.input.name!;
-  const record = await startDetached(name, { spec: undefined, preset: source.preset, ...run });
-  const { takeSecretReport } = await import('../background/secrets.js');
-  const report = (await takeSecretReport(name)) ?? record.preset?.report ?? { lines: [], json: {} };
-  return { name, tunnel: truthful(record), report };
+  const name = session.kind === 'preset' ? session.input.name! : session.kind === 'tunnel' ? session.spec.name! : session.input.name!;
+  if (session.kind === 'tunnel' && session.spec.multiplex && checked.authenticateHere === true) await authenticateMaster(session.spec, sshRunner(checked.ssh).run);
+  return startInBackground(name, { session, run }, checked.signal);
 }
 
-/** The spec (or preset) to run, named: from `tunnel`, the saved tunnel, or the preset. */
-async function sourceOf(options: StartOptions): Promise<Source> {
+/**
+ * Hands the request to a background supervisor and waits until it is ready; `signal` stops what
+ * was started (the supervisor and its ssh) and rejects with ABORTED. start() and startJob() alike.
+ */
+export async function startInBackground(name: string, request: SuperviseRequest, signal: AbortSignal | undefined): Promise<StartedTunnel> {
+  if (signal?.aborted) throw new TunnelError('ABORTED', 'cancelled before the tunnel was started');
+  const [{ startDetached }, { stopTunnel }, { takeSecretReport }] = await Promise.all([
+    import('../background/detach.js'), import('../background/stop.js'), import('../background/secrets.js'),
+  ]);
+  let stopping: Promise<unknown> | undefined;
+  const onAbort = () => (stopping = stopTunnel(name).catch(() => undefined));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const record = await startDetached(name, request);
+    if (signal?.aborted) throw new TunnelError('ABORTED', 'cancelled while the tunnel was starting');
+    const report = (await takeSecretReport(name)) ?? record.preset?.report;
+    return { name, tunnel: truthful(record), report: request.session.kind === 'tunnel' ? undefined : (report ?? { lines: [], json: {} }) };
+  } catch (error) {
+    if (!signal?.aborted) throw error;
+    await (stopping ?? stopTunnel(name).catch(() => undefined));
+    throw new TunnelError('ABORTED', 'cancelled while the tunnel was starting; nothing was left running');
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The tunnel (or preset) to run, named: from `tunnel`, the saved tunnel, or the preset. */
+async function sessionRequestOf(options: StartOptions): Promise<SessionRequest> {
   const name = options.name === undefined ? undefined : checkName(options.name, 'name');
   if (options.saved !== undefined && options.preset !== undefined) {
     throw new TunnelError('BAD_OPTION', 'start(): pass saved or preset, not both (a saved tunnel names its own preset)', { field: 'preset' });
@@ -79,18 +103,18 @@ async function sourceOf(options: StartOptions): Promise<Source> {
   if (options.saved !== undefined) {
     const { preset, presetOptions, ...saved } = await getSaved(options.saved);
     if (preset !== undefined) return presetSource(preset, { ...saved, ...presetOptions, ...definedOnly(overrides as TunnelOptions) }, name);
-    return { spec: named(toSpec(await withStoredDefaults(saved, overrides as TunnelOptions)), name) };
+    return { kind: 'tunnel', spec: named(toSpec(await withStoredDefaults(saved, overrides as TunnelOptions)), name) };
   }
   if (options.preset !== undefined) {
     const preset = checkOptions(options.preset, 'start: preset');
     return presetSource(checkName(preset.name, 'preset.name'), { ...checkOptions(preset.input, 'start: preset.input', false), ...definedOnly(overrides as TunnelOptions) }, name);
   }
   if (options.tunnel === undefined) throw new TunnelError('BAD_OPTION', 'start(): pass the tunnel, a saved tunnel name (saved) or a preset', { field: 'tunnel' });
-  return { spec: named(toSpec(overrides), name) };
+  return { kind: 'tunnel', spec: named(toSpec(overrides), name) };
 }
 
-function presetSource(preset: string, input: PresetInput, name: string | undefined): Source {
-  return { preset: { name: preset, input: { ...input, name: name ?? input.name ?? `${preset}-${newRunId().slice(0, 6)}` } } };
+function presetSource(preset: string, input: PresetInput, name: string | undefined): SessionRequest {
+  return { kind: 'preset', name: preset, input: { ...input, name: name ?? input.name ?? `${preset}-${newRunId().slice(0, 6)}` } };
 }
 
 /** Background tunnels are found by name: an unnamed one gets a short generated name. */
@@ -98,23 +122,24 @@ function named(spec: TunnelSpec, name: string | undefined): TunnelSpec {
   return { ...spec, name: name ?? spec.name ?? `t-${newRunId().slice(0, 6)}` };
 }
 
-/** The supervisor's run options, checked and defaulted (start() and startJob() alike). */
-export function runOptionsOf(options: Pick<StartOptions, 'readyTimeoutMs' | 'maxRetries' | 'reconnect' | 'healthIntervalMs' | 'authenticateHere'>): Omit<SuperviseRequest, 'spec' | 'preset' | 'job'> {
-  const maxRetries = options.maxRetries === Number.POSITIVE_INFINITY ? undefined : checkInteger(options.maxRetries, 'maxRetries', 0, 1_000_000);
+/** The supervisor's run options, checked, as given: the supervisor's up() applies the defaults. */
+export function checkRunOptions(options: Pick<StartOptions, 'readyTimeoutMs' | 'maxRetries' | 'reconnect' | 'healthIntervalMs' | 'authenticateHere'>): SuperviseRequest['run'] {
   checkBoolean(options.authenticateHere, 'authenticateHere');
-  return {
-    readyTimeoutMs: checkInteger(options.readyTimeoutMs, 'readyTimeoutMs', 1, 3_600_000) ?? DEFAULTS.readyTimeoutMs,
-    maxRetries: maxRetries ?? null,
-    reconnect: checkBoolean(options.reconnect, 'reconnect') ?? true,
-    healthIntervalMs: checkInteger(options.healthIntervalMs, 'healthIntervalMs', 0, 86_400_000) ?? DEFAULTS.healthIntervalMs,
-  };
+  // Retry-forever is the default: left out, since JSON would turn Infinity into null.
+  const maxRetries = options.maxRetries === Number.POSITIVE_INFINITY ? undefined : checkInteger(options.maxRetries, 'maxRetries', 0, 1_000_000);
+  return definedOnly({
+    readyTimeoutMs: checkInteger(options.readyTimeoutMs, 'readyTimeoutMs', 1, 3_600_000),
+    maxRetries,
+    reconnect: checkBoolean(options.reconnect, 'reconnect'),
+    healthIntervalMs: checkInteger(options.healthIntervalMs, 'healthIntervalMs', 0, 86_400_000),
+  });
 }
 
 /** Opens the shared master as a person would (prompts allowed); the supervisor then adds its forwards to it. */
-async function authenticateMaster(spec: TunnelSpec): Promise<void> {
+async function authenticateMaster(spec: TunnelSpec, run: RunSsh): Promise<void> {
   const { ensureMaster } = await import('../supervise/mux-attempt.js');
   const { plan } = await import('../supervise/up.js');
   const interactive = { ...spec, batchMode: false };
   const { mux } = plan(interactive);
-  if (mux !== undefined) await ensureMaster(mux, interactive);
+  if (mux !== undefined) await ensureMaster(mux, interactive, run);
 }

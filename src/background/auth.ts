@@ -1,12 +1,16 @@
 import { TunnelError } from '../errors.js';
 import type { MuxLease } from '../plan/mux.js';
 import { masterPid, runSshPrompting } from '../ssh/control.js';
+import type { RunSsh } from '../ssh/run.js';
+import { sshRunner } from '../ssh/runner.js';
 import { acquireLock, releaseLock } from '../os/lock.js';
 import { readRecord, type TunnelRecord } from './record.js';
 import { removeLocalSocket } from '../supervise/local-sockets.js';
 import { isOurSupervisor } from './supervisor-identity.js';
 
 export interface AuthOptions {
+  /** Runner for the master's start and checks (default: the system's OpenSSH). */
+  run?: RunSsh;
   /** How long to wait for the supervisor to report the tunnel up again (default 30 s). */
   timeoutMs?: number;
 }
@@ -25,24 +29,25 @@ export async function reauthenticate(name: string, options: AuthOptions = {}): P
   if (lease === undefined) {
     throw new TunnelError('BAD_OPTION', `tunnel '${name}' has its own connection, which a login typed here cannot reach; start it from a terminal with --multiplex to share one`, { field: 'name' });
   }
-  if ((await masterPid(lease.check)) === undefined) await startMasterHere(lease);
+  const { run } = sshRunner({ run: options.run });
+  if ((await masterPid(lease.check, run)) === undefined) await startMasterHere(lease, run);
   process.kill(supervisor.pid, 'SIGUSR1');
   return waitUntilUp(name, options.timeoutMs ?? 30_000);
 }
 
 /** Runs the lease's master with this terminal, without BatchMode, under the master's own lock. */
-async function startMasterHere(lease: MuxLease): Promise<void> {
+async function startMasterHere(lease: MuxLease, run: RunSsh): Promise<void> {
   // Records written before the lease named its paths: read them from the master's argv.
   const controlPath = lease.controlPath ?? lease.master[lease.master.indexOf('-S') + 1];
   if (controlPath === undefined) throw new TunnelError('STATE_CORRUPT', 'the shared connection in the record names no control socket; run tunnel down and up again');
   const lock = `${controlPath}.lock`;
   await acquireLock(lock, { waitMs: 30_000 });
   try {
-    if ((await masterPid(lease.check)) !== undefined) return; // the supervisor got there first
+    if ((await masterPid(lease.check, run)) !== undefined) return; // the supervisor got there first
     await removeLocalSocket(controlPath);
     const log = lease.logFile ?? lease.master[lease.master.indexOf('-E') + 1] ?? `${controlPath}.log`;
-    const exitCode = await runSshPrompting(withoutBatchMode(lease.master), log);
-    if (exitCode !== 0 || (await masterPid(lease.check)) === undefined) {
+    const exitCode = await runSshPrompting(withoutBatchMode(lease.master), log, { run });
+    if (exitCode !== 0 || (await masterPid(lease.check, run)) === undefined) {
       throw new TunnelError('NEEDS_AUTH', `the login did not succeed (ssh exited ${String(exitCode)}); see ${log}, then run tunnel auth again`);
     }
   } finally {

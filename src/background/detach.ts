@@ -10,6 +10,7 @@ import { isProcessAlive, isSameProcess } from '../os/process-identity.js';
 import { readRecord, removeTunnelDir, writeRecord, type TunnelRecord } from './record.js';
 import { lockPath, logPath, writeRequest, type SuperviseRequest } from './request.js';
 import { readLogTail } from './logs.js';
+import { withRunDefaults } from '../supervise/defaults.js';
 import { stopTunnel } from './stop.js';
 import { takeStopNote } from './stop-note.js';
 
@@ -35,7 +36,7 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
     await log.close();
     child.unref();
     childPid = child.pid;
-    return await waitForOutcome(name, child.pid ?? -1, request.readyTimeoutMs + 10_000);
+    return await waitForOutcome(name, child.pid ?? -1, withRunDefaults(request.run).readyTimeoutMs + 10_000);
   } catch (error) {
     if (childPid !== undefined && isProcessAlive(childPid)) process.kill(childPid, 'SIGKILL');
     if (!(error instanceof TunnelError && error.code === 'ALREADY_RUNNING')) {

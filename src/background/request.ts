@@ -1,23 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PresetInput } from '../presets/index.js';
-import type { ResolvedJob } from '../scheduler/resolve-job.js';
-import type { JobInput, JobPlan } from '../scheduler/job-plan.js';
-import type { TunnelSpec } from '../model/types.js';
+import type { SessionRequest } from '../session/types.js';
+import type { RunOptions } from '../supervise/defaults.js';
 import { writeFileAtomic } from '../os/atomic.js';
 import { tunnelDir } from '../os/state-paths.js';
 
-/** What the CLI hands the detached supervisor: a validated spec and how to run it. */
+/** What start() hands the detached supervisor: a validated session request and how to run it, as given. */
 export interface SuperviseRequest {
-  /** The tunnel; for a preset, its forwards are decided when the app starts. */
-  spec: TunnelSpec | undefined;
-  preset?: { name: string; input: PresetInput };
-  /** A tunnel to a scheduler job the foreground already resolved (submitted or attached, running). */
-  job?: { plan: JobPlan; resolved: ResolvedJob; presetName: string | undefined; input: JobInput & PresetInput };
-  readyTimeoutMs: number;
-  maxRetries: number | null;
-  reconnect: boolean;
-  healthIntervalMs: number;
+  session: SessionRequest;
+  /** Only what the caller set (JSON: a retry-forever maxRetries is left out); defaults are the supervisor's up()'s. */
+  run: Pick<RunOptions, 'readyTimeoutMs' | 'maxRetries' | 'reconnect' | 'healthIntervalMs'>;
 }
 
 const REQUEST_FILE = 'request.json';

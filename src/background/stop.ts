@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { TunnelError } from '../errors.js';
-import { runSsh, type RunSsh } from '../ssh/run.js';
+import type { RunSsh } from '../ssh/run.js';
+import { sshRunner } from '../ssh/runner.js';
 import { lockPath, requestPath } from './request.js';
 import { readLockHolder } from '../os/lock.js';
 import { descendantsOf, isProcessAlive, isSameProcess, processArgv, sshInProcessGroup, type ProcessIdentity } from '../os/process-identity.js';
@@ -33,6 +34,7 @@ export interface StopOptions {
 
 /** Stops a background tunnel and removes everything it left, even if its supervisor was SIGKILLed. */
 export async function stopTunnel(name: string, options: StopOptions = {}): Promise<StopResult> {
+  const { run } = sshRunner({ run: options.run });
   const { record, corrupt } = await readRecordForStop(name);
   // Read before the supervisor goes: it removes its directory (and the job files in it) on the way out.
   const submitted = await readTunnelJobs(name);
@@ -53,7 +55,7 @@ export async function stopTunnel(name: string, options: StopOptions = {}): Promi
     if (await waitForExit(supervisor.pid, SUPERVISOR_GRACE_MS)) {
       await killStrays(supervisor); // none, unless it died another way
       // The tunnel's own job, which the supervisor cancelled on its way out, then the ones submitted for it.
-      const jobs = [...(await takeStopNote(name)), ...(await cancelTunnelJobs(submitted, options.run))];
+      const jobs = [...(await takeStopNote(name)), ...(await cancelTunnelJobs(submitted, run))];
       await removeTunnelDir(name);
       return { name, how: 'supervisor', jobs };
     }
@@ -61,8 +63,8 @@ export async function stopTunnel(name: string, options: StopOptions = {}): Promi
     await waitForExit(supervisor.pid, 2000);
     await takeStopNote(name); // half a report at most: the job is cancelled from the record below
   }
-  const own = await cleanAfterDeadSupervisor(record, supervisor, options.run);
-  const jobs = [...own, ...(await cancelTunnelJobs(submitted, options.run))];
+  const own = await cleanAfterDeadSupervisor(record, supervisor, run);
+  const jobs = [...own, ...(await cancelTunnelJobs(submitted, run))];
   await removeTunnelDir(name);
   return { name, how: 'cleaned-after-dead-supervisor', jobs };
 }
@@ -87,17 +89,17 @@ async function readRecordForStop(name: string): Promise<{ record: TunnelRecord |
  * What teardown would have done: ssh stopped, sockets removed, the preset's app stopped, the shared
  * master released, the tunnel's job cancelled. Returns how that cancel went (none: nothing to cancel).
  */
-async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined, run: RunSsh | undefined): Promise<CancelledJob[]> {
+async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined, run: RunSsh): Promise<CancelledJob[]> {
   // Only ssh named by identity: a bare pid (a record of an earlier version, or an edited one) may be anyone's now.
   for (const ssh of record?.sshProcesses ?? []) if (ssh.start !== undefined) await killSsh(ssh);
   if (supervisor !== undefined) await killStrays(supervisor);
   if (record === undefined) return [];
   if (record.preset !== undefined) await stopPresetApp(record.preset.state as PresetState, { runRemote: run }).catch(() => undefined);
-  if (record.muxLease !== undefined) await leaveMaster(record.muxLease);
+  if (record.muxLease !== undefined) await leaveMaster(record.muxLease, run);
   // The job this tool submitted for the tunnel goes with it (the record holds null when it must not).
   const job = record.job;
   const cancelled = job?.cancel
-    ? await cancelTunnelJobs([{ id: job.id, scheduler: 'slurm', what: ownJobWhat(job.node), cancel: job.cancel, submittedAt: '' }], run ?? runSsh)
+    ? await cancelTunnelJobs([{ id: job.id, scheduler: 'slurm', what: ownJobWhat(job.node), cancel: job.cancel, submittedAt: '' }], run)
     : [];
   await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false, run });
   return cancelled;

@@ -1,40 +1,18 @@
 import { createWriteStream } from 'node:fs';
-import { up, type UpOptions } from '../supervise/up.js';
-import { describeJobEvent } from '../scheduler/describe.js';
-import type { JobPlan } from '../scheduler/job-plan.js';
-import { slurm, slurmCommands } from '../scheduler/slurm/index.js';
-import { startJobSession, type JobSession } from '../scheduler/job-session.js';
 import { TunnelError } from '../errors.js';
-import { resolvePresetUp, startPreset } from '../presets/index.js';
-import { spawnSsh, type SpawnSsh } from '../ssh/process.js';
 import { transferLock } from '../os/lock.js';
 import { identifyProcess, type ProcessIdentity } from '../os/process-identity.js';
-import { removeTunnelDir, writeRecord, type JobRecord, type TunnelRecord } from './record.js';
-import type { Tunnel } from '../supervise/tunnel.js';
+import { describeJobEvent } from '../scheduler/describe.js';
+import { openSession } from '../session/open.js';
+import type { PresetRecord, Session } from '../session/types.js';
+import type { SpawnSsh } from '../ssh/process.js';
+import { sshRunner } from '../ssh/runner.js';
+import { removeTunnelDir, writeRecord, type TunnelRecord } from './record.js';
 import { notifyNeedsAuth } from './notify.js';
 import { recordOf } from './record-of.js';
-import { lockPath, logPath, readRequest, type SuperviseRequest } from './request.js';
+import { lockPath, logPath, readRequest } from './request.js';
 import { redactTokens, writeSecretReport } from './secrets.js';
 import { writeStopNote } from './stop-note.js';
-import type { CancelledJob } from '../scheduler/tunnel-jobs.js';
-
-type PresetRecord = NonNullable<TunnelRecord['preset']>;
-
-interface Started {
-  /** The tunnel in force (a requeued job's tunnel is a new one, to its new node). */
-  tunnel(): Tunnel;
-  down(): Promise<void>;
-  preset(): PresetRecord | undefined;
-  job?: { record(): JobRecord; ended: Promise<TunnelError>; cancelled(): CancelledJob | undefined };
-}
-
-/** What the supervisor hears from a tunnel it started: log lines, a change to publish, a job that moved. */
-interface Hooks {
-  spawn: SpawnSsh;
-  note: (text: string) => void;
-  changed: () => void;
-  moved: () => void;
-}
 
 /**
  * The detached process behind `tunnel up -d`: owns the tunnel, publishes its record on
@@ -47,7 +25,7 @@ export async function runSupervisor(name: string): Promise<number> {
   process.on('SIGHUP', () => note('ignoring SIGHUP (terminal closed)'));
   const request = await readRequest(name);
   const startedAt = new Date();
-  let current: Started | undefined;
+  let current: Session | undefined;
   /** Set once a scheduler job has ended: the record keeps saying why after the tunnel is down. */
   let endedBy: TunnelError | undefined;
   // ssh processes are published the moment they exist, so a supervisor killed mid-start leaves none unfound.
@@ -59,9 +37,10 @@ export async function runSupervisor(name: string): Promise<number> {
   };
   const publish = () => save(current === undefined
     ? { ...emptyRecord(name, startedAt), state: 'starting', sshPids: [...live.keys()], sshProcesses: [...live.values()], lastError: undefined }
-    : withOutcome({ ...recordOf(current.tunnel(), name, [...live.values()]), ...presetFields(current.preset()), ...(current.job === undefined ? {} : { job: current.job.record() }) }, endedBy));
+    : withOutcome({ ...recordOf(current.tunnel(), name, [...live.values()]), ...recordFields(current) }, endedBy));
+  const ssh = sshRunner();
   const spawn: SpawnSsh = (argv, options) => {
-    const child = spawnSsh(argv, options);
+    const child = ssh.spawn(argv, options);
     const pid = child.pid;
     if (pid !== undefined) {
       live.set(pid, identifyProcess(pid) ?? { pid });
@@ -71,7 +50,21 @@ export async function runSupervisor(name: string): Promise<number> {
     return child;
   };
   try {
-    current = await start(request, { spawn, note, changed: () => publish(), moved: () => watchTunnel() });
+    current = await openSession(request.session, {
+      ...request.run,
+      unattended: true,
+      ssh: { run: ssh.run, spawn },
+      // From the first attempt on: a relay fallback or a stale socket removed must reach the log.
+      onLine: (line: string) => void (line.startsWith('debug') || note(`ssh: ${line}`)),
+      onProgress: note,
+      onEvent: (event) => note(describeJobEvent(event)),
+      onLook: () => publish(),
+    });
+    current.onMoved((moved) => {
+      const job = moved.job()?.job();
+      note(`job ${job?.id ?? '?'} was requeued and runs again on ${job?.node ?? '?'}`);
+      watchTunnel();
+    });
   } catch (error) {
     const failure = error instanceof TunnelError ? error : new TunnelError('SSH_EXITED', String(error));
     note(`failed: ${failure.message}`);
@@ -97,7 +90,7 @@ export async function runSupervisor(name: string): Promise<number> {
   let first = true;
   const watchTunnel = () => {
     const tunnel = started.tunnel();
-    const preset = started.preset();
+    const preset = started.record().preset;
     // Only the `up -d` that started it reads the unredacted report, before the record says up; never rewritten.
     if (preset !== undefined && first) writing = writing.then(() => writeSecretReport(name, preset.report)).catch((e: unknown) => void note(`cannot write the report: ${String(e)}`));
     first = false;
@@ -106,7 +99,7 @@ export async function runSupervisor(name: string): Promise<number> {
       publish();
     });
     tunnel.on('failed', (error?: TunnelError) => {
-      if (started.job === undefined || error === undefined) finished(1);
+      if (started.ended === undefined || error === undefined) finished(1);
       else void endWith(error, 'the tunnel to the job failed');
     });
     tunnel.on('needs-auth', () => {
@@ -127,7 +120,7 @@ export async function runSupervisor(name: string): Promise<number> {
       void started.down().catch((error: unknown) => void note(`teardown: ${error instanceof Error ? error.message : String(error)}`)).then(async () => {
         await writing; // a queued write landing after the removal would recreate the directory
         // The `down` that sent the signal says what became of the job; the directory goes, so the note sits beside it.
-        const cancelled = started.job?.cancelled();
+        const cancelled = started.cancelled();
         if (cancelled !== undefined) await writeStopNote(name, [cancelled]).catch((e: unknown) => void note(`cannot write the stop note: ${String(e)}`));
         await removeTunnelDir(name);
         resolve(0);
@@ -136,7 +129,7 @@ export async function runSupervisor(name: string): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     // The job ended (walltime, scancel, node failure): the tunnel ends with it and the record says why.
-    void started.job?.ended.then((error) => endWith(error, 'the job ended'));
+    void started.ended?.then((error) => endWith(error, 'the job ended'));
     // Waiting for a login is not the end: `tunnel auth NAME` authenticates from a terminal, then SIGUSR1.
     process.on('SIGUSR1', () => {
       note('SIGUSR1: retrying now');
@@ -145,68 +138,14 @@ export async function runSupervisor(name: string): Promise<number> {
   });
 }
 
-/** A plain tunnel, or a preset's app and tunnel together (down stops both). Never prompts. */
-async function start(request: SuperviseRequest, hooks: Hooks): Promise<Started> {
-  const { spawn, note } = hooks;
-  const upOptions = {
-    // From the first attempt on: a relay fallback or a stale socket removed must reach the log.
-    onLine: (line: string) => void (line.startsWith('debug') || note(`ssh: ${line}`)),
-    readyTimeoutMs: request.readyTimeoutMs,
-    reconnect: request.reconnect,
-    maxRetries: request.maxRetries ?? Number.POSITIVE_INFINITY,
-    healthIntervalMs: request.healthIntervalMs,
-    spawn,
-  };
-  if (request.preset !== undefined) {
-    const presetUp = await resolvePresetUp(request.preset.name, { ...request.preset.input, batchMode: true });
-    const preset = await startPreset(presetUp, upOptions);
-    const record = { name: request.preset.name, state: preset.session.state, report: preset.report };
-    return { tunnel: () => preset.tunnel, down: preset.down, preset: () => record };
-  }
-  if (request.job !== undefined) return startJob(request.job, upOptions, hooks);
-  if (request.spec === undefined) throw new TunnelError('STATE_CORRUPT', 'the supervise request holds neither a tunnel nor a preset');
-  const tunnel = await up({ ...request.spec, batchMode: true }, upOptions);
-  return { tunnel: () => tunnel, down: () => tunnel.down(), preset: () => undefined };
+/** The session's own fields: the job as last seen, the preset with its report's secrets redacted. */
+function recordFields(session: Session): Partial<TunnelRecord> {
+  const { preset, job } = session.record();
+  return { ...(job === undefined ? {} : { job }), ...(preset === undefined ? {} : { preset: redacted(preset) }) };
 }
 
-/** A tunnel to the node of a job the foreground resolved; it follows the job and ends with it. */
-async function startJob(request: NonNullable<SuperviseRequest['job']>, upOptions: UpOptions, hooks: Hooks): Promise<Started> {
-  const { plan, resolved, presetName, input } = request;
-  const scheduler = slurm({ host: { ...plan.host, batchMode: true }, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse });
-  const cancel = resolved.submitted && !plan.keepJob ? slurmCommands({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName }).cancel(resolved.id) : null;
-  const session = await startJobSession({
-    scheduler, plan, job: resolved, presetName, input: { ...input, batchMode: true }, upOptions,
-    onEvent: (event) => hooks.note(describeJobEvent(event)),
-    onLine: hooks.note,
-    onLook: hooks.changed,
-    onMoved: (moved) => {
-      hooks.note(`job ${moved.job().id} was requeued and runs again on ${moved.job().node}`);
-      hooks.moved();
-    },
-  });
-  const presetRecord = () => {
-    const preset = session.preset();
-    return preset === undefined ? undefined : { name: presetName!, state: preset.session.state, report: preset.report };
-  };
-  return {
-    tunnel: () => session.tunnel(),
-    down: () => session.down(),
-    preset: presetRecord,
-    job: { record: () => jobRecordOf(session, plan, cancel), ended: session.ended, cancelled: () => session.cancelled() },
-  };
-}
-
-function jobRecordOf(session: JobSession, plan: JobPlan, cancel: string[] | null): JobRecord {
-  const info = session.info();
-  const job = session.job();
-  return {
-    scheduler: 'slurm', id: job.id, node: info.node ?? job.node, state: info.state, reason: info.reason, timeLeft: info.timeLeft,
-    seenAt: new Date().toISOString(), submitted: job.submitted, keepJob: plan.keepJob, cancel: info.terminal ? null : cancel,
-  };
-}
-
-function presetFields(preset: PresetRecord | undefined): Partial<TunnelRecord> {
-  return preset === undefined ? {} : { preset: { ...preset, report: redactTokens(preset.report) } };
+function redacted(preset: PresetRecord): NonNullable<TunnelRecord['preset']> {
+  return { ...preset, report: redactTokens(preset.report) };
 }
 
 /** After a job ended, the record says so (failed, and why) rather than the tunnel's own 'down'. */

@@ -1,5 +1,5 @@
+import type { Session } from '../api/up.js';
 import type { TunnelError } from '../errors.js';
-import type { Tunnel } from '../supervise/tunnel.js';
 import { exitCodeFor, exitCodeForSignal } from './exit-codes.js';
 import { stateLines } from './state-lines.js';
 import { styleFor } from './style.js';
@@ -11,16 +11,36 @@ const FINAL = new Set(['down', 'failed', 'needs-auth']);
 
 export interface Foreground {
   /** Brings everything up; must honour the signal (a Ctrl-C while ssh is still starting). */
-  start(signal: AbortSignal): Promise<Tunnel>;
-  /** Says what is up; runs synchronously between start and the steady-state handlers. */
-  announce(tunnel: Tunnel): void;
-  /** Runs after the tunnel is down (a preset stops its app here). */
-  after?: () => Promise<void>;
-  /** How to take everything down (default: the tunnel's down()); a job session cancels its job first. */
-  stop?: () => Promise<void>;
-  /** Asked once the tunnel is up: resolves when something outside ends it (a scheduler job that ended). */
-  ended?: () => Promise<TunnelError> | undefined;
+  open(signal: AbortSignal): Promise<Session>;
+  /** Says what is up; runs synchronously between open and the steady-state handlers. */
+  announce(session: Session): void;
   json: boolean;
+}
+
+/** What a start brought, or the signal that cut it short (its signal then aborted). */
+export type Starting<T> = { value: T; caught: NodeJS.Signals | undefined } | { value: undefined; caught: NodeJS.Signals };
+
+/**
+ * Runs `start` with SIGINT, SIGTERM and SIGHUP turned into an abort of its signal (our handlers,
+ * not the default exit, so what it started is taken down). The one copy for `up` and `up -d`.
+ */
+export async function abortOnSignals<T>(start: (signal: AbortSignal) => Promise<T>): Promise<Starting<T>> {
+  const starting = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    caught = signal;
+    starting.abort();
+  };
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  try {
+    const value = await start(starting.signal);
+    return { value, caught };
+  } catch (error) {
+    if (caught !== undefined) return { value: undefined, caught };
+    throw error;
+  } finally {
+    for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+  }
 }
 
 /**
@@ -29,7 +49,7 @@ export interface Foreground {
  * (killing us mid-teardown) as soon as it sees no other listener.
  */
 export async function runForeground(run: Foreground): Promise<number> {
-  // Held until the very end: teardown and after() (a preset's app, a job's scancel) run after the
+  // Held until the very end: teardown (a preset's app, a job's scancel) runs after the
   // steady-state handlers are gone, and a signal then must not kill us halfway.
   const hold = () => undefined;
   for (const signal of SIGNALS) process.on(signal, hold);
@@ -41,37 +61,22 @@ export async function runForeground(run: Foreground): Promise<number> {
 }
 
 async function runHeld(run: Foreground): Promise<number> {
-  const starting = new AbortController();
-  let caught: NodeJS.Signals | undefined;
-  const onStartupSignal = (signal: NodeJS.Signals) => {
-    caught = signal;
-    starting.abort();
-  };
-  for (const signal of SIGNALS) process.on(signal, onStartupSignal);
-  let tunnel: Tunnel;
-  try {
-    tunnel = await run.start(starting.signal);
-  } catch (error) {
-    if (caught !== undefined) return exitCodeForSignal(caught);
-    throw error;
-  } finally {
-    for (const signal of SIGNALS) process.removeListener(signal, onStartupSignal);
+  const started = await abortOnSignals((signal) => run.open(signal));
+  if (started.value === undefined) return exitCodeForSignal(started.caught);
+  const session = started.value;
+  // A signal that came while open() was finishing: what it brought up goes down, nothing is announced.
+  if (started.caught !== undefined) {
+    await session.down();
+    return exitCodeForSignal(started.caught);
   }
-  // A signal that came while start() was finishing: what it brought up goes down, nothing is announced.
-  if (caught !== undefined) {
-    await (run.stop ?? (() => tunnel.down()))();
-    await run.after?.();
-    return exitCodeForSignal(caught);
-  }
-  run.announce(tunnel);
+  run.announce(session);
+  const tunnel = session.tunnel();
   // Probed before it was announced: a target that does not answer is said at once, not a second later.
   if (tunnel.state === 'degraded' && tunnel.lastError !== undefined) process.stderr.write(`degraded: ${tunnel.lastError.message}\n`);
-  const code = await stayUp(tunnel, run.json, run.ended?.(), run.stop ?? (() => tunnel.down()));
-  await run.after?.();
-  return code;
+  return stayUp(tunnel, run.json, session.ended, () => session.down().catch((error: Error) => void process.stderr.write(`tunnel: ${error.message}\n`)));
 }
 
-function stayUp(tunnel: Tunnel, json: boolean, ended: Promise<TunnelError> | undefined, stop: () => Promise<void>): Promise<number> {
+function stayUp(tunnel: ReturnType<Session['tunnel']>, json: boolean, ended: Promise<TunnelError> | undefined, stop: () => Promise<void>): Promise<number> {
   const style = styleFor(process.stderr);
   const lines = stateLines((line) => process.stderr.write(line), SETTLE_MS);
   return new Promise((resolve) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { JobOptions } from '../scheduler/job-plan.js';
+import type { JobOptions } from '../api/up.js';
 
 /** Flags that make `up` job-aware: the node comes from the scheduler, not from --to. */
 export function addJobFlags(command: Command): Command {

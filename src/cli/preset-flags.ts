@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { PresetOptions } from '../presets/options.js';
+import type { PresetOptions } from '../api/up.js';
 
 /** Flags `tunnel up <preset>` adds on top of the tunnel flags; each preset rejects the ones it ignores. */
 export function addPresetFlags(command: Command): Command {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { DEFAULTS } from '../model/defaults.js';
-import type { TunnelOptions } from '../model/types.js';
+import { DEFAULTS, type TunnelOptions } from '../api/up.js';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+/** A repeatable flag's values, in order (commander's option argParser). */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** The flags that describe a tunnel; shared by `up`, `save` and `config`. */
 export function addTunnelFlags(command: Command): Command {

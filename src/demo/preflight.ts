@@ -1,8 +1,9 @@
 import { TunnelError } from '../errors.js';
-import { runSsh, type RunSsh } from '../ssh/run.js';
+import type { RunSsh } from '../ssh/run.js';
+import { sshRunner } from '../ssh/runner.js';
 
 /** `ssh -V` (it answers on stderr): the one thing the demo needs from the machine, checked before anything starts. */
-export async function findSshVersion(run: RunSsh = runSsh): Promise<string> {
+export async function findSshVersion(run: RunSsh = sshRunner().run): Promise<string> {
   const result = await run(['ssh', '-V'], { timeoutMs: 5000 });
   const version = ((result.stderr || result.stdout).trim().split('\n')[0] ?? '').split(',')[0]!.trim();
   if (result.exitCode !== 0 || !/openssh/i.test(version)) {

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { DEFAULTS } from '../model/defaults.js';
 import { destinationOf } from '../plan/destination.js';
 import { parseHop } from '../model/hop.js';
-import { spawnSsh, type SpawnSsh } from '../ssh/process.js';
+import type { SpawnSsh } from '../ssh/process.js';
+import { sshRunner } from '../ssh/runner.js';
 import { askSshG } from '../ssh/ssh-g.js';
-import { runSsh, type RunSsh, type SshResult } from '../ssh/run.js';
+import type { RunSsh, SshResult } from '../ssh/run.js';
 import { stateHome } from '../os/state-paths.js';
 import { gatewayArgv, loginArgv, tcpArgv, type ProbeTarget } from './argv.js';
 import { interpretGatewayPorts, remoteTcpState } from './gateway.js';
@@ -36,7 +37,7 @@ const HOST_CHECKS = ['tcp-forwarding', 'socket-forwarding', 'gateway-ports', 'so
 /** Runs every check and returns one finding each, in a stable order. Never throws for what it finds. */
 export async function runDoctor(options: DoctorOptions = {}): Promise<Finding[]> {
   const hop = options.host === undefined ? undefined : parseHop(options.host, 'HOST');
-  const run = options.run ?? runSsh;
+  const { run, spawn } = sshRunner(options);
   const local = (argv: string[]) => run(argv, { timeoutMs: 10_000 }).then(commandResultOf);
   const controlDir = options.controlDir ?? join(stateHome(), 'cm');
   const version = interpretSshVersion(await local(['ssh', '-V']));
@@ -58,7 +59,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<Finding[]>
   if (hop === undefined || options.host === undefined) return found;
 
   const target: ProbeTarget = { hop, sshConfig: options.sshConfig, connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout };
-  return [...found, ...(await checkHost(target, options.host, Number(sshG.get('port')?.[0] ?? 22), options.spawn ?? spawnSsh))];
+  return [...found, ...(await checkHost(target, options.host, Number(sshG.get('port')?.[0] ?? 22), spawn))];
 }
 
 function commandResultOf(result: SshResult): CommandResult {

@@ -5,7 +5,8 @@ import type { Hop } from '../model/types.js';
 import { diagnose } from '../ssh/diagnose.js';
 import { emptyProgress, readLine } from '../ssh/progress.js';
 import { resolveHostConfig } from '../ssh/ssh-g.js';
-import { runSsh, type RunSsh } from '../ssh/run.js';
+import type { RunSsh } from '../ssh/run.js';
+import { sshRunner } from '../ssh/runner.js';
 import { pickTargetSettings, type TargetSettings } from '../sshconfig/target.js';
 
 /**
@@ -49,7 +50,7 @@ export function connectArgv(target: Hop, check: Pick<ConnectCheck, 'sshConfig' |
  */
 export async function testConnection(target: Hop, check: ConnectCheck): Promise<void> {
   const argv = connectArgv(target, check);
-  const result = await (check.run ?? runSsh)(argv, { timeoutMs: check.timeoutMs, interactive: check.interactive });
+  const result = await sshRunner({ run: check.run }).run(argv, { timeoutMs: check.timeoutMs, interactive: check.interactive });
   if (result.exitCode === 0) return;
   const hop = target.host;
   if (result.timedOut) {

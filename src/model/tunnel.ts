@@ -110,8 +110,3 @@ function parseConfigPath(value: string | undefined): string | undefined {
   }
   return value;
 }
-
-/** The hop where a relay's inner ssh runs (the last --via), if any. */
-export function relayHop(spec: TunnelSpec): Hop | undefined {
-  return spec.via[spec.via.length - 1];
-}

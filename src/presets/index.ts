@@ -46,7 +46,7 @@ export interface StartedPreset {
  * app answers through it. Whatever was started is stopped again if a later step fails.
  */
 export async function startPreset(presetUp: PresetUp, upOptions: UpOptions = {}, context: PresetContext = {}): Promise<StartedPreset> {
-  const session = await presetUp.prepare({ signal: upOptions.signal, ...context });
+  const session = await presetUp.prepare({ signal: upOptions.signal, ssh: upOptions.ssh, ...context });
   let tunnel: Tunnel;
   try {
     tunnel = await up(session.options, upOptions);

@@ -1,7 +1,6 @@
-import type { SpawnSsh } from '../ssh/process.js';
+import type { SshRunner } from '../ssh/runner.js';
 import type { TunnelOptions } from '../model/types.js';
 import type { Tunnel } from '../supervise/tunnel.js';
-import type { RunSsh } from '../ssh/run.js';
 import type { Preset } from './types.js';
 
 /** What a preset says once its tunnel is up: lines for people, fields for --json. */
@@ -28,10 +27,8 @@ export interface PresetContext {
   signal?: AbortSignal | undefined;
   /** Progress and remote output for people (never secrets). */
   onLine?: ((line: string) => void) | undefined;
-  /** Runner for one-shot remote commands (launch, wait, stop). */
-  runRemote?: RunSsh | undefined;
-  /** Spawner for long-running remote commands (--launch). */
-  spawn?: SpawnSsh | undefined;
+  /** Runner for one-shot remote commands (launch, wait, stop) and spawner for long-running ones (--launch). */
+  ssh?: Partial<SshRunner> | undefined;
 }
 
 /** A prepared preset: its app is running (or attached) and the tunnel options are final. */

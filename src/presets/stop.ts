@@ -1,5 +1,6 @@
 import { TunnelError } from '../errors.js';
-import { runSsh, type RunSsh } from '../ssh/run.js';
+import type { RunSsh } from '../ssh/run.js';
+import { sshRunner } from '../ssh/runner.js';
 import { planRemoteCommand, remoteTargetOf } from './remote.js';
 import { stopScript } from './server/server-scripts.js';
 import type { PresetState } from './session.js';
@@ -14,7 +15,7 @@ export async function stopPresetApp(state: PresetState, options: { runRemote?: R
   if (state.keep && options.force !== true) return false;
   const target = remoteTargetOf({ via: state.via, to: state.to, sshConfig: state.sshConfig });
   const argv = planRemoteCommand(target, stopScript(state.dir));
-  const result = await (options.runRemote ?? runSsh)(argv, { timeoutMs: 30_000 });
+  const result = await sshRunner({ run: options.runRemote }).run(argv, { timeoutMs: 30_000 });
   if (result.exitCode !== 0) {
     throw new TunnelError('SSH_EXITED', `could not stop the ${state.preset} app on ${state.to}: ${result.stderr.trim().split('\n').pop() ?? `exit ${result.exitCode}`}`, { argv, exitCode: result.exitCode });
   }

@@ -1,5 +1,5 @@
 import type { TunnelJob } from './job-files.js';
-import { runSsh, type RunSsh } from '../ssh/run.js';
+import type { RunSsh } from '../ssh/run.js';
 import { slurmMessage } from './slurm/parse.js';
 
 /** How cancelling one recorded job went: `error` is scancel's (or ssh's) own last line. */
@@ -21,7 +21,7 @@ export function ownJobWhat(node: string | null): string {
  * `tunnel down NAME`: cancels the jobs submitted for the tunnel (its worker arrays), one ssh each,
  * bounded in time. A job that already ended is not an error (scancel says nothing for it).
  */
-export async function cancelTunnelJobs(jobs: readonly TunnelJob[], run: RunSsh = runSsh, timeoutMs = 30_000): Promise<CancelledJob[]> {
+export async function cancelTunnelJobs(jobs: readonly TunnelJob[], run: RunSsh, timeoutMs = 30_000): Promise<CancelledJob[]> {
   const results: CancelledJob[] = [];
   for (const job of jobs) {
     const result = await run(job.cancel, { timeoutMs }).catch((error: unknown) => ({ exitCode: null, stdout: '', stderr: String(error), timedOut: false }));

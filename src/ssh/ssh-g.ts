@@ -1,5 +1,6 @@
 import { TunnelError } from '../errors.js';
-import { runSsh, type RunSsh } from './run.js';
+import type { RunSsh } from './run.js';
+import { sshRunner } from './runner.js';
 
 /** What `ssh -G` answered: every setting (lowercase keys, values in order), or why it refused. */
 export type SshGAnswer =
@@ -25,7 +26,7 @@ export async function askSshG(destination: string, options: SshGOptions = {}): P
     ...(options.port === undefined ? [] : ['-p', String(options.port)]),
     '--', destination,
   ];
-  const result = await (options.run ?? runSsh)(argv, { timeoutMs: 10_000 });
+  const result = await sshRunner({ run: options.run }).run(argv, { timeoutMs: 10_000 });
   if (result.exitCode === 0) return { ok: true, settings: parseSshG(result.stdout) };
   const message = firstLine(result.stderr || result.stdout) ?? `ssh -G exited ${String(result.exitCode ?? 'by signal')}`;
   return { ok: false, message, exitCode: result.exitCode };

@@ -7,7 +7,7 @@ import { TunnelError } from '../errors.js';
 import type { MuxLease, MuxPlan } from '../plan/mux.js';
 import type { TunnelSpec } from '../model/types.js';
 import { masterPid } from '../ssh/control.js';
-import { runSsh } from '../ssh/run.js';
+import type { RunSsh } from '../ssh/run.js';
 import { diagnose } from '../ssh/diagnose.js';
 import { emptyProgress, readLine, type SshProgress } from '../ssh/progress.js';
 import type { ExitInfo } from '../ssh/process.js';
@@ -26,14 +26,14 @@ export function leaseOf(mux: MuxPlan, user: string): MuxLease {
  * master belongs to no tunnel: stopping one tunnel cancels only its forwards, and the
  * last one out closes the master.
  */
-export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, user: string, signal?: AbortSignal): Promise<ReadyAttempt> {
+export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, user: string, run: RunSsh, signal?: AbortSignal): Promise<ReadyAttempt> {
   const lease = leaseOf(mux, user);
-  const pid = await ensureMaster(mux, spec, signal);
+  const pid = await ensureMaster(mux, spec, run, signal);
   await mkdir(mux.usersDir, { recursive: true, mode: 0o700 });
   await writeFile(join(mux.usersDir, user), formatLock(identifyProcess() ?? { pid: process.pid }), { mode: 0o600 });
-  const added = await runSsh(mux.forward, { signal });
+  const added = await run(mux.forward, { signal });
   if (added.exitCode !== 0 || signal?.aborted) {
-    await leaveMaster(lease);
+    await leaveMaster(lease, run);
     if (signal?.aborted) throw new TunnelError('ABORTED', 'stopped before the tunnel was ready');
     throw diagnoseControl(added.stderr, mux.forward, spec, await readMasterLog(mux));
   }
@@ -46,7 +46,7 @@ export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, user: stri
       pid,
       onLine: () => undefined,
       exited: ended.then(() => ({ exitCode: null, signal: null })),
-      stop: () => (stopped ??= leaveMaster(lease).then(() => {
+      stop: () => (stopped ??= leaveMaster(lease, run).then(() => {
         watch.cancel();
         return { exitCode: 0, signal: null };
       })),
@@ -57,7 +57,7 @@ export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, user: stri
 }
 
 /** The running master's pid, starting (and authenticating) one if none answers; serialized by a lock. */
-export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec, signal?: AbortSignal): Promise<number> {
+export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec, run: RunSsh, signal?: AbortSignal): Promise<number> {
   const dir = dirname(mux.controlPath);
   await ensurePrivateDir(dirname(dir));
   await ensurePrivateDir(dir);
@@ -67,7 +67,7 @@ export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec, signal?: Abor
   // Tunnels starting together wait their turn: the first starts the master, the rest find it.
   await acquireLock(lock, { waitMs: startMs });
   try {
-    const running = await masterPid(mux.check);
+    const running = await masterPid(mux.check, run);
     if (running !== undefined) return running;
     // A master killed with SIGKILL leaves its socket; ssh -M would then silently run without multiplexing.
     await removeLocalSocket(mux.controlPath);
@@ -76,11 +76,11 @@ export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec, signal?: Abor
     await log.write(`--- ${new Date().toISOString()} starting the shared connection\n`);
     let started;
     try {
-      started = await runSsh(mux.master, { timeoutMs: startMs, signal, stderrFd: log.fd, detached: spec.batchMode });
+      started = await run(mux.master, { timeoutMs: startMs, signal, stderrFd: log.fd, detached: spec.batchMode });
     } finally {
       await log.close();
     }
-    const pid = started.exitCode === 0 ? await masterPid(mux.check) : undefined;
+    const pid = started.exitCode === 0 ? await masterPid(mux.check, run) : undefined;
     if (pid === undefined) throw diagnoseControl('', mux.master, spec, await readMasterLog(mux));
     return pid;
   } finally {
@@ -89,10 +89,10 @@ export async function ensureMaster(mux: MuxPlan, spec: TunnelSpec, signal?: Abor
 }
 
 /** Cancels the lease's forwards; closes the master when no live tunnel uses it any more. */
-export async function leaveMaster(lease: MuxLease): Promise<void> {
-  await runSsh(lease.cancel, { timeoutMs: 10_000 });
+export async function leaveMaster(lease: MuxLease, run: RunSsh): Promise<void> {
+  await run(lease.cancel, { timeoutMs: 10_000 });
   await unlink(join(lease.usersDir, lease.user)).catch(() => undefined);
-  if ((await liveUsers(lease.usersDir)) === 0) await runSsh(lease.exit, { timeoutMs: 10_000 });
+  if ((await liveUsers(lease.usersDir)) === 0) await run(lease.exit, { timeoutMs: 10_000 });
 }
 
 /** Users whose process still runs; files of dead ones (a recycled pid included) are removed. */

@@ -1,6 +1,6 @@
 import { LIVE_SOCKET_MARKER } from '../plan/cleanup.js';
 import type { Plan } from '../plan/types.js';
-import { runSsh, type RunSsh } from '../ssh/run.js';
+import type { RunSsh } from '../ssh/run.js';
 import { removeLocalSocket } from './local-sockets.js';
 
 export interface TeardownOptions {
@@ -9,7 +9,7 @@ export interface TeardownOptions {
   /** Per remote command (default 15 s). */
   timeoutMs?: number;
   signal?: AbortSignal;
-  run?: RunSsh | undefined;
+  run: RunSsh;
 }
 
 /**
@@ -18,16 +18,15 @@ export interface TeardownOptions {
  * Bounded, since a dead hop must not hang teardown; cancellable, for down() during a reconnect.
  */
 export async function teardown(plan: Pick<Plan, 'localSockets'> & { remoteCleanup: ReadonlyArray<{ argv: readonly string[] }> }, options: TeardownOptions): Promise<void> {
-  const run = options.run ?? runSsh;
   if (!options.remoteOnly) await Promise.all(plan.localSockets.map(removeLocalSocket));
   for (const command of plan.remoteCleanup) {
     if (options.signal?.aborted) return;
-    await run(command.argv, { timeoutMs: options.timeoutMs ?? 15_000, signal: options.signal });
+    await options.run(command.argv, { timeoutMs: options.timeoutMs ?? 15_000, signal: options.signal });
   }
 }
 
 /** Runs the plan's stale-only cleanup on the target; returns the socket paths found live (kept). */
-export async function removeStaleRemoteSockets(plan: Pick<Plan, 'staleRemoteCleanup'>, signal?: AbortSignal, run: RunSsh = runSsh): Promise<string[]> {
+export async function removeStaleRemoteSockets(plan: Pick<Plan, 'staleRemoteCleanup'>, run: RunSsh, signal?: AbortSignal): Promise<string[]> {
   const live: string[] = [];
   for (const command of plan.staleRemoteCleanup) {
     const result = await run(command.argv, { timeoutMs: 15_000, signal });

@@ -3,7 +3,7 @@ import { TunnelError, isPermanent } from '../errors.js';
 import type { MuxLease, MuxPlan } from '../plan/mux.js';
 import type { Plan } from '../plan/types.js';
 import type { TunnelSpec } from '../model/types.js';
-import type { SpawnSsh } from '../ssh/process.js';
+import type { SshRunner } from '../ssh/runner.js';
 import { startAttempt, type ReadyAttempt } from './attempt.js';
 import { leaseOf, startMuxAttempt } from './mux-attempt.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
@@ -20,7 +20,8 @@ import { watchWake } from './wake.js';
 export interface SuperviseOptions {
   /** Plans a later attempt: a relay fallback, or a reconnect asking for its pinned -R ports. */
   replan: (spec: TunnelSpec, strategy: 'jump' | 'relay') => Plan;
-  spawn: SpawnSsh;
+  /** Every ssh this tunnel starts, long-lived (spawn) or one-shot (run). */
+  ssh: SshRunner;
   readyTimeoutMs: number;
   /** Reconnect after a drop (default true). */
   reconnect: boolean;
@@ -163,7 +164,7 @@ export class Tunnel extends EventEmitter {
     } catch (error) {
       const stale = error instanceof TunnelError && error.code === 'FORWARD_REFUSED' && /listen path/.test(error.sshMessage ?? '');
       if (!stale || plan.staleRemoteCleanup.length === 0) throw error;
-      const live = await removeStaleRemoteSockets(plan, this.signal);
+      const live = await removeStaleRemoteSockets(plan, this.options.ssh.run, this.signal);
       if (live.length > 0) {
         throw new TunnelError('SOCKET_IN_USE', `${live.join(', ')} on ${this.spec.to.host} is in use by a live listener (another tunnel or app); stop it or choose another path`, { hop: this.spec.to.host, sshMessage: error.sshMessage });
       }
@@ -173,9 +174,9 @@ export class Tunnel extends EventEmitter {
   }
 
   private attempt(plan: Plan): Promise<ReadyAttempt> {
-    if (plan.mux !== undefined) return startMuxAttempt(plan.spec, plan.mux, this.muxUser, this.signal);
+    if (plan.mux !== undefined) return startMuxAttempt(plan.spec, plan.mux, this.muxUser, this.options.ssh.run, this.signal);
     return startAttempt(plan, {
-      spawn: this.options.spawn,
+      spawn: this.options.ssh.spawn,
       readyTimeoutMs: this.options.readyTimeoutMs,
       signal: this.signal,
       onLine: (line) => this.emit('line', line),
@@ -213,7 +214,7 @@ export class Tunnel extends EventEmitter {
       authenticated = false;
       if (this.stopping) return;
       try {
-        await teardown(this.currentPlan, { remoteOnly: true, signal: this.signal });
+        await teardown(this.currentPlan, { remoteOnly: true, signal: this.signal, run: this.options.ssh.run });
         this.currentPlan = this.options.replan(this.pins.specForAttempt(), this.currentPlan.strategy);
         const attempt = await this.attempt(this.currentPlan);
         // down() may have come while this attempt was finishing: what it started is ours to stop.
@@ -350,7 +351,7 @@ export class Tunnel extends EventEmitter {
     this.wakeUp?.();
     await this.current?.process.stop();
     await this.loop?.catch(() => undefined);
-    await teardown(this.currentPlan, { remoteOnly: false });
+    await teardown(this.currentPlan, { remoteOnly: false, run: this.options.ssh.run });
     this.setState('down');
   }
 

@@ -1,29 +1,16 @@
 import { TunnelError } from '../errors.js';
 import { plan as planSpec, type PlanOptions } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
-import { DEFAULTS } from '../model/defaults.js';
 import { parseTunnelSpec } from '../model/tunnel.js';
 import type { TunnelOptions, TunnelSpec } from '../model/types.js';
-import { spawnSsh, type SpawnSsh } from '../ssh/process.js';
-import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { withRunDefaults, type RunOptions } from './defaults.js';
 import { Tunnel } from './tunnel.js';
 import { stateHome } from '../os/state-paths.js';
 import { join } from 'node:path';
 
-export interface UpOptions {
+export interface UpOptions extends RunOptions {
   /** Cancels bringing the tunnel up (and takes it down if already up). */
-  signal?: AbortSignal;
-  /** How long to wait for every forward to be ready (default 30 s). */
-  readyTimeoutMs?: number;
-  /** Reconnect after a drop (default true). */
-  reconnect?: boolean;
-  /** Failed reconnects in a row before giving up (default: retry forever). */
-  maxRetries?: number;
-  backoff?: Partial<BackoffPolicy>;
-  /** Probe each forward end to end this often (default 15 s; 0 = off). */
-  healthIntervalMs?: number;
-  /** Process spawner; tests inject a fake one. */
-  spawn?: SpawnSsh;
+  signal?: AbortSignal | undefined;
   /** How long a reconnect asks for a -R 0 port it had before taking a new one (default 30 s). */
   pinWaitMs?: number;
   /** Every line of ssh output and every decision (a relay fallback, a stale socket removed), from the first attempt on. */
@@ -56,12 +43,7 @@ export async function up(input: TunnelOptions | TunnelSpec, options: UpOptions =
   const controlDir = defaultControlDir();
   const tunnel = new Tunnel(planSpec(spec, { controlDir }), {
     replan: (next, strategy) => planSpec(next, { strategy, controlDir }),
-    spawn: options.spawn ?? spawnSsh,
-    readyTimeoutMs: options.readyTimeoutMs ?? DEFAULTS.readyTimeoutMs,
-    reconnect: options.reconnect ?? true,
-    maxRetries: options.maxRetries ?? Number.POSITIVE_INFINITY,
-    backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
-    healthIntervalMs: options.healthIntervalMs ?? DEFAULTS.healthIntervalMs,
+    ...withRunDefaults(options),
     signal: options.signal,
     pinWaitMs: options.pinWaitMs,
   });

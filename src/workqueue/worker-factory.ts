@@ -4,7 +4,8 @@ import { formatHop } from '../model/hop.js';
 import { parseInteger } from '../model/tunnel.js';
 import { shJoin } from '../plan/quote.js';
 import { addTunnelJob } from '../scheduler/job-files.js';
-import { runSsh, type RunSsh } from '../ssh/run.js';
+import type { RunSsh } from '../ssh/run.js';
+import { sshRunner } from '../ssh/runner.js';
 import { planLoginCommand, type SchedulerHost } from '../scheduler/login.js';
 import { slurmMessage } from '../scheduler/slurm/parse.js';
 import { REFUSED, splitSbatchOptions } from '../scheduler/slurm/options.js';
@@ -96,7 +97,7 @@ export function planWorkerFactory(input: WorkerFactoryInput, running: LoginRoute
  * again). A missing or failing factory is one line (APP_FAILED) and nothing is left.
  */
 export async function startWorkerFactory(plan: WorkerFactoryPlan, options: { run?: RunSsh; home?: string } = {}): Promise<{ pid: string }> {
-  const run = options.run ?? runSsh;
+  const { run } = sshRunner({ run: options.run });
   const login = formatHop(plan.host.login);
   const timeoutMs = (plan.host.connectTimeout * (plan.host.via.length + 1) + 20) * 1000;
   const result = await run(plan.launch, { timeoutMs, input: plan.wrapper });

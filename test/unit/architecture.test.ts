@@ -14,6 +14,8 @@ const folders = (dir: string) => readdirSync(dir).filter((entry) => statSync(joi
 const parts = () => [...folders(SRC), ...readdirSync(SRC).filter((entry) => entry.endsWith('.ts'))].sort();
 const ranking = rankingIn(readFileSync(join(ROOT, 'ARCHITECTURE.md'), 'utf8'));
 const edges = importEdges(SRC);
+const sourceFiles = (dir: string): string[] =>
+  readdirSync(dir).flatMap((entry) => (statSync(join(dir, entry)).isDirectory() ? sourceFiles(join(dir, entry)) : entry.endsWith('.ts') ? [join(dir, entry)] : []));
 
 describe('the architecture holds', () => {
   it('ARCHITECTURE.md ranks every part of src/ once', () => {
@@ -42,6 +44,11 @@ describe('the architecture holds', () => {
     const layout = readme.slice(readme.indexOf('## Layout'), readme.indexOf('\n## ', readme.indexOf('## Layout') + 1));
     const named = [...layout.matchAll(/`src\/([a-z-]+)`/g)].map((m) => m[1]!);
     expect([...new Set(named)].sort()).toEqual(folders(SRC));
+  });
+
+  it('one place defaults to the system ssh: no module but ssh/runner.ts takes runSsh or spawnSsh itself', () => {
+    const takers = sourceFiles(SRC).filter((file) => /import\s*\{[^}]*(?<!type\s)\b(runSsh|spawnSsh)\b[^}]*\}/.test(readFileSync(file, 'utf8')));
+    expect(takers.map((file) => file.slice(SRC.length + 1))).toEqual(['ssh/runner.ts']);
   });
 
   it('test/unit mirrors src/ (cross-cutting hardening tests aside)', () => {

@@ -2,7 +2,8 @@ import { plan as planTunnel } from '../../supervise/up.js';
 import { TunnelError } from '../../errors.js';
 import { shJoin } from '../../plan/quote.js';
 import { formatHop } from '../../model/hop.js';
-import { spawnSsh, type SshProcess } from '../../ssh/process.js';
+import type { SshProcess } from '../../ssh/process.js';
+import { sshRunner } from '../../ssh/runner.js';
 import type { Tunnel } from '../../supervise/tunnel.js';
 import type { PresetInput } from '../options.js';
 import { planRemoteCommand } from '../remote.js';
@@ -88,7 +89,7 @@ export function reverseReport(plan: ReversePlan, port: number): PresetReport {
 
 /** Runs the launch command with a pty, so the remote process is hung up when we stop it. */
 function startLaunch(argv: string[], context: PresetContext): SshProcess {
-  const spawn = context.spawn ?? spawnSsh;
+  const { spawn } = sshRunner(context.ssh);
   const process = spawn(argv, { keepStdinOpen: true });
   process.onLine((line) => context.onLine?.(`[launch] ${line.replace(/\r$/, '')}`));
   void process.exited.then(({ exitCode, signal }) => context.onLine?.(`[launch] exited (${exitCode ?? signal ?? 'unknown'}); judge it by its output above`));

@@ -3,7 +3,8 @@ import { shJoin } from '../../plan/quote.js';
 import { formatHop } from '../../model/hop.js';
 import { probeHttp } from './http-probe.js';
 import { fillPlaceholders } from '../placeholders.js';
-import { runSsh, type RunSsh, type SshResult } from '../../ssh/run.js';
+import type { RunSsh, SshResult } from '../../ssh/run.js';
+import { sshRunner } from '../../ssh/runner.js';
 import { describeTarget } from '../remote.js';
 import { findServer, parseLaunched, redactSecrets, type ServerInfo, type ServerMatch } from './server-info.js';
 import { planPortWait, tunnelOptionsFor, type ServerPlan } from './server.js';
@@ -11,7 +12,7 @@ import type { PresetContext, PresetReport, PresetSession } from '../session.js';
 
 /** Launches (or finds) the server, learns its token, and returns the session that tunnels to it. */
 export async function startServerSession(plan: ServerPlan, context: PresetContext): Promise<PresetSession> {
-  const run = context.runRemote ?? runSsh;
+  const { run } = sshRunner(context.ssh);
   const say = context.onLine ?? (() => undefined);
   const where = describeTarget(plan.target);
   let launched: { pid: number; port: number | undefined } | undefined;

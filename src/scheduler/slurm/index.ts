@@ -1,6 +1,7 @@
 import { TunnelError } from '../../errors.js';
 import { formatHop } from '../../model/hop.js';
-import { runSsh, type RunSsh } from '../../ssh/run.js';
+import type { RunSsh } from '../../ssh/run.js';
+import { sshRunner } from '../../ssh/runner.js';
 import { planLoginCommand, type SchedulerHost } from '../login.js';
 import type { Poll, Scheduler } from '../types.js';
 import { cancelScript, followScript, pollScript, submitScript, tellScript } from './commands.js';
@@ -37,7 +38,7 @@ const FOLLOW_SECONDS = 120;
 
 /** Slurm through the login node: sbatch / squeue (+ scontrol) / scancel, each one ssh. */
 export function slurm(options: SlurmOptions): Scheduler {
-  const run = options.run ?? runSsh;
+  const { run } = sshRunner({ run: options.run });
   const commands = slurmCommands(options);
   const login = formatHop(options.host.login);
   const timeoutMs = (options.host.connectTimeout * (options.host.via.length + 1) + 20) * 1000;

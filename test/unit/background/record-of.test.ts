@@ -29,7 +29,7 @@ describe('recordOf a live Tunnel', () => {
   useTempStateHome('tnl-record-of-');
 
   it('publishes the supervisor by identity, the plan and the live state, and the record reads back valid', async () => {
-    const tunnel = await up({ via: ['login'], to: 'node7', local: ['1:localhost:8888'] }, { spawn: readySsh, readyTimeoutMs: 2000, healthIntervalMs: 0 });
+    const tunnel = await up({ via: ['login'], to: 'node7', local: ['1:localhost:8888'] }, { ssh: { spawn: readySsh }, readyTimeoutMs: 2000, healthIntervalMs: 0 });
     try {
       const ssh = [{ pid: 1001, start: '123', boot: 'b' }];
       const record = recordOf(tunnel, 'nb', ssh);

@@ -11,11 +11,8 @@ describe('writeRequest / readRequest', () => {
 
   it('hands the supervisor the very request the CLI wrote, in a 0600 file', async () => {
     const request: SuperviseRequest = {
-      spec: parseTunnelSpec({ via: ['login'], to: 'node7', local: ['8888:localhost:8888'] }),
-      readyTimeoutMs: 20_000,
-      maxRetries: null,
-      reconnect: true,
-      healthIntervalMs: 5000,
+      session: { kind: 'tunnel', spec: parseTunnelSpec({ via: ['login'], to: 'node7', local: ['8888:localhost:8888'] }) },
+      run: { readyTimeoutMs: 20_000, reconnect: true, healthIntervalMs: 5000 },
     };
     await mkdir(tunnelDir('nb'), { recursive: true, mode: 0o700 });
     await writeRequest('nb', request);
@@ -27,7 +24,7 @@ describe('writeRequest / readRequest', () => {
 
   it('a request for another home is read from that home only', async () => {
     const other = join(state.home, 'other');
-    const request: SuperviseRequest = { spec: undefined, preset: { name: 'jupyter', input: { via: ['login'], to: 'node7', sock: true } }, readyTimeoutMs: 1, maxRetries: 3, reconnect: false, healthIntervalMs: 1 };
+    const request: SuperviseRequest = { session: { kind: 'preset', name: 'jupyter', input: { via: ['login'], to: 'node7', sock: true } }, run: { readyTimeoutMs: 1, maxRetries: 3, reconnect: false, healthIntervalMs: 1 } };
     await mkdir(tunnelDir('nb', other), { recursive: true });
     await writeRequest('nb', request, other);
     expect(await readRequest('nb', other)).toEqual(request);

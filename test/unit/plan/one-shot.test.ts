@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { planOneShot, type OneShotOptions } from '../../../src/plan/one-shot.js';
+import { planOneShot, type OneShotOptions, type OneShotTarget } from '../../../src/plan/one-shot.js';
 import { parseHop } from '../../../src/model/hop.js';
 
-const LOGIN = { via: [], to: parseHop('login'), sshConfig: undefined, connectTimeout: 10 };
-const NODE = { via: [parseHop('login')], to: parseHop('me@node7:2222'), sshConfig: '/etc/t/ssh_config', connectTimeout: 5 };
+const LOGIN: OneShotTarget = { via: [], to: parseHop('login'), sshConfig: undefined, connectTimeout: 10 };
+const NODE: OneShotTarget = { via: [parseHop('login')], to: parseHop('me@node7:2222'), sshConfig: '/etc/t/ssh_config', connectTimeout: 5 };
 const FRESH = ['-o', 'ControlMaster=no', '-o', 'ControlPath=none'];
 
 describe('planOneShot: the one argv of a short-lived remote command', () => {
-  it.each<[string, typeof LOGIN, string | undefined, OneShotOptions, string[]]>([
+  it.each<[string, OneShotTarget, string | undefined, OneShotOptions, string[]]>([
     [
       'a script on the login node, batch mode and a connection of its own',
       LOGIN, 'squeue -j 1', {},

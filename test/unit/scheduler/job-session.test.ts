@@ -51,7 +51,7 @@ describe('JobSession.down', () => {
 
   it('cancels the job this tool submitted before the tunnel closes (a pvserver losing its client would end the job COMPLETED first)', async () => {
     const log: string[] = [];
-    const session = await startJobSession({ scheduler: scheduler(log), plan: plan(), job, presetName: undefined, input: {}, upOptions: { spawn: scriptedSsh(log), readyTimeoutMs: 2000, healthIntervalMs: 0 } });
+    const session = await startJobSession({ scheduler: scheduler(log), plan: plan(), job, presetName: undefined, input: {}, upOptions: { ssh: { spawn: scriptedSsh(log) }, readyTimeoutMs: 2000, healthIntervalMs: 0 } });
     expect(session.tunnel().state).toBe('up');
     expect(session.cancelled()).toBeUndefined();
     await session.down();
@@ -65,7 +65,7 @@ describe('JobSession.down', () => {
     const failing = scheduler(log, async () => {
       throw new TunnelError('JOB_REFUSED', 'scancel 7 on login failed: Connection refused; cancel it with: ssh login scancel 7', { sshMessage: 'ssh: connect to host login port 22: Connection refused' });
     });
-    const session = await startJobSession({ scheduler: failing, plan: plan(), job, presetName: undefined, input: {}, upOptions: { spawn: scriptedSsh(log), readyTimeoutMs: 2000, healthIntervalMs: 0 } });
+    const session = await startJobSession({ scheduler: failing, plan: plan(), job, presetName: undefined, input: {}, upOptions: { ssh: { spawn: scriptedSsh(log) }, readyTimeoutMs: 2000, healthIntervalMs: 0 } });
     await expect(session.down()).rejects.toThrow(/scancel 7 on login failed/);
     expect(log).toEqual(['cancel 7', 'tunnel stopped']);
     expect(session.tunnel().state).toBe('down');
@@ -75,7 +75,7 @@ describe('JobSession.down', () => {
 
   it('an attached job (or --keep-job) is never cancelled', async () => {
     const log: string[] = [];
-    const session = await startJobSession({ scheduler: scheduler(log), plan: plan(), job: { ...job, submitted: false }, presetName: undefined, input: {}, upOptions: { spawn: scriptedSsh(log), readyTimeoutMs: 2000, healthIntervalMs: 0 } });
+    const session = await startJobSession({ scheduler: scheduler(log), plan: plan(), job: { ...job, submitted: false }, presetName: undefined, input: {}, upOptions: { ssh: { spawn: scriptedSsh(log) }, readyTimeoutMs: 2000, healthIntervalMs: 0 } });
     await session.down();
     expect(log).toEqual(['tunnel stopped']);
     expect(session.cancelled()).toBeUndefined();

@@ -8,6 +8,7 @@ import { formatLock } from '../../../src/os/lock.js';
 import { parseTunnelSpec } from '../../../src/model/tunnel.js';
 import { planMux } from '../../../src/plan/mux.js';
 import { leaseOf, leaveMaster } from '../../../src/supervise/mux-attempt.js';
+import { runSsh } from '../../../src/ssh/run.js';
 import { useChildren } from '../../support/state-home.js';
 
 describe('leaseOf', () => {
@@ -46,7 +47,7 @@ describe('leaveMaster, with a fake ssh on PATH', () => {
     await addUser('me', process.pid);
     await addUser('other', other.pid);
     await addUser('dead', spawnSync('true').pid!);
-    await leaveMaster(lease());
+    await leaveMaster(lease(), runSsh);
     expect(await sshRuns()).toEqual(['-O cancel mine']);
     expect(await readdir(join(dir, 'users'))).toEqual(['other']);
   });
@@ -54,7 +55,7 @@ describe('leaveMaster, with a fake ssh on PATH', () => {
   it('the last one out closes the master', async () => {
     await addUser('me', process.pid);
     await addUser('dead', spawnSync('true').pid!);
-    await leaveMaster(lease());
+    await leaveMaster(lease(), runSsh);
     expect(await sshRuns()).toEqual(['-O cancel mine', '-O exit']);
     expect(await readdir(join(dir, 'users'))).toEqual([]);
   });
@@ -62,7 +63,7 @@ describe('leaveMaster, with a fake ssh on PATH', () => {
   it('a user file naming a recycled pid (another start time) does not keep the master', async () => {
     const recycled = await children.start('sleep', ['60']);
     await writeFile(join(dir, 'users', 'old'), formatLock({ ...identifyProcess(recycled.pid)!, start: '1' }));
-    await leaveMaster(lease());
+    await leaveMaster(lease(), runSsh);
     expect(await sshRuns()).toEqual(['-O cancel mine', '-O exit']);
   });
 });

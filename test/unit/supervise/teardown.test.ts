@@ -73,7 +73,7 @@ describe('removeStaleRemoteSockets with a fake runner', () => {
     const { run, calls } = fakeRun((call) => (call.argv === calls[0]?.argv
       ? { stdout: `${LIVE_SOCKET_MARKER} /tmp/a.sock\nnoise\n${LIVE_SOCKET_MARKER} /tmp/b c.sock\n` }
       : { stdout: `${LIVE_SOCKET_MARKER} /tmp/d.sock\n` }));
-    const live = await removeStaleRemoteSockets({ staleRemoteCleanup: [cleanup('login', CLEAN_A), cleanup('node7', CLEAN_B)] }, undefined, run);
+    const live = await removeStaleRemoteSockets({ staleRemoteCleanup: [cleanup('login', CLEAN_A), cleanup('node7', CLEAN_B)] }, run);
     expect(live).toEqual(['/tmp/a.sock', '/tmp/b c.sock', '/tmp/d.sock']);
     expect(calls.map((c) => [c.argv, c.options.timeoutMs])).toEqual([[CLEAN_A, 15_000], [CLEAN_B, 15_000]]);
   });

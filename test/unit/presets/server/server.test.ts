@@ -82,7 +82,7 @@ describe('startServerSession (scripted remote)', () => {
 
   it('launches, learns the token from the list, and tunnels a local port to the socket', async () => {
     const remote = fakeRemote({ launch: { stdout: 'tunnel-launched pid=4321 port=\n' }, wait: { stdout: listed({ sock: SOCK }) } });
-    const session = await startServerSession(planServer(await jupyter(), input, IDS), { runRemote: remote.run });
+    const session = await startServerSession(planServer(await jupyter(), input, IDS), { ssh: { run: remote.run } });
     expect(remote.kinds()).toEqual(['launch', 'wait']);
     expect(session.options.local).toEqual([`18888:${SOCK}`]);
     expect(session.options.via).toEqual(['login']);
@@ -94,14 +94,14 @@ describe('startServerSession (scripted remote)', () => {
 
   it('port mode waits for the port the launch printed', async () => {
     const remote = fakeRemote({ launch: { stdout: 'tunnel-launched pid=4321 port=40123\n' }, wait: { stdout: listed({ port: 40123 }) } });
-    const session = await startServerSession(planServer(await jupyter(), { via: ['n'] }, IDS), { runRemote: remote.run });
+    const session = await startServerSession(planServer(await jupyter(), { via: ['n'] }, IDS), { ssh: { run: remote.run } });
     expect(lastWord(remote.calls[1]!.argv)).toContain('"port": 40123,');
     expect(session.options.local).toEqual(['18888:127.0.0.1:40123']);
   });
 
   it('--keep leaves the server running on cleanup', async () => {
     const remote = fakeRemote({ launch: { stdout: 'tunnel-launched pid=1 port=\n' }, wait: { stdout: listed({ sock: SOCK }) } });
-    const session = await startServerSession(planServer(await jupyter(), { ...input, keep: true }, IDS), { runRemote: remote.run });
+    const session = await startServerSession(planServer(await jupyter(), { ...input, keep: true }, IDS), { ssh: { run: remote.run } });
     await session.cleanup();
     expect(remote.kinds()).toEqual(['launch', 'wait']);
   });
@@ -113,7 +113,7 @@ describe('startServerSession (scripted remote)', () => {
     ['the list lacks our server', { exitCode: 0, stdout: listed({ sock: '/other.sock' }) }, 'APP_FAILED', /is not in its server list/],
   ])('when %s: a precise error, the token never in it, and the server stopped', async (_, wait, code, message) => {
     const remote = fakeRemote({ launch: { stdout: 'tunnel-launched pid=4321 port=\n' }, wait });
-    const error = await startServerSession(planServer(await jupyter(), { ...input, keep: true }, IDS), { runRemote: remote.run }).catch((e: unknown) => e);
+    const error = await startServerSession(planServer(await jupyter(), { ...input, keep: true }, IDS), { ssh: { run: remote.run } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code, message: expect.stringMatching(message) });
     expect(String((error as Error).message)).not.toContain('f00d');
     expect(remote.kinds()).toEqual(['launch', 'wait', 'stop']);
@@ -121,7 +121,7 @@ describe('startServerSession (scripted remote)', () => {
 
   it('a launch that cannot create its private directory says so', async () => {
     const remote = fakeRemote({ launch: { exitCode: 97, stderr: 'tunnel: cannot create the private directory\n' } });
-    await expect(startServerSession(planServer(await jupyter(), input, IDS), { runRemote: remote.run })).rejects.toMatchObject({
+    await expect(startServerSession(planServer(await jupyter(), input, IDS), { ssh: { run: remote.run } })).rejects.toMatchObject({
       code: 'APP_FAILED',
       message: `could not start Jupyter Notebook on isolated-node (via login): its private directory ${DIR} already exists`,
     });
