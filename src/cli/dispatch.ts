@@ -5,7 +5,7 @@ import { buildProgram } from './program.js';
 import { styleFor } from './style.js';
 
 /** The only place that turns outcomes into exit codes (main.ts loads this once start-up is set up). */
-export async function main(argv: string[]): Promise<number> {
+export async function dispatch(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;

@@ -11,8 +11,8 @@ if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 // Cleanup must finish whatever happens to stdout and stderr (a closed pipe, a hung-up terminal).
 guardStdio();
 
-const { main } = await import('./dispatch.js');
-main(process.argv).then(
+const { dispatch } = await import('./dispatch.js');
+dispatch(process.argv).then(
   (code) => {
     // Output lost to a full disk (not to a reader that left) fails an otherwise clean run.
     process.exitCode = code === EXIT.ok && lostOutput() !== undefined ? EXIT.failure : code;

@@ -1,4 +1,4 @@
-/** Same grammar as parseName (src/spec/name.ts): preset names become file names. */
+/** Same grammar as parseName (model/name.ts): preset names become file names. */
 export const NAME_PATTERN_SOURCE = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
 
 const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
