@@ -85,7 +85,7 @@ export async function startJobSession(options: JobSessionOptions): Promise<JobSe
     // The old tunnel goes first: the new one binds the same local port.
     await started?.session.cleanup();
     await current.down();
-    const port = started === undefined ? undefined : new URL(String(started.report.json.url)).port;
+    const port = started === undefined ? undefined : localPortOf(started.report.json);
     started = undefined;
     job = { ...job, node: info.node!, info, notes };
     if (port) input = { ...input, localPort: port };
@@ -179,4 +179,13 @@ export function presetInput(input: JobInput & PresetInput, plan: JobPlan, node: 
 /** A reverse preset's options with the job's node as the target (the job launches the server, not ssh). */
 export function reverseInput(input: JobInput & PresetInput, plan: JobPlan, node: string): PresetInput {
   return { ...plan.tunnel, port: input.port, remotePort: input.remotePort, to: node };
+}
+
+/**
+ * The local port a requeued job's new tunnel keeps (the browser's tab stays valid): a server
+ * preset's URL port. A reverse preset (pvserver) reports no URL: its local port is its own option.
+ */
+export function localPortOf(json: Record<string, unknown>): string | undefined {
+  if (typeof json.url !== 'string' || !URL.canParse(json.url)) return undefined;
+  return new URL(json.url).port || undefined;
 }

@@ -153,7 +153,7 @@ describe('an ssh that no record names', () => {
 
 describe('writeFileAtomic under SIGKILL', () => {
   it('a reader always sees one whole version, never a torn one', async () => {
-    const atomic = join(dirname(dirname(CLI)), 'fs', 'atomic.js');
+    const atomic = join(dirname(dirname(CLI)), 'os', 'atomic.js');
     const box = await makeSandbox();
     const r = randomTools(SEED + 1);
     const target = join(box.state, 'record.json');

@@ -3,7 +3,7 @@ import { TunnelError } from '../../../src/errors.js';
 import { planJob } from '../../../src/scheduler/job-plan.js';
 import type { JobInfo, Poll, Scheduler } from '../../../src/scheduler/types.js';
 import type { ExitInfo, SpawnSsh } from '../../../src/ssh/process.js';
-import { startJobSession } from '../../../src/scheduler/job-session.js';
+import { localPortOf, startJobSession } from '../../../src/scheduler/job-session.js';
 import { useTempStateHome } from '../../support/state-home.js';
 
 const READY = ['Authenticated to login', 'debug1: Local forwarding listening on 127.0.0.1 port 1.', 'debug1: Entering interactive session.'];
@@ -79,5 +79,16 @@ describe('JobSession.down', () => {
     await session.down();
     expect(log).toEqual(['tunnel stopped']);
     expect(session.cancelled()).toBeUndefined();
+  });
+});
+
+describe('localPortOf: the port a requeued job keeps', () => {
+  it.each<[string, Record<string, unknown>, string | undefined]>([
+    ['a server preset: its URL port', { url: 'http://127.0.0.1:8899/lab?token=x' }, '8899'],
+    ['a reverse preset (pvserver) has no URL: nothing to keep, no TypeError', { remotePort: 11111, job: '7' }, undefined],
+    ['a URL without a port', { url: 'http://localhost/' }, undefined],
+    ['not a URL', { url: 'not a url' }, undefined],
+  ])('%s', (_what, json, port) => {
+    expect(localPortOf(json)).toBe(port);
   });
 });
