@@ -19,6 +19,7 @@ export function describeJobEvent(event: JobEvent): string {
     case 'waiting': return `job ${event.id}: ${event.state}${event.reason === '' ? '' : `, ${event.reason}`}${secs}`;
     case 'running': return `job ${event.id} runs on ${event.node}${secs}`;
     case 'cancelled': return `cancelled Slurm job ${event.id}`;
+    case 'retrying': return `waiting for job ${event.id}: ${event.reason}; the job keeps its place, retrying in ${Math.round(event.delayMs / 1000)} s (attempt ${event.attempt})`;
     case 'walltime': return `warning: job ${event.id} has ${formatTimeLeft(event.timeLeft)} of walltime left; the tunnel ends with it`;
   }
 }

@@ -25,5 +25,6 @@ export function schedulerControlPath(stateHome: string, host: Omit<SchedulerHost
 export function planLoginCommand(host: SchedulerHost, script: string): string[] {
   // The master outlives the last poll by 60 s and then closes by itself.
   const master = host.controlPath === undefined ? undefined : { controlPath: host.controlPath, persistSeconds: 60 };
-  return planOneShot({ ...host, to: host.login }, script, { batchMode: host.batchMode, master });
+  // Keepalives: a follow that waits minutes on a queue notices a dead link (a lid closed, a blackhole) in 15 s, not at its deadline.
+  return planOneShot({ ...host, to: host.login }, script, { batchMode: host.batchMode, master, options: ['ServerAliveInterval=5', 'ServerAliveCountMax=3'] });
 }

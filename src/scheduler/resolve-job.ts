@@ -8,7 +8,9 @@ export type JobEvent =
   | { event: 'waiting'; id: string; state: string; reason: string; elapsedMs: number }
   | { event: 'running'; id: string; node: string; timeLeft: number | null; elapsedMs: number }
   | { event: 'cancelled'; id: string }
-  | { event: 'walltime'; id: string; timeLeft: number };
+  | { event: 'walltime'; id: string; timeLeft: number }
+  /** A look at the queue failed for a reason that passes (a dropped ssh, a restarting controller): the wait goes on. */
+  | { event: 'retrying'; id: string; reason: string; attempt: number; delayMs: number };
 
 export interface ResolveJobOptions {
   scheduler: Scheduler;
@@ -35,6 +37,34 @@ export interface ResolvedJob {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Longest pause between two tries of a failed look while waiting (a controller failover takes seconds to minutes). */
+const RETRY_MAX_MS = 30_000;
+/** Empty answers in a row about a job this run submitted before it counts as gone (a controller that answers but lost it). */
+const EMPTY_LOOKS = 12;
+
+/** 1 s, 2 s, 4 s … up to 30 s. */
+export function retryDelay(attempt: number): number {
+  return Math.min(RETRY_MAX_MS, 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * A failed look that waiting should ride out: ssh could not reach the login node (a Wi-Fi blip, a
+ * lid closed), or Slurm could not answer (slurmctld restarting or failing over). Slurm saying the
+ * job id is unknown is an answer, not a hiccup; an empty answer about a job this run submitted is
+ * one only up to EMPTY_LOOKS times.
+ */
+export function isPassingFailure(error: unknown, submitted: boolean, emptyLooks: number): boolean {
+  if (!(error instanceof TunnelError)) return false;
+  if (error.code === 'CONNECT_FAILED') return true;
+  if (error.code !== 'NOT_FOUND' || /Invalid job id/i.test(error.message)) return false;
+  return isControllerTrouble(error) || (submitted && emptyLooks < EMPTY_LOOKS);
+}
+
+/** squeue/scontrol could not ask slurmctld ("slurm_load_jobs error: Unable to contact slurm controller"), as opposed to an empty answer. */
+function isControllerTrouble(error: TunnelError): boolean {
+  return /slurm_load_jobs|unable to contact|socket timed out|error/i.test(error.message.slice(error.message.indexOf(': ') + 2));
+}
 
 /** Polls fast at first (a free cluster starts a job in about a second), then every maxPollMs. */
 export function pollDelay(elapsedMs: number, maxPollMs: number): number {
@@ -102,20 +132,43 @@ async function waitRunning(
     return undefined;
   };
   // An attached job usually runs already: one look decides. A submitted one is followed.
-  const first = submitted && scheduler.follow !== undefined ? undefined : judge(await scheduler.poll(id));
+  let failures = 0;
+  let emptyLooks = 0;
+  /** One look, tried again (with backoff, for as long as the caller waits) while it fails for a passing reason. */
+  const look = async (once: () => Promise<Poll>): Promise<Poll> => {
+    for (;;) {
+      try {
+        const answer = await once();
+        failures = 0;
+        emptyLooks = 0;
+        return answer;
+      } catch (error) {
+        if (options.signal?.aborted) throw aborted();
+        if (error instanceof TunnelError && error.code === 'NOT_FOUND' && !isControllerTrouble(error)) emptyLooks += 1;
+        if (!isPassingFailure(error, submitted, emptyLooks)) throw error;
+        failures += 1;
+        const delayMs = retryDelay(failures);
+        say({ event: 'retrying', id, reason: (error as TunnelError).sshMessage ?? (error as TunnelError).message, attempt: failures, delayMs });
+        await abortableSleep(sleep, delayMs, options.signal);
+        if (options.signal?.aborted) throw aborted();
+      }
+    }
+  };
+  const first = submitted && scheduler.follow !== undefined ? undefined : judge(await look(() => scheduler.poll(id)));
   if (first !== undefined) return first;
   for (;;) {
     if (options.signal?.aborted) throw aborted();
     if (scheduler.follow !== undefined) {
       // Events come from every change the follow reports; the decision from its last look.
-      const last = await scheduler.follow(id, { notes: options.notesDir, signal: options.signal, onPoll: (poll) => sayWaiting(ownNotes(poll, options.notesDir)) });
+      const follow = scheduler.follow.bind(scheduler);
+      const last = await look(() => follow(id, { notes: options.notesDir, signal: options.signal, onPoll: (poll) => sayWaiting(ownNotes(poll, options.notesDir)) }));
       const done = judge(last);
       if (done !== undefined) return done;
       continue;
     }
     await sleep(pollDelay(now() - start, maxPollMs));
     if (options.signal?.aborted) throw aborted();
-    const done = judge(await scheduler.poll(id));
+    const done = judge(await look(() => scheduler.poll(id)));
     if (done !== undefined) return done;
   }
 
@@ -135,6 +188,20 @@ export function ownNotes(poll: Poll, dir: string | undefined): Poll {
 export function jobEnded(info: JobInfo, when: string): TunnelError {
   const reason = info.reason === '' ? '' : ` (${info.reason})`;
   return new TunnelError('JOB_ENDED', `Slurm job ${info.id} is ${info.state}${reason} ${when}`);
+}
+
+/** The injected sleep, cut short by the caller's signal (a Ctrl-C during a 30 s pause acts at once). */
+async function abortableSleep(sleep: (ms: number) => Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return sleep(ms);
+  if (signal.aborted) return;
+  let onAbort: () => void = () => undefined;
+  const cut = new Promise<void>((resolve) => (onAbort = resolve));
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race([sleep(ms), cut]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 function aborted(): TunnelError {

@@ -21,7 +21,7 @@ describe('planJob', () => {
     expect(plan.host.controlPath).toMatch(/^\/state\/cm\/s-[0-9a-f]{12}$/);
     expect(plan.host.batchMode).toBe(false);
     const argv = planLoginCommand(plan.host, 'true');
-    expect(argv.join(' ')).toContain(`-o ControlMaster=auto -S ${plan.host.controlPath} -o ControlPersist=60 login`);
+    expect(argv.join(' ')).toContain(`-o ControlMaster=auto -S ${plan.host.controlPath} -o ControlPersist=60 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 login`);
   });
   it('--job attaches: the job is kept', () => {
     expect(planJob({ via: ['login'], job: '42', local: ['1:/s'] }, undefined, TEMPLATE, '/s')).toMatchObject({ attach: '42', keepJob: true, script: undefined });
