@@ -20,7 +20,7 @@ describe('tunnel --version', () => {
     const result = await runCli(['--debug', 'down', 'no-such-tunnel'], { TUNNEL_HOME: join(tmpdir(), `tnl-no-state-${process.pid}`) });
     expect(result.exitCode).toBe(6);
     expect(result.stderr).toMatch(/^tunnel: no running tunnel named 'no-such-tunnel'/);
-    expect(result.stderr).toMatch(/^\s+at .*\/src\/cli\/run\.ts:\d+:\d+\)?$/m);
+    expect(result.stderr).toMatch(/^\s+at .*\/src\/cli\/dispatch\.ts:\d+:\d+\)?$/m);
   });
 
   it('--help lists it', async () => {
