@@ -17,3 +17,12 @@ export { renderSshConfig, writeSshConfig, removeSshConfig, type SshConfigOptions
 export { prepareJob, waitForJob, upJob, startJob, type JobTunnelOptions, type PreparedJob, type JobUpOptions, type StartJobOptions } from './api/job.js';
 export type { JobSession } from './scheduler/job-session.js';
 export type { JobEvent, ResolvedJob } from './scheduler/resolve-job.js';
+export { prepareUp, parseRunText, type UpRequest, type PreparedUp, type OpenUpOptions, type RunText, type Session, type SessionRequest } from './api/up.js';
+export { workerScript, submitWorkers, startWorkerFactory, type WorkerOptions, type SubmitOptions } from './api/worker.js';
+export { doctor, renderFindings, doctorExitCode, type DoctorOptions, type Finding } from './api/doctor.js';
+export { init, type InitRun, type InitResult } from './api/init.js';
+export { planUnit, installUnit, removeUnit } from './api/service.js';
+export { demo, type DemoOptions, type DemoSummary } from './api/demo.js';
+export { apps } from './api/apps.js';
+export type { SshRunner } from './ssh/runner.js';
+export type { RunOptions } from './supervise/defaults.js';

@@ -1,8 +1,6 @@
-export { formatTimeLeft } from '../scheduler/describe.js';
-import { createSpinner } from '../demo/spinner.js';
-import type { JobEvent } from '../scheduler/resolve-job.js';
-import { describeJobEvent as describe, formatTimeLeft } from '../scheduler/describe.js';
-import type { JobInfo } from '../scheduler/types.js';
+import { createSpinner, describeJobEvent as describe, formatTimeLeft, type JobEvent, type JobInfo } from '../api/present.js';
+
+export { formatTimeLeft };
 
 export function jobJson(info: JobInfo, submitted: boolean, keep: boolean) {
   return { id: info.id, node: info.node ?? null, state: info.state, timeLeft: info.timeLeft, submitted, cancelOnExit: submitted && !keep };
@@ -24,8 +22,9 @@ export function jobReporter(json: boolean) {
   return {
     event(event: JobEvent) {
       if (json) return void line(JSON.stringify({ ...event, at: new Date().toISOString() }));
-      if (event.event === 'waiting') {
-        const key = `${event.state}|${event.reason}`;
+      // A passing failure while queued is part of the wait: the spinner says it, the job keeps its place.
+      if (event.event === 'waiting' || event.event === 'retrying') {
+        const key = event.event === 'waiting' ? `${event.state}|${event.reason}` : `retry|${event.attempt}`;
         if (process.stderr.isTTY) spinner.start(describe(event));
         else if (key !== last) line(describe(event));
         last = key;

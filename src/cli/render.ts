@@ -1,7 +1,5 @@
 import type { StartedTunnel } from '../api/start.js';
-import type { Plan } from '../plan/types.js';
-import type { ForwardStatus } from '../supervise/status.js';
-import type { Tunnel } from '../supervise/tunnel.js';
+import type { ForwardStatus, Plan, Tunnel } from '../api/present.js';
 import { styleFor } from './style.js';
 
 /** The --json contract of `up`: name, state, forwards, commands (fields may be added, never removed). */

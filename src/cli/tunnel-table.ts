@@ -1,6 +1,6 @@
 import type { BackgroundTunnel } from '../api/start.js';
-import { formatTimeLeft } from '../scheduler/describe.js';
-import type { JobRecord } from '../background/record.js';
+import { formatTimeLeft } from '../api/present.js';
+import type { JobRecord } from '../api/present.js';
 import { styleFor } from './style.js';
 
 /** The table `ls` and `status` print: one row per background tunnel. */

@@ -39,6 +39,14 @@ describe('the architecture holds', () => {
     expect(cycles(new Map([['/a', ['/b']], ['/b', ['/a']], ['/c', ['/a']]]))).toEqual([['/a', '/b']]);
   });
 
+  it('the CLI reaches only the API (and the error type it reports)', () => {
+    const reach = [...new Set(edges.filter((e) => partOf(e.from) === 'cli' && partOf(e.to) !== 'cli').map((e) => partOf(e.to)))].sort();
+    const folderCircles = cycles(graphOf(edges, partOf));
+    console.log(`cli reaches: ${reach.join(', ')}; folder circles: ${folderCircles.length}; folders: ${folders(SRC).length}; imports: ${edges.length}`);
+    expect(reach).toEqual(['api', 'errors.ts']);
+  });
+
+
   it("README's layout table names every folder of src/, and only those", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const layout = readme.slice(readme.indexOf('## Layout'), readme.indexOf('\n## ', readme.indexOf('## Layout') + 1));

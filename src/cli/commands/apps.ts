@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadPresets } from '../../presets/load.js';
+import { apps as loadPresets } from '../../api/apps.js';
 import { styleFor } from '../style.js';
 import type { SetExit } from '../set-exit.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseName } from '../../model/name.js';
+import { parseName } from '../../api/present.js';
 import type { SetExit } from '../set-exit.js';
 
 export function registerAuth(program: Command, setExit: SetExit): void {

@@ -81,7 +81,7 @@ async function runConfig(name: string | undefined, flags: ConfigFlags): Promise<
 /** `tunnel config paraview --pvsc`: ParaView's Connect dialog then runs `tunnel up paraview ...` itself. */
 async function runPvsc(name: string | undefined, flags: ConfigFlags): Promise<number> {
   if (name !== 'paraview') throw new TunnelError('BAD_OPTION', `--pvsc is for the paraview preset: tunnel config paraview --pvsc --via LOGIN`, { field: '--pvsc' });
-  const { renderPresetConfig } = await import('../../presets/index.js');
+  const { renderPresetConfig } = await import('../../api/apps.js');
   const text = await renderPresetConfig('paraview', {
     name: flags.name ?? 'tunnel-paraview',
     via: flags.via ?? [],

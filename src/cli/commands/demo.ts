@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { eventLines, introLines, outroLines, STEP_TITLES } from '../../demo/describe.js';
-import type { DemoEvent, DemoReporter, DemoStep } from '../../demo/run.js';
-import { createSpinner } from '../../demo/spinner.js';
+import { createSpinner, eventLines, introLines, outroLines, STEP_TITLES } from '../../api/present.js';
+import type { DemoEvent, DemoReporter, DemoStep } from '../../api/demo.js';
 import { TunnelError } from '../../errors.js';
 import { exitCodeForSignal } from '../exit-codes.js';
 import type { SetExit } from '../set-exit.js';
@@ -25,7 +24,7 @@ export function registerDemo(program: Command, setExit: SetExit): void {
 
 async function runDemoCommand(flags: DemoFlags): Promise<number> {
   // The sandbox (ssh2, ~100 ms) loads only when the demo runs.
-  const { runDemo } = await import('../../demo/run.js');
+  const { demo: runDemo } = await import('../../api/demo.js');
   const out = process.stdout;
   const style = styleFor(out);
   const json = flags.json === true;

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { DOCTOR_EXIT } from '../../doctor/types.js';
-import { DEFAULTS } from '../../model/defaults.js';
-import { parseInteger } from '../../model/tunnel.js';
+import { DEFAULTS, DOCTOR_EXIT, parseInteger } from '../../api/present.js';
 import { styleFor } from '../style.js';
 import type { SetExit } from '../set-exit.js';
 
@@ -21,7 +19,7 @@ export function registerDoctor(program: Command, setExit: SetExit): void {
     .option('--connect-timeout <seconds>', `ConnectTimeout for every probe (default ${DEFAULTS.connectTimeout})`)
     .addHelpText('after', `\nExit status: ${DOCTOR_EXIT.ok} all ok, ${DOCTOR_EXIT.warn} a warning or an undecided check, ${DOCTOR_EXIT.fail} a check failed.`)
     .action(async (host: string | undefined, flags: DoctorFlags) => {
-      const { doctorExitCode, renderFindings, runDoctor } = await import('../../doctor/index.js');
+      const { doctorExitCode, renderFindings, doctor: runDoctor } = await import('../../api/doctor.js');
       const findings = await runDoctor({
         host,
         sshConfig: flags.sshConfig,

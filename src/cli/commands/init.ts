@@ -1,10 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { APPS } from '../../init/answers.js';
-import type { InitFlags } from '../../init/from-flags.js';
-import type { InitIO } from '../../init/io.js';
-import type { InitResult } from '../../init/run.js';
-import { shJoin } from '../../plan/quote.js';
+import { APPS, shJoin, type InitFlags, type InitIO } from '../../api/present.js';
+import type { InitResult } from '../../api/init.js';
 import { exitCodeForSignal } from '../exit-codes.js';
 import type { SetExit } from '../set-exit.js';
 import { styleFor } from '../style.js';
@@ -30,12 +27,12 @@ export function registerInit(program: Command, setExit: SetExit): void {
 }
 
 async function runInitCommand(flags: InitFlags): Promise<number> {
-  const { runInit } = await import('../../init/run.js');
+  const { init: runInit, loadInquirerPrompter } = await import('../../api/init.js');
   // ssh may prompt whenever stdin is a terminal; init's own questions also need stdout to be one.
   const terminal = process.stdin.isTTY === true;
   const interactive = terminal && process.stdout.isTTY === true && flags.yes !== true && flags.json !== true;
   try {
-    const result = await runInit({ flags, io: flags.json ? quietIO() : humanIO(), prompter: interactive ? await (await import('../../init/prompter.js')).loadInquirerPrompter() : undefined, terminal });
+    const result = await runInit({ flags, io: flags.json ? quietIO() : humanIO(), prompter: interactive ? await loadInquirerPrompter() : undefined, terminal });
     process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${nextSteps(result, flags).join('\n')}\n`);
     return 0;
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { escapeControls } from '../../model/tokens.js';
+import { escapeControls } from '../../api/present.js';
 import { StringDecoder } from 'node:string_decoder';
 import type { SetExit } from '../set-exit.js';
 

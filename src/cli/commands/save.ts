@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { badSpec } from '../../errors.js';
-import { shJoin } from '../../plan/quote.js';
+import { shJoin } from '../../api/present.js';
 import type { SetExit } from '../set-exit.js';
 import { styleFor } from '../style.js';
 import { addTunnelFlags, tunnelOptionsFromFlags, type TunnelFlags } from '../tunnel-flags.js';

@@ -5,5 +5,5 @@ import type { SetExit } from '../set-exit.js';
 export function registerSupervise(program: Command, setExit: SetExit): void {
   program
     .command('__supervise <name>', { hidden: true })
-    .action(async (name: string) => setExit(await (await import('../../background/supervisor.js')).runSupervisor(name)));
+    .action(async (name: string) => setExit(await (await import('../../api/supervise.js')).runSupervisor(name)));
 }

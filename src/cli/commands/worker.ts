@@ -1,11 +1,9 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { TunnelError } from '../../errors.js';
-import { findPreset, readTemplate } from '../../presets/load.js';
-import { renderWorkerScript } from '../../workqueue/worker-script.js';
-import { parseName } from '../../model/name.js';
-import { resolveWorkerHead } from '../../workqueue/head.js';
+import type { WorkerOptions } from '../../api/worker.js';
 import type { SetExit } from '../set-exit.js';
+import { collect } from '../tunnel-flags.js';
 
 interface WorkerFlags {
   head?: string;
@@ -26,8 +24,6 @@ interface WorkerFlags {
   minWorkers?: string;
   maxWorkers?: string;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function registerWorker(program: Command, setExit: SetExit): void {
   program
@@ -55,26 +51,16 @@ export function registerWorker(program: Command, setExit: SetExit): void {
     .action(async (preset: string, name: string, flags: WorkerFlags) => setExit(await runWorker(preset, name, flags)));
 }
 
-async function runWorker(presetName: string, name: string, flags: WorkerFlags): Promise<number> {
-  const preset = await findPreset(presetName);
-  if (preset.kind !== 'reverse' || preset.reverse.worker === undefined) {
-    throw new TunnelError('BAD_OPTION', `worker: the '${presetName}' preset has no worker script (see 'tunnel apps')`, { field: 'preset' });
-  }
+async function runWorker(preset: string, name: string, flags: WorkerFlags): Promise<number> {
   const submit = checkSubmit(flags);
-  const { head, headPort } = await resolveWorkerHead(preset.name, parseName(name, 'NAME'), { head: flags.head, headPort: flags.headPort });
-  if (flags.factory === true) return startFactory(name, head, headPort, flags);
-  const script = renderWorkerScript(preset, await readTemplate(preset.reverse.worker.template), {
-    name,
-    head,
-    headPort,
-    scheduler: submit ? 'slurm' : flags.scheduler,
-    count: flags.count,
-    sshConfig: flags.sshConfig,
-    workerArgs: flags.workerArg,
-    forwardTimeout: flags.forwardTimeout,
-    forwardGiveUp: flags.forwardGiveUp,
-  });
-  if (submit) return submitWorkers(name, script, flags);
+  const options: WorkerOptions = {
+    preset, name, head: flags.head, headPort: flags.headPort, scheduler: flags.scheduler, count: flags.count, sshConfig: flags.sshConfig,
+    workerArgs: flags.workerArg, forwardTimeout: flags.forwardTimeout, forwardGiveUp: flags.forwardGiveUp,
+  };
+  if (flags.factory === true) return startFactory(options, flags);
+  if (submit) return submitArray(options, flags);
+  const { workerScript } = await import('../../api/worker.js');
+  const script = await workerScript(options);
   if (flags.output === undefined) {
     process.stdout.write(script);
     return 0;
@@ -107,37 +93,29 @@ function checkSubmit(flags: WorkerFlags): boolean {
   return true;
 }
 
-async function submitWorkers(name: string, script: string, flags: WorkerFlags): Promise<number> {
-  const { planWorkerArray, runningRoute, submitWorkerArray, workerArrayDryRun } = await import('../../workqueue/worker-array.js');
-  const plan = planWorkerArray({ name, script, slurm: flags.slurm, via: flags.via, keepJob: flags.keepJob }, await runningRoute(name));
-  if (flags.dryRun === true) {
-    process.stdout.write(`${workerArrayDryRun(plan).join('\n')}\n`);
+async function submitArray(options: WorkerOptions, flags: WorkerFlags): Promise<number> {
+  const { submitWorkers } = await import('../../api/worker.js');
+  const submitted = await submitWorkers({ ...options, slurm: flags.slurm, via: flags.via, keepJob: flags.keepJob, dryRun: flags.dryRun });
+  if ('dryRun' in submitted) {
+    process.stdout.write(`${submitted.dryRun.join('\n')}\n`);
     return 0;
   }
-  const count = /^#SBATCH --array=1-(\d+)$/m.exec(script)?.[1] ?? '1';
-  const { id, recorded } = await submitWorkerArray(plan, { what: `${count} workers` });
+  const { id, recorded, count } = submitted;
   process.stdout.write(`${id}\n`);
   process.stderr.write(recorded
-    ? `submitted Slurm job ${id} (${count} workers); 'tunnel down ${name}' cancels it (or scancel ${id})\n`
+    ? `submitted Slurm job ${id} (${count} workers); 'tunnel down ${options.name}' cancels it (or scancel ${id})\n`
     : `submitted Slurm job ${id} (${count} workers); --keep-job: cancel it yourself with scancel ${id}\n`);
   return 0;
 }
 
-async function startFactory(name: string, head: string, headPort: string | number, flags: WorkerFlags): Promise<number> {
-  const { FACTORY_WRAPPER_TEMPLATE, renderFactoryWrapper } = await import('../../workqueue/factory-wrapper.js');
-  const { planWorkerFactory, startWorkerFactory, workerFactoryDryRun } = await import('../../workqueue/worker-factory.js');
-  const { runningRoute } = await import('../../workqueue/worker-array.js');
-  const wrapper = renderFactoryWrapper(await readTemplate(FACTORY_WRAPPER_TEMPLATE), { name, head, headPort, sshConfig: flags.sshConfig, forwardTimeout: flags.forwardTimeout, forwardGiveUp: flags.forwardGiveUp });
-  const plan = planWorkerFactory({
-    name, wrapper, headPort: Number(headPort), minWorkers: flags.minWorkers, maxWorkers: flags.maxWorkers,
-    slurm: flags.slurm, workerArgs: flags.workerArg, via: flags.via,
-  }, await runningRoute(name));
-  if (flags.dryRun === true) {
-    process.stdout.write(`${workerFactoryDryRun(plan).join('\n')}\n`);
+async function startFactory(options: WorkerOptions, flags: WorkerFlags): Promise<number> {
+  const { startWorkerFactory } = await import('../../api/worker.js');
+  const started = await startWorkerFactory({ ...options, slurm: flags.slurm, via: flags.via, minWorkers: flags.minWorkers, maxWorkers: flags.maxWorkers, dryRun: flags.dryRun });
+  if ('dryRun' in started) {
+    process.stdout.write(`${started.dryRun.join('\n')}\n`);
     return 0;
   }
-  const { pid } = await startWorkerFactory(plan);
-  process.stdout.write(`${pid}\n`);
-  process.stderr.write(`started work_queue_factory (pid ${pid} on the login node, ${plan.minWorkers} to ${plan.maxWorkers} workers); 'tunnel down ${name}' stops it and its workers\n`);
+  process.stdout.write(`${started.pid}\n`);
+  process.stderr.write(`started work_queue_factory (pid ${started.pid} on the login node, ${started.minWorkers} to ${started.maxWorkers} workers); 'tunnel down ${options.name}' stops it and its workers\n`);
   return 0;
 }
