@@ -9,10 +9,27 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 
 /** The real-sshd harness is TypeScript (test/harness); compile it once for plain node. */
 function compileHarness() {
-  const tsc = spawnSync(process.execPath, [
-    'node_modules/typescript/bin/tsc', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
-    '--skipLibCheck', '--types', 'node', '--rootDir', 'test/harness', '--outDir', 'bench/out/harness', 'test/harness/sshd.ts',
-  ], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      'node_modules/typescript/bin/tsc',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      '--rootDir',
+      'test/harness',
+      '--outDir',
+      'bench/out/harness',
+      'test/harness/sshd.ts',
+    ],
+    { cwd: root, encoding: 'utf8', timeout: 120_000 },
+  );
   if (tsc.status !== 0) throw new Error(`compiling test/harness/sshd.ts failed:\n${tsc.stdout}${tsc.stderr}`);
 }
 

@@ -36,7 +36,8 @@ async function libraryEntryPoints() {
   const entries = [{ in: 'src/index.ts', out: 'lib/index' }];
   for (const dir of await readdir(SRC, { withFileTypes: true })) {
     const barrel = join(SRC, dir.name, 'index.ts');
-    if (dir.isDirectory() && (await exists(barrel))) entries.push({ in: relative(ROOT, barrel), out: `${dir.name}/index` });
+    if (dir.isDirectory() && (await exists(barrel)))
+      entries.push({ in: relative(ROOT, barrel), out: `${dir.name}/index` });
   }
   return entries;
 }
@@ -51,7 +52,9 @@ async function libraryEntryPoints() {
 const moduleUrlPlugin = {
   name: 'module-url',
   setup(build) {
-    build.onLoad({ filter: /\.ts$/ }, async (args) => (args.path.startsWith(SRC + sep) ? { contents: await moduleUrlSource(args.path), loader: 'ts' } : undefined));
+    build.onLoad({ filter: /\.ts$/ }, async (args) =>
+      args.path.startsWith(SRC + sep) ? { contents: await moduleUrlSource(args.path), loader: 'ts' } : undefined,
+    );
   },
 };
 
@@ -108,9 +111,14 @@ const SHIM_LINE = '/* tunnel: module shims */';
 function fillShims(text) {
   const rest = text.replace(SHIM_LINE, '');
   const shims = [];
-  if (/\brequire\b/.test(rest)) shims.push("import { createRequire as __tunnelCreateRequire } from 'node:module'; const require = __tunnelCreateRequire(import.meta.url);");
+  if (/\brequire\b/.test(rest))
+    shims.push(
+      "import { createRequire as __tunnelCreateRequire } from 'node:module'; const require = __tunnelCreateRequire(import.meta.url);",
+    );
   if (/__tunnel(Filename|Dirname)\b/.test(rest)) {
-    shims.push("import { fileURLToPath as __tunnelFileUrlToPath } from 'node:url'; const __tunnelFilename = __tunnelFileUrlToPath(import.meta.url); const __tunnelDirname = __tunnelFileUrlToPath(new URL('.', import.meta.url));");
+    shims.push(
+      "import { fileURLToPath as __tunnelFileUrlToPath } from 'node:url'; const __tunnelFilename = __tunnelFileUrlToPath(import.meta.url); const __tunnelDirname = __tunnelFileUrlToPath(new URL('.', import.meta.url));",
+    );
   }
   return text.replace(SHIM_LINE, shims.join(' '));
 }
@@ -172,7 +180,9 @@ async function thirdPartyLicenses(inputs) {
     const pkg = JSON.parse(await readFile(join(ROOT, dir, 'package.json'), 'utf8'));
     const files = (await readdir(join(ROOT, dir))).filter((f) => /^(licen[cs]e|copying|notice)/i.test(f)).sort();
     const texts = await Promise.all(files.map((f) => readFile(join(ROOT, dir, f), 'utf8')));
-    sections.push(`${pkg.name}@${pkg.version} (${pkg.license ?? 'see text'})\n\n${texts.join('\n').trim() || `no licence file shipped; package.json says: ${pkg.license}`}\n`);
+    sections.push(
+      `${pkg.name}@${pkg.version} (${pkg.license ?? 'see text'})\n\n${texts.join('\n').trim() || `no licence file shipped; package.json says: ${pkg.license}`}\n`,
+    );
   }
   return `Packages bundled into dist/ by esbuild, and their licences.\n\n${sections.join(`\n${'-'.repeat(72)}\n\n`)}`;
 }
@@ -180,7 +190,11 @@ async function thirdPartyLicenses(inputs) {
 /** tsc checks every type and writes .d.ts files; only dist/index.d.ts and what it references are kept. */
 async function declarations() {
   await new Promise((resolve, reject) => {
-    const tsc = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--emitDeclarationOnly'], { stdio: 'inherit' });
+    const tsc = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--emitDeclarationOnly'],
+      { stdio: 'inherit' },
+    );
     tsc.on('error', reject);
     tsc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc exited ${code}`))));
   });
@@ -199,17 +213,25 @@ async function referencedDeclarations(root) {
     if (seen.has(file)) continue;
     seen.add(file);
     const text = await readFile(file, 'utf8');
-    for (const [, spec] of text.matchAll(/(?:from\s+|import\()\s*['"](\.[^'"]+)['"]/g)) queue.push(join(dirname(file), spec.replace(/\.js$/, '.d.ts')));
+    for (const [, spec] of text.matchAll(/(?:from\s+|import\()\s*['"](\.[^'"]+)['"]/g))
+      queue.push(join(dirname(file), spec.replace(/\.js$/, '.d.ts')));
   }
   return seen;
 }
 
 async function exists(path) {
-  return readFile(path).then(() => true, () => false);
+  return readFile(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 await rm(DIST, { recursive: true, force: true });
-const outcomes = await Promise.allSettled([bundle(), process.env.BUILD_SKIP_TYPES === '1' ? undefined : declarations()]);
+const outcomes = await Promise.allSettled([
+  bundle(),
+  process.env.BUILD_SKIP_TYPES === '1' ? undefined : declarations(),
+]);
 const failed = outcomes.filter((o) => o.status === 'rejected');
-for (const f of failed) process.stderr.write(`build: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}\n`);
+for (const f of failed)
+  process.stderr.write(`build: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}\n`);
 process.exitCode = failed.length === 0 ? 0 : 1;

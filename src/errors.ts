@@ -76,9 +76,18 @@ export class TunnelError extends Error {
 /** Errors that a retry cannot fix: the supervisor stops instead of looping. */
 export function isPermanent(error: TunnelError): boolean {
   const permanent: ErrorCode[] = [
-    'BAD_SPEC', 'BAD_OPTION', 'AUTH_FAILED', 'HOST_KEY_MISMATCH', 'HOST_KEY_UNKNOWN',
-    'FORWARD_REFUSED', 'NEEDS_AUTH', 'SOCKET_PATH_TOO_LONG', 'SOCKET_IN_USE', 'PORT_IN_USE',
-    'SSH_NOT_FOUND', 'UNSAFE_PATH',
+    'BAD_SPEC',
+    'BAD_OPTION',
+    'AUTH_FAILED',
+    'HOST_KEY_MISMATCH',
+    'HOST_KEY_UNKNOWN',
+    'FORWARD_REFUSED',
+    'NEEDS_AUTH',
+    'SOCKET_PATH_TOO_LONG',
+    'SOCKET_IN_USE',
+    'PORT_IN_USE',
+    'SSH_NOT_FOUND',
+    'UNSAFE_PATH',
   ];
   return permanent.includes(error.code);
 }

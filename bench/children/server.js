@@ -39,7 +39,8 @@ function sendBytes(socket, total) {
   pump();
 }
 
-const listen = (server, ...args) => new Promise((resolve, reject) => server.once('error', reject).listen(...args, resolve));
+const listen = (server, ...args) =>
+  new Promise((resolve, reject) => server.once('error', reject).listen(...args, resolve));
 const tcp = net.createServer(serve);
 const unix = net.createServer(serve);
 await listen(tcp, 0, '127.0.0.1');

@@ -9,7 +9,9 @@ const [server] = await createTunnel(
   { autoClose: false, reconnectOnError: false },
   { host: '127.0.0.1', port: spec.port },
   {
-    host: spec.host, port: spec.sshPort, username: spec.username,
+    host: spec.host,
+    port: spec.sshPort,
+    username: spec.username,
     privateKey: await readFile(spec.keyPath),
     hostVerifier: (key) => Buffer.compare(key, expected) === 0,
   },

@@ -40,10 +40,18 @@ export async function startEnv(isolation) {
     const blackhole = isolation.netns ? nftBlackhole(login.port) : stopBlackhole(login);
     closers.push(() => blackhole.set(false));
     return {
-      dir, login, node, sshConfig, server: { port: server.port, path: server.path },
-      relay: isolation.privateHome, isolated: isolation.netns, blackholeKind: blackhole.kind,
-      setBlackhole: blackhole.set, close,
-      forwardPort, sshdChildren: () => sshdChildren(login),
+      dir,
+      login,
+      node,
+      sshConfig,
+      server: { port: server.port, path: server.path },
+      relay: isolation.privateHome,
+      isolated: isolation.netns,
+      blackholeKind: blackhole.kind,
+      setBlackhole: blackhole.set,
+      close,
+      forwardPort,
+      sshdChildren: () => sshdChildren(login),
     };
   } catch (error) {
     await close();
@@ -89,7 +97,9 @@ function nftBlackhole(port) {
     async set(wanted) {
       if (wanted === on) return;
       if (wanted) {
-        nft(`table inet ${table} {\n chain input {\n  type filter hook input priority -10; policy accept;\n  tcp dport ${port} drop\n  tcp sport ${port} drop\n }\n}\n`);
+        nft(
+          `table inet ${table} {\n chain input {\n  type filter hook input priority -10; policy accept;\n  tcp dport ${port} drop\n  tcp sport ${port} drop\n }\n}\n`,
+        );
       } else {
         nft(`delete table inet ${table}\n`);
       }

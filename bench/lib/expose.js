@@ -16,18 +16,22 @@ export async function writeExposeConfig(env, port) {
   const knownHosts = join(env.dir, `expose-known_hosts-${port}`);
   await writeFile(knownHosts, `${EXPOSED} ${env.node.hostPublicKey}\n`, { mode: 0o600 });
   const path = join(env.dir, `expose-ssh_config-${port}`);
-  await writeFile(path, [
-    renderSshConfigEntry({ alias: EXPOSED, port, proxyJump: [LOGIN] }).trimEnd(),
-    `  User ${env.node.user}`,
-    `  IdentityFile ${env.node.clientKeyPath}`,
-    '  IdentitiesOnly yes',
-    `  UserKnownHostsFile ${knownHosts}`,
-    '  StrictHostKeyChecking yes',
-    '  BatchMode yes',
-    '  ConnectTimeout 3',
-    '',
-    await readFile(env.sshConfig, 'utf8'),
-  ].join('\n'), { mode: 0o600 });
+  await writeFile(
+    path,
+    [
+      renderSshConfigEntry({ alias: EXPOSED, port, proxyJump: [LOGIN] }).trimEnd(),
+      `  User ${env.node.user}`,
+      `  IdentityFile ${env.node.clientKeyPath}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${knownHosts}`,
+      '  StrictHostKeyChecking yes',
+      '  BatchMode yes',
+      '  ConnectTimeout 3',
+      '',
+      await readFile(env.sshConfig, 'utf8'),
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   return path;
 }
 

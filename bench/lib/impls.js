@@ -12,9 +12,19 @@ export const IMPLS = {
   tunnel: {
     title: 'tunnel (library up())',
     async start(env, options, upOptions = {}) {
-      const tunnel = await up({ ...options, sshConfig: env.sshConfig, batchMode: true }, { readyTimeoutMs: 20_000, ...upOptions });
+      const tunnel = await up(
+        { ...options, sshConfig: env.sshConfig, batchMode: true },
+        { readyTimeoutMs: 20_000, ...upOptions },
+      );
       const undefer = defer(() => tunnel.down());
-      return { tunnel, pids: () => tunnel.pids(), stop: async () => { undefer(); await tunnel.down(); } };
+      return {
+        tunnel,
+        pids: () => tunnel.pids(),
+        stop: async () => {
+          undefer();
+          await tunnel.down();
+        },
+      };
     },
   },
   /** The same forward typed by hand: plain ssh, nothing else. */
@@ -29,7 +39,15 @@ export const IMPLS = {
     title: 'tunnel-ssh (npm, ssh2)',
     async start(env, { port, targetPort }) {
       const script = fileURLToPath(new URL('../children/tunnel-ssh.js', import.meta.url));
-      const spec = { host: '127.0.0.1', sshPort: env.login.port, username: env.login.user, keyPath: env.login.clientKeyPath, hostKey: env.login.hostPublicKey, port, targetPort };
+      const spec = {
+        host: '127.0.0.1',
+        sshPort: env.login.port,
+        username: env.login.user,
+        keyPath: env.login.clientKeyPath,
+        hostKey: env.login.hostPublicKey,
+        port,
+        targetPort,
+      };
       const handle = startProcess(process.execPath, [script, JSON.stringify(spec)], { stdout: true });
       await readyLine(handle.child, 15_000);
       return handle;
@@ -38,11 +56,16 @@ export const IMPLS = {
 };
 
 export async function isTunnelSshInstalled() {
-  return import('tunnel-ssh').then(() => true, () => false);
+  return import('tunnel-ssh').then(
+    () => true,
+    () => false,
+  );
 }
 
 function startProcess(file, args, { stdinOpen = false, stdout = false } = {}) {
-  const child = spawnTracked(file, args, { stdio: [stdinOpen ? 'pipe' : 'ignore', stdout ? 'pipe' : 'ignore', 'pipe'] });
+  const child = spawnTracked(file, args, {
+    stdio: [stdinOpen ? 'pipe' : 'ignore', stdout ? 'pipe' : 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   return { child, pids: () => [child.pid], stderr: () => stderr, stop: () => stopChild(child) };

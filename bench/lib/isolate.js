@@ -14,10 +14,11 @@ export function canIsolate() {
 
 /** Re-runs this script inside the namespaces; resolves with its exit code. */
 export function runIsolated(script) {
-  const child = spawn('unshare', [
-    '--net', '--mount', '--propagation', 'private', '--fork', '--kill-child=SIGTERM',
-    '--', process.execPath, script,
-  ], { stdio: 'inherit', env: { ...process.env, BENCH_INSIDE: '1' } });
+  const child = spawn(
+    'unshare',
+    ['--net', '--mount', '--propagation', 'private', '--fork', '--kill-child=SIGTERM', '--', process.execPath, script],
+    { stdio: 'inherit', env: { ...process.env, BENCH_INSIDE: '1' } },
+  );
   // The inner run cleans up on SIGTERM; unshare passes it on when it dies (--kill-child).
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill('SIGTERM'));
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));

@@ -26,7 +26,8 @@ const SECTIONS = [
 export async function main(isolation) {
   const cfg = benchConfig(process.env.BENCH_QUICK === '1');
   const only = process.env.BENCH_ONLY?.split(',');
-  const outDir = process.env.BENCH_OUT ?? fileURLToPath(new URL(cfg.mode === 'quick' ? '../out/' : '../', import.meta.url));
+  const outDir =
+    process.env.BENCH_OUT ?? fileURLToPath(new URL(cfg.mode === 'quick' ? '../out/' : '../', import.meta.url));
   const started = Date.now();
   const log = (line) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
   const results = { mode: cfg.mode, config: cfg, machine: describeMachine(isolation), sections: [] };
@@ -48,15 +49,20 @@ export async function main(isolation) {
     for (const [key, run] of SECTIONS) {
       if (only && !only.includes(key)) continue;
       const remaining = cfg.budgetMs - (Date.now() - started);
-      const section = remaining <= 0
-        ? Promise.reject(new Error(`not run: the ${cfg.budgetMs / 60_000} min budget was used up`))
-        : withBudget(run(env, cfg, log), remaining, key);
+      const section =
+        remaining <= 0
+          ? Promise.reject(new Error(`not run: the ${cfg.budgetMs / 60_000} min budget was used up`))
+          : withBudget(run(env, cfg, log), remaining, key);
       const measured = await section.catch((error) => {
         failed = true;
         log(`${key} FAILED: ${error.stack ?? error}`);
         return { key, title: key, error: error.message };
       });
-      results.sections.push({ ...measured, measuredAt: new Date().toISOString(), loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))) });
+      results.sections.push({
+        ...measured,
+        measuredAt: new Date().toISOString(),
+        loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))),
+      });
     }
   } catch (error) {
     failed = true;
@@ -66,7 +72,9 @@ export async function main(isolation) {
     await cleanupAll();
     await env?.close();
     results.leftoverProcesses = await killLeftovers();
-    log(`cleanup done; ${liveChildren()} tracked children left; ${results.leftoverProcesses.length} stray processes killed`);
+    log(
+      `cleanup done; ${liveChildren()} tracked children left; ${results.leftoverProcesses.length} stray processes killed`,
+    );
   }
   results.durationS = Math.round((Date.now() - started) / 1000);
   results.machine.loadAverageAtEnd = (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2)));
@@ -85,15 +93,23 @@ async function keepOtherSections(outDir, results) {
   if (!previous?.sections) return results;
   const fresh = new Map(results.sections.map((s) => [s.key, s]));
   const order = SECTIONS.map(([key]) => key);
-  const keys = [...new Set([...previous.sections.map((s) => s.key), ...fresh.keys()])].sort((a, b) => order.indexOf(a) - order.indexOf(b));
-  const byKey = new Map(previous.sections.map((s) => [s.key, { ...s, measuredAt: s.measuredAt ?? previous.machine?.date }]));
+  const keys = [...new Set([...previous.sections.map((s) => s.key), ...fresh.keys()])].sort(
+    (a, b) => order.indexOf(a) - order.indexOf(b),
+  );
+  const byKey = new Map(
+    previous.sections.map((s) => [s.key, { ...s, measuredAt: s.measuredAt ?? previous.machine?.date }]),
+  );
   return { ...results, updated: [...fresh.keys()], sections: keys.map((k) => fresh.get(k) ?? byKey.get(k)) };
 }
 
 /** Anything still running under this process after cleanup is a bug: record it, then kill it by pid. */
 async function killLeftovers() {
   const stray = await descendants(process.pid);
-  if (stray.length > 0) await killPids(stray.map((p) => p.pid), 'SIGKILL').catch(() => undefined);
+  if (stray.length > 0)
+    await killPids(
+      stray.map((p) => p.pid),
+      'SIGKILL',
+    ).catch(() => undefined);
   return stray.map((p) => `${p.pid} ${p.comm}`);
 }
 

@@ -49,7 +49,7 @@ export function streamDownload(target, bytes, timeoutMs = 120_000) {
     const start = now();
     socket.on('data', (chunk) => {
       received += chunk.length;
-      if (received >= bytes) done((bytes / 1048576) / ((now() - start) / 1000));
+      if (received >= bytes) done(bytes / 1048576 / ((now() - start) / 1000));
     });
     socket.write(`S ${bytes}\n`);
   });
@@ -93,7 +93,11 @@ export async function connectAndEcho(target, timeoutMs = 1000) {
 }
 
 /** True if one echo comes back within timeoutMs. */
-export const probe = (target, timeoutMs = 500) => connectAndEcho(target, timeoutMs).then(() => true, () => false);
+export const probe = (target, timeoutMs = 500) =>
+  connectAndEcho(target, timeoutMs).then(
+    () => true,
+    () => false,
+  );
 
 /** Polls until an echo succeeds; resolves with the time of success (now() clock). Throws after timeoutMs. */
 export async function waitServing(target, { timeoutMs = 15_000, intervalMs = 5, probeMs = 500 } = {}) {

@@ -8,11 +8,12 @@ const LOW = 10_000;
 const HIGH = Math.min(ephemeralLow, 32_768) - 1;
 let next = LOW + Math.floor(Math.random() * (HIGH - LOW));
 
-const isFree = (port) => new Promise((resolve) => {
-  const server = net.createServer();
-  server.once('error', () => resolve(false));
-  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-});
+const isFree = (port) =>
+  new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 
 /** A port on 127.0.0.1 that is free now and outside the ephemeral range. */
 export async function forwardPort() {

@@ -53,7 +53,12 @@ export function defer(fn) {
 export async function cleanupAll(boundMs = 10_000) {
   closing = true;
   for (const fn of deferred.splice(0).reverse()) {
-    await Promise.race([Promise.resolve().then(fn).catch(() => undefined), sleep(boundMs)]);
+    await Promise.race([
+      Promise.resolve()
+        .then(fn)
+        .catch(() => undefined),
+      sleep(boundMs),
+    ]);
   }
   await Promise.all([...live].map((child) => stopChild(child, 2000)));
 }

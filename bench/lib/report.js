@@ -22,17 +22,32 @@ export function renderMarkdown(results) {
     '',
     '## Machine',
     '',
-    ...table({ head: ['what', 'value'], rows: Object.entries(machine).map(([k, v]) => [k, Array.isArray(v) ? v.join(' ') : v]) }),
+    ...table({
+      head: ['what', 'value'],
+      rows: Object.entries(machine).map(([k, v]) => [k, Array.isArray(v) ? v.join(' ') : v]),
+    }),
     'Every server is on loopback: two OpenSSH sshd processes ("login" and "node", each with its own host key, known_hosts pre-populated, StrictHostKeyChecking yes) started by the run, and one Node echo/stream server. Default cipher negotiation (chacha20-poly1305@openssh.com on this OpenSSH). Ratios compare medians measured in this same run.',
     '',
     '## Targets',
     '',
-    ...table({ head: ['section', 'what', 'target', 'measured', 'verdict'], rows: verdicts.map((v) => [v.section, v.what, v.target, v.measured, v.pass ? 'met' : 'MISSED']) }),
-    ...(missed.length ? ['### Why targets were missed', '', ...missed.map((v) => `- ${v.section}, ${v.what}: ${v.why ?? 'see the section'}`), ''] : []),
+    ...table({
+      head: ['section', 'what', 'target', 'measured', 'verdict'],
+      rows: verdicts.map((v) => [v.section, v.what, v.target, v.measured, v.pass ? 'met' : 'MISSED']),
+    }),
+    ...(missed.length
+      ? [
+          '### Why targets were missed',
+          '',
+          ...missed.map((v) => `- ${v.section}, ${v.what}: ${v.why ?? 'see the section'}`),
+          '',
+        ]
+      : []),
     ...sections.flatMap((s) => [
       `## ${s.title}`,
       '',
-      ...(s.measuredAt ? [`_Measured ${s.measuredAt}${s.loadAverage ? `, load average ${s.loadAverage.join(' ')}` : ''}._`, ''] : []),
+      ...(s.measuredAt
+        ? [`_Measured ${s.measuredAt}${s.loadAverage ? `, load average ${s.loadAverage.join(' ')}` : ''}._`, '']
+        : []),
       ...(s.error ? [`**This section failed:** ${s.error}`, ''] : []),
       ...(s.method ?? []).map((m) => `- ${m}`),
       '',

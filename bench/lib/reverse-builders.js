@@ -10,8 +10,18 @@ export const KEEPALIVE = { interval: 2, count: 2 };
 export const CONNECT_TIMEOUT = 10;
 export const LOOP_SLEEP_S = 1;
 
-const sshOptions = () => ['-o', `ServerAliveInterval=${KEEPALIVE.interval}`, '-o', `ServerAliveCountMax=${KEEPALIVE.count}`,
-  '-o', `ConnectTimeout=${CONNECT_TIMEOUT}`, '-o', 'ExitOnForwardFailure=yes', '-o', 'BatchMode=yes'];
+const sshOptions = () => [
+  '-o',
+  `ServerAliveInterval=${KEEPALIVE.interval}`,
+  '-o',
+  `ServerAliveCountMax=${KEEPALIVE.count}`,
+  '-o',
+  `ConnectTimeout=${CONNECT_TIMEOUT}`,
+  '-o',
+  'ExitOnForwardFailure=yes',
+  '-o',
+  'BatchMode=yes',
+];
 const remoteArgs = (targets) => targets.flatMap((port) => ['-R', `0:127.0.0.1:${port}`]);
 const shQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
@@ -20,9 +30,17 @@ export const REVERSE_BUILDERS = {
   tunnel: {
     label: 'tunnel',
     async start(env, targets) {
-      const handle = await IMPLS.tunnel.start(env, {
-        to: LOGIN, remote: targets.map((port) => `0:127.0.0.1:${port}`), keepalive: KEEPALIVE.interval, keepaliveCount: KEEPALIVE.count, connectTimeout: CONNECT_TIMEOUT,
-      }, { healthIntervalMs: 0 });
+      const handle = await IMPLS.tunnel.start(
+        env,
+        {
+          to: LOGIN,
+          remote: targets.map((port) => `0:127.0.0.1:${port}`),
+          keepalive: KEEPALIVE.interval,
+          keepaliveCount: KEEPALIVE.count,
+          connectTimeout: CONNECT_TIMEOUT,
+        },
+        { healthIntervalMs: 0 },
+      );
       return { port: (i) => handle.tunnel.forwards()[i]?.allocatedPort, stop: handle.stop };
     },
   },
@@ -30,8 +48,12 @@ export const REVERSE_BUILDERS = {
   sshLoop: {
     label: `ssh in a shell loop (sleep ${LOOP_SLEEP_S})`,
     async start(env, targets) {
-      const ssh = ['ssh', '-F', env.sshConfig, '-N', ...remoteArgs(targets), ...sshOptions(), LOGIN].map(shQuote).join(' ');
-      const loop = spawnTracked('sh', ['-c', `while :; do ${ssh}; sleep ${LOOP_SLEEP_S}; done`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const ssh = ['ssh', '-F', env.sshConfig, '-N', ...remoteArgs(targets), ...sshOptions(), LOGIN]
+        .map(shQuote)
+        .join(' ');
+      const loop = spawnTracked('sh', ['-c', `while :; do ${ssh}; sleep ${LOOP_SLEEP_S}; done`], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       return { ...(await watchAllocations(loop, targets)), stop: () => stopLoop(loop) };
     },
   },
@@ -40,7 +62,13 @@ export const REVERSE_BUILDERS = {
     label: 'autossh -M 0',
     async start(env, targets) {
       const args = ['-M', '0', '-F', env.sshConfig, '-N', ...remoteArgs(targets), ...sshOptions(), LOGIN];
-      return watchAllocations(spawnTracked('autossh', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, AUTOSSH_GATETIME: '0' } }), targets);
+      return watchAllocations(
+        spawnTracked('autossh', args, {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: { ...process.env, AUTOSSH_GATETIME: '0' },
+        }),
+        targets,
+      );
     },
   },
 };
@@ -60,7 +88,8 @@ async function watchAllocations(child, targets) {
   let tail = '';
   child.stderr.on('data', (chunk) => {
     tail += chunk;
-    for (const m of tail.matchAll(/Allocated port (\d+) for remote forward to 127\.0\.0\.1:(\d+)/g)) ports.set(Number(m[2]), Number(m[1]));
+    for (const m of tail.matchAll(/Allocated port (\d+) for remote forward to 127\.0\.0\.1:(\d+)/g))
+      ports.set(Number(m[2]), Number(m[1]));
     tail = tail.slice(tail.lastIndexOf('\n') + 1);
   });
   const handle = { port: (i) => ports.get(targets[i]), stop: () => stopWithDescendants(child) };

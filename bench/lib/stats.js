@@ -23,7 +23,8 @@ export function summarize(values) {
 }
 
 /** ours ÷ baseline, both medians from the same run. */
-export const ratio = (ours, baseline) => (Number.isFinite(ours) && Number.isFinite(baseline) && baseline !== 0 ? ours / baseline : Number.NaN);
+export const ratio = (ours, baseline) =>
+  Number.isFinite(ours) && Number.isFinite(baseline) && baseline !== 0 ? ours / baseline : Number.NaN;
 
 export function fmt(value, digits = 1) {
   if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';

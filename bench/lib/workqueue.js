@@ -13,9 +13,11 @@ const MANAGER = fileURLToPath(new URL('../children/wq-manager.py', import.meta.u
 
 /** Why Work Queue cannot be measured here, or undefined if it can. */
 export function workQueueMissing(env) {
-  if (!existsSync(WORKER) || !existsSync('/usr/lib/python3/dist-packages/work_queue.py')) return 'needs cctools Work Queue (coop-computing-tools, python3-workqueue)';
+  if (!existsSync(WORKER) || !existsSync('/usr/lib/python3/dist-packages/work_queue.py'))
+    return 'needs cctools Work Queue (coop-computing-tools, python3-workqueue)';
   // A Work Queue manager listens on every interface: only the bench's private namespace is loopback-only.
-  if (!env.isolated) return 'the Work Queue manager binds every interface, so it runs only in the private network namespace (as root)';
+  if (!env.isolated)
+    return 'the Work Queue manager binds every interface, so it runs only in the private network namespace (as root)';
   return undefined;
 }
 
@@ -36,7 +38,10 @@ export async function startManager() {
     if (result && result[2] === '0' && result[3] === result[1]) waiting.get(result[1])?.(now());
   });
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Work Queue manager did not print its port in 10 s: ${stderr}`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`Work Queue manager did not print its port in 10 s: ${stderr}`)),
+      10_000,
+    );
     portLine = (p) => {
       clearTimeout(timer);
       resolve(p);
@@ -72,6 +77,8 @@ export async function startManager() {
 export async function startWorker(dir, port) {
   const workdir = join(dir, `wq-worker-${port}`);
   await mkdir(workdir, { recursive: true, mode: 0o700 });
-  const child = spawnTracked(WORKER, ['-s', workdir, '127.0.0.1', String(port)], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const child = spawnTracked(WORKER, ['-s', workdir, '127.0.0.1', String(port)], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
   return { stop: () => stopWithDescendants(child) };
 }

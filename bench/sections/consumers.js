@@ -14,10 +14,17 @@ const AFTER_FAULT_MS = 20_000;
 
 const FAULTS = [
   { key: 'kill', title: 'per-connection sshd killed (SIGKILL by pid)', inject: (env) => env.login.killConnections() },
-  { key: 'restart', title: 'sshd restarted (listener and connections killed, started again)', inject: (env) => env.login.restart() },
   {
-    key: 'blackhole', title: 'blackhole', lastsMs: (cfg) => cfg.blackholeMs,
-    inject: (env, cfg) => env.setBlackhole(true).then(() => ({ heal: sleep(cfg.blackholeMs).then(() => env.setBlackhole(false)) })),
+    key: 'restart',
+    title: 'sshd restarted (listener and connections killed, started again)',
+    inject: (env) => env.login.restart(),
+  },
+  {
+    key: 'blackhole',
+    title: 'blackhole',
+    lastsMs: (cfg) => cfg.blackholeMs,
+    inject: (env, cfg) =>
+      env.setBlackhole(true).then(() => ({ heal: sleep(cfg.blackholeMs).then(() => env.setBlackhole(false)) })),
   },
 ];
 
@@ -33,9 +40,13 @@ export async function runConsumers(env, cfg, log) {
     for (let rep = 0; rep < cfg.consumerReps; rep += 1) {
       // Rotate who goes first, so no builder always follows the same one.
       for (const builder of ORDER.map((_, i) => ORDER[(i + rep) % ORDER.length])) {
-        const result = await consumeOnce(env, cfg, fault, builder, !wqMissing).catch((error) => ({ error: error.message }));
+        const result = await consumeOnce(env, cfg, fault, builder, !wqMissing).catch((error) => ({
+          error: error.message,
+        }));
         raw[fault.key][builder].push(result);
-        log(`consumers ${fault.key} ${builder} rep ${rep + 1}: ${result.error ?? `forward ${fmt(result.forward, 2)} s, Work Queue ${fmt(result.workqueue, 2)} s, ssh ${fmt(result.ssh, 2)} s, ports ${result.before.join(',')} -> ${result.after.join(',')}`}`);
+        log(
+          `consumers ${fault.key} ${builder} rep ${rep + 1}: ${result.error ?? `forward ${fmt(result.forward, 2)} s, Work Queue ${fmt(result.workqueue, 2)} s, ssh ${fmt(result.ssh, 2)} s, ports ${result.before.join(',')} -> ${result.after.join(',')}`}`,
+        );
       }
     }
   }
@@ -55,10 +66,12 @@ async function consumeOnce(env, cfg, fault, builder, withWorkQueue) {
     const config = await writeExposeConfig(env, sshPort);
     // Every consumer works before the fault: an echo, an ssh through the entry, a task through a connected worker.
     if (!(await answers(echoPort, now() + 10_000))) throw new Error(`port ${echoPort} never answered`);
-    if (Number.isNaN(await untilTrue(() => sshThroughEntry(config), now(), now() + 15_000))) throw new Error('ssh through the expose entry never worked');
+    if (Number.isNaN(await untilTrue(() => sshThroughEntry(config), now(), now() + 15_000)))
+      throw new Error('ssh through the expose entry never worked');
     if (manager) {
       worker = await startWorker(env.dir, wqPort);
-      if (Number.isNaN(await manager.submit(now() + 20_000))) throw new Error('the first Work Queue task never returned');
+      if (Number.isNaN(await manager.submit(now() + 20_000)))
+        throw new Error('the first Work Queue task never returned');
     }
     await waitFor(async () => (await env.sshdChildren()).length > 0, 5000, 'the tunnel connection on sshd');
     await sleep(500);
@@ -79,7 +92,9 @@ async function consumeOnce(env, cfg, fault, builder, withWorkQueue) {
     await handle?.stop();
     await manager?.stop();
     // The next run starts from a quiet sshd (after a blackhole the old session may not know its client is gone).
-    await waitFor(async () => (await env.sshdChildren()).length === 0, 10_000, 'sshd connections to close').catch(() => env.login.killConnections());
+    await waitFor(async () => (await env.sshdChildren()).length === 0, 10_000, 'sshd connections to close').catch(() =>
+      env.login.killConnections(),
+    );
   }
 }
 
@@ -87,7 +102,8 @@ async function consumeOnce(env, cfg, fault, builder, withWorkQueue) {
 async function untilForward(handle, before, start, deadline) {
   while (now() < deadline) {
     const current = handle.port(0);
-    if (current !== undefined && (current !== before || now() - start > 300) && (await probe({ port: current }, 250))) return (now() - start) / 1000;
+    if (current !== undefined && (current !== before || now() - start > 300) && (await probe({ port: current }, 250)))
+      return (now() - start) / 1000;
     await sleep(25);
   }
   return Number.NaN;

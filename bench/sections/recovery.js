@@ -12,11 +12,18 @@ const RECOVERY_DEADLINE_MS = 60_000;
 
 const FAULTS = [
   { key: 'kill', title: 'per-connection sshd killed (SIGKILL by pid)', inject: (env) => env.login.killConnections() },
-  { key: 'restart', title: 'sshd restarted (listener and connections killed, started again)', inject: (env) => env.login.restart() },
   {
-    key: 'blackhole', title: 'blackhole', inject: (env, cfg) => env.setBlackhole(true).then(() => ({
-      heal: sleep(cfg.blackholeMs).then(() => env.setBlackhole(false)),
-    })),
+    key: 'restart',
+    title: 'sshd restarted (listener and connections killed, started again)',
+    inject: (env) => env.login.restart(),
+  },
+  {
+    key: 'blackhole',
+    title: 'blackhole',
+    inject: (env, cfg) =>
+      env.setBlackhole(true).then(() => ({
+        heal: sleep(cfg.blackholeMs).then(() => env.setBlackhole(false)),
+      })),
   },
 ];
 
@@ -24,17 +31,41 @@ const BUILDERS = {
   /** tunnel: library up(), same keepalive as autossh, default backoff. */
   tunnel: async (env, forward, timeline) => {
     const handle = await IMPLS.tunnel.start(env, {
-      to: LOGIN, local: [forward], keepalive: KEEPALIVE.interval, keepaliveCount: KEEPALIVE.count, connectTimeout: CONNECT_TIMEOUT,
+      to: LOGIN,
+      local: [forward],
+      keepalive: KEEPALIVE.interval,
+      keepaliveCount: KEEPALIVE.count,
+      connectTimeout: CONNECT_TIMEOUT,
     });
     handle.tunnel.on('state', (state) => timeline.push([now(), state]));
     return handle;
   },
   /** autossh -M 0 with identical ssh options; AUTOSSH_GATETIME=0 or it gives up on an early death. */
   autossh: async (env, forward) => {
-    const args = ['-M', '0', '-F', env.sshConfig, '-N', '-L', forward,
-      '-o', `ServerAliveInterval=${KEEPALIVE.interval}`, '-o', `ServerAliveCountMax=${KEEPALIVE.count}`,
-      '-o', `ConnectTimeout=${CONNECT_TIMEOUT}`, '-o', 'ExitOnForwardFailure=yes', '-o', 'BatchMode=yes', LOGIN];
-    const child = spawnTracked('autossh', args, { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, AUTOSSH_GATETIME: '0' } });
+    const args = [
+      '-M',
+      '0',
+      '-F',
+      env.sshConfig,
+      '-N',
+      '-L',
+      forward,
+      '-o',
+      `ServerAliveInterval=${KEEPALIVE.interval}`,
+      '-o',
+      `ServerAliveCountMax=${KEEPALIVE.count}`,
+      '-o',
+      `ConnectTimeout=${CONNECT_TIMEOUT}`,
+      '-o',
+      'ExitOnForwardFailure=yes',
+      '-o',
+      'BatchMode=yes',
+      LOGIN,
+    ];
+    const child = spawnTracked('autossh', args, {
+      stdio: ['ignore', 'ignore', 'ignore'],
+      env: { ...process.env, AUTOSSH_GATETIME: '0' },
+    });
     return {
       stop: () => stopWithDescendants(child),
     };
@@ -76,7 +107,9 @@ async function recoverOnce(env, cfg, fault, builder) {
     await env.setBlackhole(false);
     await handle.stop();
     // The next run starts from a quiet sshd.
-    await waitFor(async () => (await env.sshdChildren()).length === 0, 10_000, 'sshd connections to close').catch(async () => env.login.killConnections());
+    await waitFor(async () => (await env.sshdChildren()).length === 0, 10_000, 'sshd connections to close').catch(
+      async () => env.login.killConnections(),
+    );
   }
 }
 
@@ -92,12 +125,24 @@ function report(env, cfg, raw) {
   const rows = [];
   const summaries = {};
   for (const fault of FAULTS) {
-    const title = fault.key === 'blackhole' ? `${cfg.blackholeMs / 1000} s blackhole (${env.blackholeKind})` : fault.title;
-    const s = Object.fromEntries(Object.entries(raw[fault.key]).map(([b, runs]) => [b, summarize(runs.map((r) => r.seconds ?? Number.NaN))]));
+    const title =
+      fault.key === 'blackhole' ? `${cfg.blackholeMs / 1000} s blackhole (${env.blackholeKind})` : fault.title;
+    const s = Object.fromEntries(
+      Object.entries(raw[fault.key]).map(([b, runs]) => [b, summarize(runs.map((r) => r.seconds ?? Number.NaN))]),
+    );
     summaries[fault.key] = s;
     const afterHeal = (x) => (fault.key === 'blackhole' ? fmt(x.median - cfg.blackholeMs / 1000, 2) : '—');
-    const noticed = summarize(raw[fault.key].tunnel.map((r) => r.timeline?.find(([, state]) => state === 'reconnecting')?.[0] ?? Number.NaN));
-    rows.push([title, 'tunnel', fmtSummary(s.tunnel, 2), afterHeal(s.tunnel), fmtSummary(noticed, 2), fmt(ratio(s.tunnel.median, s.autossh.median), 2)]);
+    const noticed = summarize(
+      raw[fault.key].tunnel.map((r) => r.timeline?.find(([, state]) => state === 'reconnecting')?.[0] ?? Number.NaN),
+    );
+    rows.push([
+      title,
+      'tunnel',
+      fmtSummary(s.tunnel, 2),
+      afterHeal(s.tunnel),
+      fmtSummary(noticed, 2),
+      fmt(ratio(s.tunnel.median, s.autossh.median), 2),
+    ]);
     rows.push([title, 'autossh -M 0', fmtSummary(s.autossh, 2), afterHeal(s.autossh), '—', '—']);
   }
   return {
@@ -110,7 +155,19 @@ function report(env, cfg, raw) {
       '"Noticed" is when the Tunnel emitted its reconnecting state (autossh does not say).',
       `${cfg.recoveryReps} run(s) per builder and fault, order alternated. Cells: median (min–max) s. Ratio: tunnel ÷ autossh (lower is better). No target was set; n/a = not answered within ${RECOVERY_DEADLINE_MS / 1000} s.`,
     ],
-    tables: [{ head: ['fault', 'supervisor', 's to first answer', 's after lift', 's until tunnel noticed', 'ratio to autossh'], rows }],
+    tables: [
+      {
+        head: [
+          'fault',
+          'supervisor',
+          's to first answer',
+          's after lift',
+          's until tunnel noticed',
+          'ratio to autossh',
+        ],
+        rows,
+      },
+    ],
     verdicts: [],
     raw: { runs: raw, summaries },
   };

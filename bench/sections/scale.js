@@ -22,7 +22,9 @@ export async function runScale(env, cfg, log) {
     for (const n of cfg.scaleCounts) {
       const result = await holdMany(env, cfg, variant, n).catch((error) => ({ error: error.message }));
       raw.runs.push({ variant: variant.key, n, ...result });
-      log(`scale ${variant.key} n=${n}: ${result.error ?? `up ${fmt(result.upMs, 0)} ms, rss ${fmt(result.holderRssKb / 1024, 1)} MiB, conns ${result.connections}, leftovers ${JSON.stringify(result.leftovers)}`}`);
+      log(
+        `scale ${variant.key} n=${n}: ${result.error ?? `up ${fmt(result.upMs, 0)} ms, rss ${fmt(result.holderRssKb / 1024, 1)} MiB, conns ${result.connections}, leftovers ${JSON.stringify(result.leftovers)}`}`,
+      );
     }
   }
   return report(cfg, raw);
@@ -47,12 +49,14 @@ async function holdMany(env, cfg, variant, n) {
     for (const port of ports) answering += (await probe({ port }, 2000)) ? 1 : 0;
     const idle = await measureIdle([holder.pid, ...upEvent.pids], cfg.idleMs);
     const sample = {
-      upMs: upEvent.ms, answering,
+      upMs: upEvent.ms,
+      answering,
       holderRssKb: await rssKb(holder.pid),
       sshPssKb: await sumPss(upEvent.pids),
       sshdProcesses: (await env.sshdChildren()).length,
       connections: connectionsTo(env.login.port),
-      holderCpuPct: idle[0], sshCpuPct: idle.slice(1).reduce((a, b) => a + b, 0),
+      holderCpuPct: idle[0],
+      sshCpuPct: idle.slice(1).reduce((a, b) => a + b, 0),
     };
     holder.stdin.write('down\n');
     const downEvent = await next('down', 120_000);
@@ -68,7 +72,7 @@ async function measureIdle(pids, ms) {
   const before = await Promise.all(pids.map(cpuSeconds));
   await sleep(ms);
   const after = await Promise.all(pids.map(cpuSeconds));
-  return pids.map((_, i) => ((after[i] ?? 0) - (before[i] ?? 0)) / (ms / 1000) * 100);
+  return pids.map((_, i) => (((after[i] ?? 0) - (before[i] ?? 0)) / (ms / 1000)) * 100);
 }
 
 async function sumPss(pids) {
@@ -79,7 +83,10 @@ async function sumPss(pids) {
 /** What is still there after down(): each must be 0. Bounded waits let sshd notice the close. */
 async function leftovers(env, sshPids, ports) {
   const alive = async () => (await Promise.all(sshPids.map(isAlive))).filter(Boolean).length;
-  const settle = (fn) => waitFor(async () => (await fn()) === 0, 5000, 'leftovers').catch(() => undefined).then(fn);
+  const settle = (fn) =>
+    waitFor(async () => (await fn()) === 0, 5000, 'leftovers')
+      .catch(() => undefined)
+      .then(fn);
   return {
     sshProcesses: await settle(alive),
     sshdProcesses: await settle(async () => (await env.sshdChildren()).length),
@@ -117,17 +124,45 @@ async function bareNode(cfg) {
 
 function report(cfg, raw) {
   const base = raw.baseline.rssKb;
-  const rows = raw.runs.map((r) => (r.error
-    ? [r.variant, String(r.n), `ERROR: ${r.error.slice(0, 240)}`, '', '', '', '', '', '', '', '']
-    : [r.variant, String(r.n), fmt(r.upMs, 0), fmt(r.downMs, 0), `${r.answering}/${r.n}`,
-      `${fmt(r.holderRssKb / 1024, 1)} (${fmt(r.holderRssKb / base, 2)}x node)`, fmt(r.holderCpuPct, 2),
-      `${fmt(r.sshPssKb / 1024, 1)} / ${fmt(r.sshCpuPct, 2)} %`, `${r.connections} (${fmt(r.connections / r.n, 2)}/tunnel)`, String(r.sshdProcesses),
-      Object.entries(r.leftovers).map(([k, v]) => `${k} ${v}`).join(', ')]));
-  const verdicts = raw.runs.filter((r) => !r.error).map((r) => {
-    const total = Object.values(r.leftovers).reduce((a, b) => a + b, 0);
-    return { what: `${r.variant}, ${r.n} tunnel(s): leftovers after down`, target: '0', measured: String(total), pass: total === 0, why: total === 0 ? undefined : JSON.stringify(r.leftovers) };
-  });
-  for (const r of raw.runs.filter((x) => x.error)) verdicts.push({ what: `${r.variant}, ${r.n} tunnel(s)`, target: 'runs', measured: 'error', pass: false, why: r.error.slice(0, 400) });
+  const rows = raw.runs.map((r) =>
+    r.error
+      ? [r.variant, String(r.n), `ERROR: ${r.error.slice(0, 240)}`, '', '', '', '', '', '', '', '']
+      : [
+          r.variant,
+          String(r.n),
+          fmt(r.upMs, 0),
+          fmt(r.downMs, 0),
+          `${r.answering}/${r.n}`,
+          `${fmt(r.holderRssKb / 1024, 1)} (${fmt(r.holderRssKb / base, 2)}x node)`,
+          fmt(r.holderCpuPct, 2),
+          `${fmt(r.sshPssKb / 1024, 1)} / ${fmt(r.sshCpuPct, 2)} %`,
+          `${r.connections} (${fmt(r.connections / r.n, 2)}/tunnel)`,
+          String(r.sshdProcesses),
+          Object.entries(r.leftovers)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+        ],
+  );
+  const verdicts = raw.runs
+    .filter((r) => !r.error)
+    .map((r) => {
+      const total = Object.values(r.leftovers).reduce((a, b) => a + b, 0);
+      return {
+        what: `${r.variant}, ${r.n} tunnel(s): leftovers after down`,
+        target: '0',
+        measured: String(total),
+        pass: total === 0,
+        why: total === 0 ? undefined : JSON.stringify(r.leftovers),
+      };
+    });
+  for (const r of raw.runs.filter((x) => x.error))
+    verdicts.push({
+      what: `${r.variant}, ${r.n} tunnel(s)`,
+      target: 'runs',
+      measured: 'error',
+      pass: false,
+      why: r.error.slice(0, 400),
+    });
   return {
     key: 'scale',
     title: '4. Scale',
@@ -139,7 +174,24 @@ function report(cfg, raw) {
       'sshd runs with MaxStartups 1000:30:1000: the default (10:30:100) randomly drops concurrent unauthenticated connections beyond 10.',
       'Variant multiplex: every tunnel is an ssh -O forward on one shared ControlMaster (started with -f, so it is no child of the holder: its memory is not in the ssh clients column).',
     ],
-    tables: [{ head: ['variant', 'N', 'all up ms', 'all down ms', 'answering', 'holder RSS MiB', 'holder CPU %', 'ssh clients PSS MiB / CPU', 'TCP conns to sshd', 'sshd procs', 'leftovers after down'], rows }],
+    tables: [
+      {
+        head: [
+          'variant',
+          'N',
+          'all up ms',
+          'all down ms',
+          'answering',
+          'holder RSS MiB',
+          'holder CPU %',
+          'ssh clients PSS MiB / CPU',
+          'TCP conns to sshd',
+          'sshd procs',
+          'leftovers after down',
+        ],
+        rows,
+      },
+    ],
     verdicts,
     raw,
   };

@@ -39,7 +39,8 @@ afterAll(async () => {
   await t?.teardown();
 });
 
-const ssh = (args: string[], timeoutMs = 20_000) => t.exec('laptop', ['ssh', '-F', t.sshConfigPath, ...args], { timeoutMs });
+const ssh = (args: string[], timeoutMs = 20_000) =>
+  t.exec('laptop', ['ssh', '-F', t.sshConfigPath, ...args], { timeoutMs });
 const until = async <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -50,7 +51,18 @@ const until = async <T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 };
 const curl = async (url: string, sock?: string) => {
-  const r = await t.exec('laptop', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '3', ...(sock ? ['--unix-socket', sock] : []), url]);
+  const r = await t.exec('laptop', [
+    'curl',
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    '-m',
+    '3',
+    ...(sock ? ['--unix-socket', sock] : []),
+    url,
+  ]);
   return r.stdout === '200' ? true : undefined;
 };
 
@@ -59,7 +71,8 @@ async function byHand(kind: 'plain' | 'jupyter', port: number): Promise<number> 
   const t0 = Date.now();
   const phase = (what: string) => record(`${kind}: by hand, ${what}`, Date.now() - t0);
   const sock = kind === 'plain' ? '/tmp/bench-plain.sock' : '/tmp/bench-jupyter.sock';
-  const wrap = kind === 'plain' ? `exec node ${http.path} ${sock} hi` : `exec jupyter notebook --no-browser --sock ${sock}`;
+  const wrap =
+    kind === 'plain' ? `exec node ${http.path} ${sock} hi` : `exec jupyter notebook --no-browser --sock ${sock}`;
   const id = (await ssh(['login', `sbatch --parsable -t 5 --output=/dev/null --wrap '${wrap}'`])).stdout.trim();
   const node = await until('RUNNING', async () => {
     const [state, where] = (await ssh(['login', `squeue -h -j ${id} -o '%T %N'`])).stdout.trim().split(' ');
@@ -75,7 +88,19 @@ async function byHand(kind: 'plain' | 'jupyter', port: number): Promise<number> 
     path = `/api/status?token=${token}`;
     phase('token read on the node');
   }
-  const tunnel: Spawned = await t.spawn('laptop', ['ssh', '-F', t.sshConfigPath, '-N', '-o', 'ExitOnForwardFailure=yes', '-J', 'login', '-L', `${port}:${sock}`, node]);
+  const tunnel: Spawned = await t.spawn('laptop', [
+    'ssh',
+    '-F',
+    t.sshConfigPath,
+    '-N',
+    '-o',
+    'ExitOnForwardFailure=yes',
+    '-J',
+    'login',
+    '-L',
+    `${port}:${sock}`,
+    node,
+  ]);
   try {
     await until('answer', () => curl(`http://127.0.0.1:${port}${path}`));
     return Date.now() - t0;
@@ -89,19 +114,42 @@ async function byHand(kind: 'plain' | 'jupyter', port: number): Promise<number> 
 /** The tool: from starting `tunnel up` to the first 200 through the URL it prints. */
 async function withTool(kind: 'plain' | 'jupyter', port: number): Promise<{ url: number; answer: number }> {
   const t0 = Date.now();
-  const args = kind === 'plain'
-    ? ['--slurm', '-t 5', '--run', `exec node ${http.path} /tmp/bench-tool.sock hi`, '-L', `${port}:/tmp/bench-tool.sock`]
-    : ['jupyter', '--slurm', '-t 5', '--sock', '--local-port', String(port)];
-  const child = await t.spawn('laptop', ['node', CLI, 'up', '-F', t.sshConfigPath, '--via', 'login', ...args, '--json'], { env: { TUNNEL_HOME: `${t.dir}/bench-state`, NO_COLOR: '1' } });
+  const args =
+    kind === 'plain'
+      ? [
+          '--slurm',
+          '-t 5',
+          '--run',
+          `exec node ${http.path} /tmp/bench-tool.sock hi`,
+          '-L',
+          `${port}:/tmp/bench-tool.sock`,
+        ]
+      : ['jupyter', '--slurm', '-t 5', '--sock', '--local-port', String(port)];
+  const child = await t.spawn(
+    'laptop',
+    ['node', CLI, 'up', '-F', t.sshConfigPath, '--via', 'login', ...args, '--json'],
+    { env: { TUNNEL_HOME: `${t.dir}/bench-state`, NO_COLOR: '1' } },
+  );
   // Where the time goes: the job events the tool prints (the follow loop returns once the app is ready on the node).
-  for (const [what, pattern] of [['submitted', /"event":"submitted"/], ['running (app ready on the node)', /"event":"running"/]] as const) {
-    void child.waitForOutput(pattern, 90_000).then(() => record(`${kind}: tunnel up --slurm, ${what}`, Date.now() - t0), () => undefined);
+  for (const [what, pattern] of [
+    ['submitted', /"event":"submitted"/],
+    ['running (app ready on the node)', /"event":"running"/],
+  ] as const) {
+    void child.waitForOutput(pattern, 90_000).then(
+      () => record(`${kind}: tunnel up --slurm, ${what}`, Date.now() - t0),
+      () => undefined,
+    );
   }
   try {
-    const line = (await child.waitForOutput(/^\{"name".*\}$/m, 90_000)).split('\n').find((l) => l.startsWith('{"name"'))!;
+    const line = (await child.waitForOutput(/^\{"name".*\}$/m, 90_000))
+      .split('\n')
+      .find((l) => l.startsWith('{"name"'))!;
     const url = Date.now() - t0;
     const json = JSON.parse(line) as { url?: string; job: { id: string } };
-    const target = json.url === undefined ? `http://127.0.0.1:${port}/` : `${new URL(json.url).origin}/api/status?${new URL(json.url).searchParams.toString()}`;
+    const target =
+      json.url === undefined
+        ? `http://127.0.0.1:${port}/`
+        : `${new URL(json.url).origin}/api/status?${new URL(json.url).searchParams.toString()}`;
     await until('answer', () => curl(target));
     return { url, answer: Date.now() - t0 };
   } finally {

@@ -50,39 +50,69 @@ export async function prepareJob(options: JobTunnelOptions): Promise<PreparedJob
   const { preset: presetName, ...input } = options;
   const runId = newRunId();
   const preset = presetName === undefined ? undefined : await findPreset(presetName);
-  if (preset !== undefined && input.run !== undefined) throw new TunnelError('BAD_OPTION', `--run: the '${preset.name}' preset runs its own server in the job (use --cmd to change it)`, { field: '--run' });
+  if (preset !== undefined && input.run !== undefined)
+    throw new TunnelError(
+      'BAD_OPTION',
+      `--run: the '${preset.name}' preset runs its own server in the job (use --cmd to change it)`,
+      { field: '--run' },
+    );
   const app = jobApp(preset, input, runId);
   const plan = planJob(input, app, await readTemplate('slurm/job.sh'), stateHome());
   if (input.name === undefined && preset !== undefined) plan.jobName = `tnl-${preset.name}`;
   // Bad forwards fail here, before anything is submitted.
   if (preset === undefined) parseTunnelSpec({ ...plan.tunnel, to: 'NODE' });
   const scheduler = schedulerOf(plan);
-  const placeholder = () => (preset?.kind === 'reverse' ? reverseInput(input, plan, 'NODE') : presetInput(input, plan, 'NODE', app?.socket ?? input.attach ?? '/tmp/SOCKET'));
+  const placeholder = () =>
+    preset?.kind === 'reverse'
+      ? reverseInput(input, plan, 'NODE')
+      : presetInput(input, plan, 'NODE', app?.socket ?? input.attach ?? '/tmp/SOCKET');
   return {
-    plan, preset, input, scheduler,
-    dryRun: async () => jobDryRun(plan, preset === undefined ? [dryRunLines(planTunnel({ ...plan.tunnel, to: 'NODE' }))] : (await resolvePresetUp(preset.name, placeholder())).dryRun()),
-    dryRunJson: () => jobDryRunJson(plan, preset === undefined ? planTunnel({ ...plan.tunnel, to: 'NODE' }).commands[0] : undefined),
+    plan,
+    preset,
+    input,
+    scheduler,
+    dryRun: async () =>
+      jobDryRun(
+        plan,
+        preset === undefined
+          ? [dryRunLines(planTunnel({ ...plan.tunnel, to: 'NODE' }))]
+          : (await resolvePresetUp(preset.name, placeholder())).dryRun(),
+      ),
+    dryRunJson: () =>
+      jobDryRunJson(plan, preset === undefined ? planTunnel({ ...plan.tunnel, to: 'NODE' }).commands[0] : undefined),
   };
 }
 
 /** What the job runs: a preset's server, a --run command, or nothing (attaching with --job). */
 function jobApp(preset: Preset | undefined, input: JobInput & PresetInput, runId: string): JobScriptInput | undefined {
   if (preset !== undefined) return input.slurm === undefined ? undefined : serverJobApp(preset, input, runId);
-  return input.run === undefined ? undefined : { title: `tunnel up --slurm --run: ${input.run}`, dir: `/tmp/tnl-job-${runId}`, socket: '', command: input.run };
+  return input.run === undefined
+    ? undefined
+    : { title: `tunnel up --slurm --run: ${input.run}`, dir: `/tmp/tnl-job-${runId}`, socket: '', command: input.run };
 }
 
 /**
  * Submits (or attaches to) the job and waits until it runs, through the login node. A `signal`
  * while waiting cancels what was submitted: an interrupted start never leaves a job behind.
  */
-export async function waitForJob(prepared: PreparedJob, options: { signal?: AbortSignal | undefined; onEvent?: ((event: JobEvent) => void) | undefined; ssh?: Partial<SshRunner> | undefined } = {}): Promise<ResolvedJob> {
+export async function waitForJob(
+  prepared: PreparedJob,
+  options: {
+    signal?: AbortSignal | undefined;
+    onEvent?: ((event: JobEvent) => void) | undefined;
+    ssh?: Partial<SshRunner> | undefined;
+  } = {},
+): Promise<ResolvedJob> {
   const { plan } = prepared;
   if (plan.host.controlPath !== undefined) {
     await ensurePrivateDir(stateHome());
     await ensurePrivateDir(dirname(plan.host.controlPath));
   }
   return resolveJob({
-    scheduler: options.ssh?.run === undefined ? prepared.scheduler : schedulerOf(plan, options.ssh.run), signal: options.signal, onEvent: options.onEvent, maxPollMs: plan.pollMs,
+    scheduler: options.ssh?.run === undefined ? prepared.scheduler : schedulerOf(plan, options.ssh.run),
+    signal: options.signal,
+    onEvent: options.onEvent,
+    maxPollMs: plan.pollMs,
     job: plan.attach !== undefined ? { attach: plan.attach } : { submit: plan.script! },
     notesDir: plan.notesDir,
   });
@@ -90,14 +120,23 @@ export async function waitForJob(prepared: PreparedJob, options: { signal?: Abor
 
 /** The job's scheduler through its login node; every command run by `run` when one is handed in. */
 function schedulerOf(plan: JobPlan, run?: SshRunner['run']): Scheduler {
-  return slurm({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse, ...(run === undefined ? {} : { run }) });
+  return slurm({
+    host: plan.host,
+    sbatch: plan.sbatch,
+    jobName: plan.jobName,
+    reuse: plan.reuse,
+    ...(run === undefined ? {} : { run }),
+  });
 }
 
 /** Submit, wait, tunnel to the job's node, and follow the job; session.down() cancels what was submitted. */
 export async function upJob(prepared: PreparedJob, options: JobUpOptions = {}): Promise<Session> {
   const job = await waitForJob(prepared, options);
   const { onMoved, ...openOptions } = options;
-  const session = await openSession({ kind: 'job', plan: prepared.plan, resolved: job, presetName: prepared.preset?.name, input: prepared.input }, openOptions);
+  const session = await openSession(
+    { kind: 'job', plan: prepared.plan, resolved: job, presetName: prepared.preset?.name, input: prepared.input },
+    openOptions,
+  );
   if (onMoved !== undefined) session.onMoved(onMoved);
   return session;
 }
@@ -106,7 +145,10 @@ export async function upJob(prepared: PreparedJob, options: JobUpOptions = {}): 
  * The same in the background (`up -d`): waits for the job here, then hands it to a supervisor that
  * tunnels to its node, follows it and ends with it; stop(name) cancels it unless keepJob.
  */
-export interface StartJobOptions extends Pick<StartOptions, 'name' | 'readyTimeoutMs' | 'maxRetries' | 'reconnect' | 'healthIntervalMs'> {
+export interface StartJobOptions extends Pick<
+  StartOptions,
+  'name' | 'readyTimeoutMs' | 'maxRetries' | 'reconnect' | 'healthIntervalMs'
+> {
   /** While the job is still waited for: cancels it (and what was submitted). */
   signal?: AbortSignal;
   onEvent?: (event: JobEvent) => void;
@@ -120,12 +162,21 @@ export async function startJob(prepared: PreparedJob, options: StartJobOptions =
   await prepareJobRun(name);
   const job = await waitForJob(prepared, options);
   try {
-    const session = { kind: 'job' as const, plan: prepared.plan, resolved: job, presetName: prepared.preset?.name, input: { ...prepared.input, name } };
+    const session = {
+      kind: 'job' as const,
+      plan: prepared.plan,
+      resolved: job,
+      presetName: prepared.preset?.name,
+      input: { ...prepared.input, name },
+    };
     return await startInBackground(name, { session, run }, options.signal);
   } catch (error) {
     // The supervisor never took the job over: it must not outlive this failed start.
     if (job.submitted && !prepared.plan.keepJob) {
-      await prepared.scheduler.cancel(job.id).then(() => options.onEvent?.({ event: 'cancelled', id: job.id }), () => undefined);
+      await prepared.scheduler.cancel(job.id).then(
+        () => options.onEvent?.({ event: 'cancelled', id: job.id }),
+        () => undefined,
+      );
     }
     throw error;
   }

@@ -21,9 +21,12 @@ export interface ListOptions {
 /** Every background tunnel (what `tunnel ls` shows), each state checked against whether its supervisor still lives. */
 export async function list(options: ListOptions = {}): Promise<BackgroundTunnel[]> {
   const { onUnreadable } = checkOptions(options, 'list', false);
-  return listTunnels(onUnreadable ?? ((error) => {
-    throw error;
-  }));
+  return listTunnels(
+    onUnreadable ??
+      ((error) => {
+        throw error;
+      }),
+  );
 }
 
 /** One background tunnel, as `tunnel status NAME` shows it; NOT_FOUND when none has that name. */
@@ -49,7 +52,13 @@ export async function stopAll(): Promise<StopResult[]> {
 /** Where a background tunnel's log is (state changes and OpenSSH's messages); NOT_FOUND when it has none. */
 export async function logFile(name: string): Promise<string> {
   const path = logPath(checkName(name, 'name'));
-  if (!(await stat(path).then((s) => s.isFile(), () => false))) throw new TunnelError('NOT_FOUND', `no log for '${name}'; see 'tunnel ls'`);
+  if (
+    !(await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    throw new TunnelError('NOT_FOUND', `no log for '${name}'; see 'tunnel ls'`);
   return path;
 }
 

@@ -41,7 +41,8 @@ export async function getSaved(name: string): Promise<NamedTunnel> {
 /** Deletes every one of `names`, or none when one of them is not saved (NOT_FOUND); returns the names removed. */
 export async function removeSaved(names: string | readonly string[]): Promise<string[]> {
   const list = typeof names === 'string' ? [names] : names;
-  if (!Array.isArray(list) || list.length === 0) throw new TunnelError('BAD_OPTION', 'removeSaved(): name at least one saved tunnel', { field: 'names' });
+  if (!Array.isArray(list) || list.length === 0)
+    throw new TunnelError('BAD_OPTION', 'removeSaved(): name at least one saved tunnel', { field: 'names' });
   return (await store()).removeTunnels(list.map((name) => checkName(name, 'NAME')));
 }
 
@@ -50,7 +51,10 @@ export async function removeSaved(names: string | readonly string[]): Promise<st
  * every option given in `overrides` taking precedence, and the stored defaults under both. The
  * store is only opened when there is a store file to read.
  */
-export async function withStoredDefaults(saved: TunnelOptions | undefined, overrides: TunnelOptions): Promise<TunnelOptions> {
+export async function withStoredDefaults(
+  saved: TunnelOptions | undefined,
+  overrides: TunnelOptions,
+): Promise<TunnelOptions> {
   if (saved === undefined && !existsSync(join(configDir(), CONFIG_FILE))) return definedOnly(overrides);
   const { applyDefaults, getDefaults } = await store();
   return applyDefaults({ ...saved, ...definedOnly(overrides) }, getDefaults());

@@ -39,7 +39,13 @@ export async function renderSshConfig(options: SshConfigOptions): Promise<string
   const spec = toSpec(checkOptions(tunnel, 'renderSshConfig: tunnel'));
   const name = checkName(alias, '--host-alias');
   const withMaster = checkBoolean(controlMaster, 'controlMaster') === true;
-  return renderHostEntry({ name, spec, target: await resolveTarget(spec), controlMaster: withMaster, controlPath: controlPathFor(layout) });
+  return renderHostEntry({
+    name,
+    spec,
+    target: await resolveTarget(spec),
+    controlMaster: withMaster,
+    controlPath: controlPathFor(layout),
+  });
 }
 
 /**
@@ -49,11 +55,17 @@ export async function renderSshConfig(options: SshConfigOptions): Promise<string
 export async function writeSshConfig(options: SshConfigOptions): Promise<SshConfigChange & { text: string }> {
   const text = await renderSshConfig(options);
   const { writeEntries } = await import('../sshconfig/install.js');
-  return { text, ...describeChange(await writeEntries({ sshDir: options.sshDir, entries: [{ name: options.alias, text }] })) };
+  return {
+    text,
+    ...describeChange(await writeEntries({ sshDir: options.sshDir, entries: [{ name: options.alias, text }] })),
+  };
 }
 
 /** Takes the entries named `aliases` out of tunnel.conf (what `tunnel config NAME --remove` does). */
-export async function removeSshConfig(options: { aliases: string | readonly string[]; sshDir?: string }): Promise<SshConfigChange> {
+export async function removeSshConfig(options: {
+  aliases: string | readonly string[];
+  sshDir?: string;
+}): Promise<SshConfigChange> {
   const { aliases, sshDir } = checkOptions(options, 'removeSshConfig');
   const names = (typeof aliases === 'string' ? [aliases] : aliases).map((alias) => checkName(alias, '--host-alias'));
   const { removeEntries } = await import('../sshconfig/install.js');

@@ -49,7 +49,6 @@ export interface StartedTunnel {
   report: PresetReport | undefined;
 }
 
-
 /**
  * Starts a tunnel under a background supervisor that outlives this process (what `tunnel up -d`
  * does) and resolves once every forward is ready. Stop it with stop(name).
@@ -62,8 +61,14 @@ export async function start(options: StartOptions): Promise<StartedTunnel> {
     const { resolvePresetUp } = await import('../presets/index.js');
     await resolvePresetUp(session.name, session.input); // a bad option is refused before anything starts
   }
-  const name = session.kind === 'preset' ? session.input.name! : session.kind === 'tunnel' ? session.spec.name! : session.input.name!;
-  if (session.kind === 'tunnel' && session.spec.multiplex && checked.authenticateHere === true) await authenticateMaster(session.spec, sshRunner(checked.ssh).run);
+  const name =
+    session.kind === 'preset'
+      ? session.input.name!
+      : session.kind === 'tunnel'
+        ? session.spec.name!
+        : session.input.name!;
+  if (session.kind === 'tunnel' && session.spec.multiplex && checked.authenticateHere === true)
+    await authenticateMaster(session.spec, sshRunner(checked.ssh).run);
   return startInBackground(name, { session, run }, checked.signal);
 }
 
@@ -71,10 +76,16 @@ export async function start(options: StartOptions): Promise<StartedTunnel> {
  * Hands the request to a background supervisor and waits until it is ready; `signal` stops what
  * was started (the supervisor and its ssh) and rejects with ABORTED. start() and startJob() alike.
  */
-export async function startInBackground(name: string, request: SuperviseRequest, signal: AbortSignal | undefined): Promise<StartedTunnel> {
+export async function startInBackground(
+  name: string,
+  request: SuperviseRequest,
+  signal: AbortSignal | undefined,
+): Promise<StartedTunnel> {
   if (signal?.aborted) throw new TunnelError('ABORTED', 'cancelled before the tunnel was started');
   const [{ startDetached }, { stopTunnel }, { takeSecretReport }] = await Promise.all([
-    import('../background/detach.js'), import('../background/stop.js'), import('../background/secrets.js'),
+    import('../background/detach.js'),
+    import('../background/stop.js'),
+    import('../background/secrets.js'),
   ]);
   let stopping: Promise<unknown> | undefined;
   const onAbort = () => (stopping = stopTunnel(name).catch(() => undefined));
@@ -83,7 +94,11 @@ export async function startInBackground(name: string, request: SuperviseRequest,
     const record = await startDetached(name, request);
     if (signal?.aborted) throw new TunnelError('ABORTED', 'cancelled while the tunnel was starting');
     const report = (await takeSecretReport(name)) ?? record.preset?.report;
-    return { name, tunnel: truthful(record), report: request.session.kind === 'tunnel' ? undefined : (report ?? { lines: [], json: {} }) };
+    return {
+      name,
+      tunnel: truthful(record),
+      report: request.session.kind === 'tunnel' ? undefined : (report ?? { lines: [], json: {} }),
+    };
   } catch (error) {
     if (!signal?.aborted) throw error;
     await (stopping ?? stopTunnel(name).catch(() => undefined));
@@ -97,24 +112,40 @@ export async function startInBackground(name: string, request: SuperviseRequest,
 async function sessionRequestOf(options: StartOptions): Promise<SessionRequest> {
   const name = options.name === undefined ? undefined : checkName(options.name, 'name');
   if (options.saved !== undefined && options.preset !== undefined) {
-    throw new TunnelError('BAD_OPTION', 'start(): pass saved or preset, not both (a saved tunnel names its own preset)', { field: 'preset' });
+    throw new TunnelError(
+      'BAD_OPTION',
+      'start(): pass saved or preset, not both (a saved tunnel names its own preset)',
+      { field: 'preset' },
+    );
   }
   const overrides = options.tunnel === undefined ? {} : checkOptions(options.tunnel, 'start: tunnel');
   if (options.saved !== undefined) {
     const { preset, presetOptions, ...saved } = await getSaved(options.saved);
-    if (preset !== undefined) return presetSource(preset, { ...saved, ...presetOptions, ...definedOnly(overrides as TunnelOptions) }, name);
+    if (preset !== undefined)
+      return presetSource(preset, { ...saved, ...presetOptions, ...definedOnly(overrides as TunnelOptions) }, name);
     return { kind: 'tunnel', spec: named(toSpec(await withStoredDefaults(saved, overrides as TunnelOptions)), name) };
   }
   if (options.preset !== undefined) {
     const preset = checkOptions(options.preset, 'start: preset');
-    return presetSource(checkName(preset.name, 'preset.name'), { ...checkOptions(preset.input, 'start: preset.input', false), ...definedOnly(overrides as TunnelOptions) }, name);
+    return presetSource(
+      checkName(preset.name, 'preset.name'),
+      { ...checkOptions(preset.input, 'start: preset.input', false), ...definedOnly(overrides as TunnelOptions) },
+      name,
+    );
   }
-  if (options.tunnel === undefined) throw new TunnelError('BAD_OPTION', 'start(): pass the tunnel, a saved tunnel name (saved) or a preset', { field: 'tunnel' });
+  if (options.tunnel === undefined)
+    throw new TunnelError('BAD_OPTION', 'start(): pass the tunnel, a saved tunnel name (saved) or a preset', {
+      field: 'tunnel',
+    });
   return { kind: 'tunnel', spec: named(toSpec(overrides), name) };
 }
 
 function presetSource(preset: string, input: PresetInput, name: string | undefined): SessionRequest {
-  return { kind: 'preset', name: preset, input: { ...input, name: name ?? input.name ?? `${preset}-${newRunId().slice(0, 6)}` } };
+  return {
+    kind: 'preset',
+    name: preset,
+    input: { ...input, name: name ?? input.name ?? `${preset}-${newRunId().slice(0, 6)}` },
+  };
 }
 
 /** Background tunnels are found by name: an unnamed one gets a short generated name. */
@@ -123,10 +154,15 @@ function named(spec: TunnelSpec, name: string | undefined): TunnelSpec {
 }
 
 /** The supervisor's run options, checked, as given: the supervisor's up() applies the defaults. */
-export function checkRunOptions(options: Pick<StartOptions, 'readyTimeoutMs' | 'maxRetries' | 'reconnect' | 'healthIntervalMs' | 'authenticateHere'>): SuperviseRequest['run'] {
+export function checkRunOptions(
+  options: Pick<StartOptions, 'readyTimeoutMs' | 'maxRetries' | 'reconnect' | 'healthIntervalMs' | 'authenticateHere'>,
+): SuperviseRequest['run'] {
   checkBoolean(options.authenticateHere, 'authenticateHere');
   // Retry-forever is the default: left out, since JSON would turn Infinity into null.
-  const maxRetries = options.maxRetries === Number.POSITIVE_INFINITY ? undefined : checkInteger(options.maxRetries, 'maxRetries', 0, 1_000_000);
+  const maxRetries =
+    options.maxRetries === Number.POSITIVE_INFINITY
+      ? undefined
+      : checkInteger(options.maxRetries, 'maxRetries', 0, 1_000_000);
   return definedOnly({
     readyTimeoutMs: checkInteger(options.readyTimeoutMs, 'readyTimeoutMs', 1, 3_600_000),
     maxRetries,

@@ -7,7 +7,8 @@ export async function prepareJobUp(options: JobTunnelOptions): Promise<PreparedU
   return {
     kind: 'job',
     presetName: prepared.preset?.name,
-    dryRun: async (json) => (json ? `${JSON.stringify(prepared.dryRunJson())}\n` : `${(await prepared.dryRun()).join('\n')}\n`),
+    dryRun: async (json) =>
+      json ? `${JSON.stringify(prepared.dryRunJson())}\n` : `${(await prepared.dryRun()).join('\n')}\n`,
     open: (openOptions) => upJob(prepared, openOptions),
     start: (startOptions) => startJob(prepared, startOptions),
   };

@@ -17,5 +17,7 @@ export interface PreparedUp {
   /** Brings it up here and resolves once ready (the foreground `up`). */
   open(options?: OpenUpOptions): Promise<Session>;
   /** Brings it up under a background supervisor (`up -d`). */
-  start(options?: Omit<StartOptions, 'tunnel' | 'saved' | 'preset'> & { onEvent?: (event: JobEvent) => void }): Promise<StartedTunnel>;
+  start(
+    options?: Omit<StartOptions, 'tunnel' | 'saved' | 'preset'> & { onEvent?: (event: JobEvent) => void },
+  ): Promise<StartedTunnel>;
 }

@@ -36,7 +36,9 @@ export async function prepareUp(request: UpRequest): Promise<PreparedUp> {
 }
 
 /** NAME is a saved tunnel first (which may itself name a preset), else a shipped preset. Read once. */
-async function resolveName(name: string | undefined): Promise<{ saved?: TunnelOptions; preset?: { name: string; saved: Record<string, unknown> } }> {
+async function resolveName(
+  name: string | undefined,
+): Promise<{ saved?: TunnelOptions; preset?: { name: string; saved: Record<string, unknown> } }> {
   if (name === undefined) return {};
   try {
     const { preset, presetOptions, ...saved } = await getSaved(name);
@@ -45,7 +47,10 @@ async function resolveName(name: string | undefined): Promise<{ saved?: TunnelOp
     if (!(error instanceof TunnelError && error.code === 'NOT_FOUND')) throw error;
     const { hasPreset } = await import('../presets/index.js');
     if (await hasPreset(name)) return { preset: { name, saved: {} } };
-    throw new TunnelError('NOT_FOUND', `no saved tunnel or preset named '${name}'; see 'tunnel ls --saved' and 'tunnel apps'`);
+    throw new TunnelError(
+      'NOT_FOUND',
+      `no saved tunnel or preset named '${name}'; see 'tunnel ls --saved' and 'tunnel apps'`,
+    );
   }
 }
 
@@ -67,7 +72,8 @@ export function parseRunText(text: RunText): RunOptions {
     value === undefined ? undefined : parseInteger(value, field, 0, min, max) * 1000;
   return {
     readyTimeoutMs: seconds(text.readyTimeout, '--ready-timeout', 1, 3600),
-    maxRetries: text.maxRetries === undefined ? undefined : parseInteger(text.maxRetries, '--max-retries', 0, 0, 1_000_000),
+    maxRetries:
+      text.maxRetries === undefined ? undefined : parseInteger(text.maxRetries, '--max-retries', 0, 0, 1_000_000),
     reconnect: text.reconnect === false ? false : undefined,
     healthIntervalMs: seconds(text.healthInterval, '--health-interval', 0, 86_400),
   };

@@ -6,14 +6,17 @@ import { printable } from '../model/tokens.js';
 export function checkOptions<T extends object>(value: T | undefined, call: string, required = true): T {
   if (value === undefined && !required) return {} as T;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TunnelError('BAD_OPTION', `${call}(): expected one options object, got ${describe(value)}`, { field: 'options' });
+    throw new TunnelError('BAD_OPTION', `${call}(): expected one options object, got ${describe(value)}`, {
+      field: 'options',
+    });
   }
   return value;
 }
 
 /** A tunnel or saved-tunnel name, validated as every file name under the state dir is (BAD_SPEC otherwise). */
 export function checkName(value: unknown, field: string): string {
-  if (typeof value !== 'string') throw new TunnelError('BAD_OPTION', `${field}: expected a name (a string), got ${describe(value)}`, { field });
+  if (typeof value !== 'string')
+    throw new TunnelError('BAD_OPTION', `${field}: expected a name (a string), got ${describe(value)}`, { field });
   return parseName(value, field);
 }
 
@@ -21,7 +24,11 @@ export function checkName(value: unknown, field: string): string {
 export function checkInteger(value: unknown, field: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TunnelError('BAD_OPTION', `${field}: expected a whole number from ${min} to ${max}, got ${describe(value)}`, { field });
+    throw new TunnelError(
+      'BAD_OPTION',
+      `${field}: expected a whole number from ${min} to ${max}, got ${describe(value)}`,
+      { field },
+    );
   }
   return value;
 }

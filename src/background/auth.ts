@@ -24,10 +24,18 @@ export async function reauthenticate(name: string, options: AuthOptions = {}): P
   const record = await readRecord(name);
   if (record === undefined) throw new TunnelError('NOT_FOUND', `no tunnel named '${name}'; see 'tunnel ls'`);
   const supervisor = record.supervisor ?? { pid: record.supervisorPid };
-  if (!isOurSupervisor(supervisor)) throw new TunnelError('NOT_FOUND', `tunnel '${name}' is not running (its supervisor is gone); start it again with 'tunnel up'`);
+  if (!isOurSupervisor(supervisor))
+    throw new TunnelError(
+      'NOT_FOUND',
+      `tunnel '${name}' is not running (its supervisor is gone); start it again with 'tunnel up'`,
+    );
   const lease = record.muxLease;
   if (lease === undefined) {
-    throw new TunnelError('BAD_OPTION', `tunnel '${name}' has its own connection, which a login typed here cannot reach; start it from a terminal with --multiplex to share one`, { field: 'name' });
+    throw new TunnelError(
+      'BAD_OPTION',
+      `tunnel '${name}' has its own connection, which a login typed here cannot reach; start it from a terminal with --multiplex to share one`,
+      { field: 'name' },
+    );
   }
   const { run } = sshRunner({ run: options.run });
   if ((await masterPid(lease.check, run)) === undefined) await startMasterHere(lease, run);
@@ -39,7 +47,11 @@ export async function reauthenticate(name: string, options: AuthOptions = {}): P
 async function startMasterHere(lease: MuxLease, run: RunSsh): Promise<void> {
   // Records written before the lease named its paths: read them from the master's argv.
   const controlPath = lease.controlPath ?? lease.master[lease.master.indexOf('-S') + 1];
-  if (controlPath === undefined) throw new TunnelError('STATE_CORRUPT', 'the shared connection in the record names no control socket; run tunnel down and up again');
+  if (controlPath === undefined)
+    throw new TunnelError(
+      'STATE_CORRUPT',
+      'the shared connection in the record names no control socket; run tunnel down and up again',
+    );
   const lock = `${controlPath}.lock`;
   await acquireLock(lock, { waitMs: 30_000 });
   try {
@@ -48,7 +60,10 @@ async function startMasterHere(lease: MuxLease, run: RunSsh): Promise<void> {
     const log = lease.logFile ?? lease.master[lease.master.indexOf('-E') + 1] ?? `${controlPath}.log`;
     const exitCode = await runSshPrompting(withoutBatchMode(lease.master), log, { run });
     if (exitCode !== 0 || (await masterPid(lease.check, run)) === undefined) {
-      throw new TunnelError('NEEDS_AUTH', `the login did not succeed (ssh exited ${String(exitCode)}); see ${log}, then run tunnel auth again`);
+      throw new TunnelError(
+        'NEEDS_AUTH',
+        `the login did not succeed (ssh exited ${String(exitCode)}); see ${log}, then run tunnel auth again`,
+      );
     }
   } finally {
     await releaseLock(lock);
@@ -71,7 +86,10 @@ async function waitUntilUp(name: string, timeoutMs: number): Promise<TunnelRecor
     const record = await readRecord(name).catch(() => undefined);
     if (record?.state === 'up' || record?.state === 'degraded') return record;
     if (Date.now() > deadline) {
-      throw new TunnelError('READY_TIMEOUT', `tunnel '${name}' is ${record?.state ?? 'gone'} ${Math.round(timeoutMs / 1000)} s after the login; see 'tunnel logs ${name}'`);
+      throw new TunnelError(
+        'READY_TIMEOUT',
+        `tunnel '${name}' is ${record?.state ?? 'gone'} ${Math.round(timeoutMs / 1000)} s after the login; see 'tunnel logs ${name}'`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -32,7 +32,11 @@ export async function startDetached(name: string, request: SuperviseRequest): Pr
   try {
     await writeRequest(name, request);
     const log = await open(logPath(name), 'a', 0o600);
-    const child = spawn(process.execPath, [CLI, '__supervise', name], { detached: true, stdio: ['ignore', log.fd, log.fd], env: unattendedEnv() });
+    const child = spawn(process.execPath, [CLI, '__supervise', name], {
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+      env: unattendedEnv(),
+    });
     await log.close();
     child.unref();
     childPid = child.pid;
@@ -87,7 +91,10 @@ async function whileStarting(name: string, fn: () => Promise<void>): Promise<voi
 async function clearDeadRun(name: string): Promise<void> {
   const holder = await readLockHolder(lockPath(name));
   if (holder !== undefined && isSameProcess(holder)) return;
-  const exists = await stat(tunnelDir(name)).then(() => true, () => false);
+  const exists = await stat(tunnelDir(name)).then(
+    () => true,
+    () => false,
+  );
   if (exists) await stopTunnel(name).catch(() => removeTunnelDir(name));
 }
 
@@ -104,16 +111,25 @@ async function waitForOutcome(name: string, pid: number, timeoutMs: number): Pro
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     // Only our supervisor's record counts: one left by a dead earlier run may still say "up".
-    const record = await readRecord(name).then((r) => (r?.supervisorPid === pid ? r : undefined), () => undefined);
+    const record = await readRecord(name).then(
+      (r) => (r?.supervisorPid === pid ? r : undefined),
+      () => undefined,
+    );
     if (record?.state === 'up' || record?.state === 'degraded') return record;
     if (record?.state === 'failed' || record?.state === 'needs-auth') {
       const code = (record.lastError?.code ?? 'SSH_EXITED') as ErrorCode;
       throw new TunnelError(code, record.lastError?.message ?? 'the tunnel failed to start');
     }
     if (!isProcessAlive(pid)) {
-      throw new TunnelError('SSH_EXITED', `the supervisor exited before the tunnel was ready: ${await readLogTail(name)}`);
+      throw new TunnelError(
+        'SSH_EXITED',
+        `the supervisor exited before the tunnel was ready: ${await readLogTail(name)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new TunnelError('READY_TIMEOUT', `not ready after ${Math.round(timeoutMs / 1000)} s; see 'tunnel logs ${name}'`);
+  throw new TunnelError(
+    'READY_TIMEOUT',
+    `not ready after ${Math.round(timeoutMs / 1000)} s; see 'tunnel logs ${name}'`,
+  );
 }

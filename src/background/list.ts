@@ -34,7 +34,10 @@ export async function listTunnels(onUnreadable: (error: unknown) => void = () =>
 export async function withSubmitted(listed: ListedTunnel): Promise<ListedTunnel> {
   const jobs = await readTunnelJobs(listed.name).catch(() => []);
   if (jobs.length === 0) return listed;
-  return { ...listed, submitted: jobs.map((j) => ({ id: j.id, kind: j.kind ?? 'job', what: j.what, submittedAt: j.submittedAt })) };
+  return {
+    ...listed,
+    submitted: jobs.map((j) => ({ id: j.id, kind: j.kind ?? 'job', what: j.what, submittedAt: j.submittedAt })),
+  };
 }
 
 export function truthful(record: TunnelRecord, now = Date.now()): ListedTunnel {
@@ -43,8 +46,14 @@ export function truthful(record: TunnelRecord, now = Date.now()): ListedTunnel {
   const supervisor = record.supervisor ?? { pid: record.supervisorPid };
   const state: ListedState = !final && !isOurSupervisor(supervisor) ? 'dead' : record.state;
   const live = state === 'up' || state === 'degraded';
-  const uptimeSeconds = live && record.upSince !== undefined ? Math.round((now - Date.parse(record.upSince)) / 1000) : null;
-  return { ...record, state, uptimeSeconds, ...(record.job === undefined ? {} : { job: jobNow(record.job, live, now) }) };
+  const uptimeSeconds =
+    live && record.upSince !== undefined ? Math.round((now - Date.parse(record.upSince)) / 1000) : null;
+  return {
+    ...record,
+    state,
+    uptimeSeconds,
+    ...(record.job === undefined ? {} : { job: jobNow(record.job, live, now) }),
+  };
 }
 
 /** A running job's walltime keeps going between two looks: time left as of now, not as of the last poll. */

@@ -6,10 +6,14 @@ import { execa } from 'execa';
  * nothing secret. Best effort and bounded: no notifier, no display, or a hung one changes nothing.
  */
 export async function notifyNeedsAuth(name: string): Promise<boolean> {
-  const result = await execa('notify-send', ['--app-name=tunnel', '--urgency=critical', `tunnel ${name} needs you to log in again`, `Run: tunnel auth ${name}`], {
-    reject: false,
-    timeout: 5000,
-    stdin: 'ignore',
-  });
+  const result = await execa(
+    'notify-send',
+    ['--app-name=tunnel', '--urgency=critical', `tunnel ${name} needs you to log in again`, `Run: tunnel auth ${name}`],
+    {
+      reject: false,
+      timeout: 5000,
+      stdin: 'ignore',
+    },
+  );
   return result.exitCode === 0;
 }

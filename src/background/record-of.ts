@@ -24,6 +24,7 @@ export function recordOf(tunnel: Tunnel, name: string, ssh: readonly ProcessIden
     upSince: tunnel.upSince?.toISOString(),
     updatedAt: new Date().toISOString(),
     restarts: tunnel.restarts,
-    lastError: tunnel.lastError === undefined ? undefined : { code: tunnel.lastError.code, message: tunnel.lastError.message },
+    lastError:
+      tunnel.lastError === undefined ? undefined : { code: tunnel.lastError.code, message: tunnel.lastError.message },
   };
 }

@@ -62,7 +62,11 @@ export const RECORD_FILE = 'record.json';
  * `existing`: write only into a directory that is still there. A supervisor's directory that is gone
  * was removed by `down`; recreating it would leave a record of a tunnel that no longer exists.
  */
-export async function writeRecord(record: TunnelRecord, home?: string, options: { existing?: boolean } = {}): Promise<void> {
+export async function writeRecord(
+  record: TunnelRecord,
+  home?: string,
+  options: { existing?: boolean } = {},
+): Promise<void> {
   const dir = tunnelDir(record.name, home);
   if (options.existing !== true) await ensurePrivateDir(dir);
   await writeFileAtomic(join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
@@ -96,20 +100,36 @@ function recordProblem(record: unknown): string | undefined {
   }
   const isSsh = (c: unknown) => Array.isArray(c) && c[0] === 'ssh' && c.every((word) => typeof word === 'string');
   const commands = fields.remoteCleanup ?? [];
-  if (!Array.isArray(commands) || !commands.every(isSsh)) return "'remoteCleanup' holds something other than ssh commands";
+  if (!Array.isArray(commands) || !commands.every(isSsh))
+    return "'remoteCleanup' holds something other than ssh commands";
   const lease = fields.muxLease as Partial<MuxLease> | undefined;
-  if (lease !== undefined && !(isSsh(lease.master) && isSsh(lease.check) && isSsh(lease.cancel) && isSsh(lease.exit) && typeof lease.usersDir === 'string' && typeof lease.user === 'string' && !lease.user.includes('/'))) {
+  if (
+    lease !== undefined &&
+    !(
+      isSsh(lease.master) &&
+      isSsh(lease.check) &&
+      isSsh(lease.cancel) &&
+      isSsh(lease.exit) &&
+      typeof lease.usersDir === 'string' &&
+      typeof lease.user === 'string' &&
+      !lease.user.includes('/')
+    )
+  ) {
     return "'muxLease' is not a valid lease";
   }
   const job = fields.job as Partial<JobRecord> | undefined;
-  if (job !== undefined && !(typeof job.id === 'string' && (job.cancel === null || isSsh(job.cancel)))) return "'job' is not a valid job";
+  if (job !== undefined && !(typeof job.id === 'string' && (job.cancel === null || isSsh(job.cancel))))
+    return "'job' is not a valid job";
   return undefined;
 }
 
 /** Names of every tunnel with a state directory. */
 export async function listTunnelNames(home?: string): Promise<string[]> {
   const entries = await readdir(tunnelsDir(home), { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 export async function removeTunnelDir(name: string, home?: string): Promise<void> {

@@ -16,7 +16,9 @@ export async function writeSecretReport(name: string, report: unknown): Promise<
 }
 
 /** Reads the unredacted report and removes it: the token is shown to the caller once, then kept nowhere on disk. */
-export async function takeSecretReport(name: string): Promise<{ lines: string[]; json: Record<string, unknown> } | undefined> {
+export async function takeSecretReport(
+  name: string,
+): Promise<{ lines: string[]; json: Record<string, unknown> } | undefined> {
   const path = join(tunnelDir(name), SECRET_FILE);
   const text = await readFile(path, 'utf8').catch(() => undefined);
   await rm(path, { force: true });

@@ -34,6 +34,12 @@ export async function takeStopNote(name: string, home?: string): Promise<Cancell
 
 function isCancelledJob(value: unknown): value is CancelledJob {
   const job = value as Partial<CancelledJob> | null;
-  return typeof job === 'object' && job !== null && typeof job.id === 'string' && typeof job.what === 'string' && typeof job.cancelled === 'boolean'
-    && (job.error === undefined || typeof job.error === 'string');
+  return (
+    typeof job === 'object' &&
+    job !== null &&
+    typeof job.id === 'string' &&
+    typeof job.what === 'string' &&
+    typeof job.cancelled === 'boolean' &&
+    (job.error === undefined || typeof job.error === 'string')
+  );
 }

@@ -4,7 +4,14 @@ import type { RunSsh } from '../ssh/run.js';
 import { sshRunner } from '../ssh/runner.js';
 import { lockPath, requestPath } from './request.js';
 import { readLockHolder } from '../os/lock.js';
-import { descendantsOf, isProcessAlive, isSameProcess, processArgv, sshInProcessGroup, type ProcessIdentity } from '../os/process-identity.js';
+import {
+  descendantsOf,
+  isProcessAlive,
+  isSameProcess,
+  processArgv,
+  sshInProcessGroup,
+  type ProcessIdentity,
+} from '../os/process-identity.js';
 import { listTunnelNames, readRecord, removeTunnelDir, type TunnelRecord } from './record.js';
 import { tunnelDir } from '../os/state-paths.js';
 import { leaveMaster } from '../supervise/mux-attempt.js';
@@ -38,15 +45,22 @@ export async function stopTunnel(name: string, options: StopOptions = {}): Promi
   const { record, corrupt } = await readRecordForStop(name);
   // Read before the supervisor goes: it removes its directory (and the job files in it) on the way out.
   const submitted = await readTunnelJobs(name);
-  let supervisor = record?.supervisor ?? (record === undefined ? await readLockHolder(lockPath(name)) : { pid: record.supervisorPid });
+  let supervisor =
+    record?.supervisor ?? (record === undefined ? await readLockHolder(lockPath(name)) : { pid: record.supervisorPid });
   // An `up -d` stopped (or killed) right after it started its supervisor: the lock names the CLI until
   // the supervisor, already running, takes it over. Wait for that rather than leave it running.
-  if (record === undefined && supervisor !== undefined && !isOurSupervisor(supervisor) && (await exists(requestPath(name)))) {
+  if (
+    record === undefined &&
+    supervisor !== undefined &&
+    !isOurSupervisor(supervisor) &&
+    (await exists(requestPath(name)))
+  ) {
     supervisor = (await waitForTakeover(name, TAKEOVER_WAIT_MS)) ?? supervisor;
   }
   if (record === undefined && supervisor === undefined && !corrupt && submitted.length === 0) {
     // An `up -d` killed between creating the directory and taking the lock leaves only the directory.
-    if (!(await exists(tunnelDir(name)))) throw new TunnelError('NOT_FOUND', `no running tunnel named '${name}'; see 'tunnel ls'`);
+    if (!(await exists(tunnelDir(name))))
+      throw new TunnelError('NOT_FOUND', `no running tunnel named '${name}'; see 'tunnel ls'`);
     await removeTunnelDir(name);
     return { name, how: 'cleaned-after-dead-supervisor', jobs: [] };
   }
@@ -89,19 +103,30 @@ async function readRecordForStop(name: string): Promise<{ record: TunnelRecord |
  * What teardown would have done: ssh stopped, sockets removed, the preset's app stopped, the shared
  * master released, the tunnel's job cancelled. Returns how that cancel went (none: nothing to cancel).
  */
-async function cleanAfterDeadSupervisor(record: TunnelRecord | undefined, supervisor: ProcessIdentity | undefined, run: RunSsh): Promise<CancelledJob[]> {
+async function cleanAfterDeadSupervisor(
+  record: TunnelRecord | undefined,
+  supervisor: ProcessIdentity | undefined,
+  run: RunSsh,
+): Promise<CancelledJob[]> {
   // Only ssh named by identity: a bare pid (a record of an earlier version, or an edited one) may be anyone's now.
   for (const ssh of record?.sshProcesses ?? []) if (ssh.start !== undefined) await killSsh(ssh);
   if (supervisor !== undefined) await killStrays(supervisor);
   if (record === undefined) return [];
-  if (record.preset !== undefined) await stopPresetApp(record.preset.state as PresetState, { runRemote: run }).catch(() => undefined);
+  if (record.preset !== undefined)
+    await stopPresetApp(record.preset.state as PresetState, { runRemote: run }).catch(() => undefined);
   if (record.muxLease !== undefined) await leaveMaster(record.muxLease, run);
   // The job this tool submitted for the tunnel goes with it (the record holds null when it must not).
   const job = record.job;
   const cancelled = job?.cancel
-    ? await cancelTunnelJobs([{ id: job.id, scheduler: 'slurm', what: ownJobWhat(job.node), cancel: job.cancel, submittedAt: '' }], run)
+    ? await cancelTunnelJobs(
+        [{ id: job.id, scheduler: 'slurm', what: ownJobWhat(job.node), cancel: job.cancel, submittedAt: '' }],
+        run,
+      )
     : [];
-  await teardown({ localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) }, { remoteOnly: false, run });
+  await teardown(
+    { localSockets: record.localSockets, remoteCleanup: record.remoteCleanup.map((argv) => ({ argv })) },
+    { remoteOnly: false, run },
+  );
   return cancelled;
 }
 
@@ -137,7 +162,10 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The supervisor that took the name's lock over within `timeoutMs`, if one did. */

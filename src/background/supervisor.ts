@@ -33,11 +33,22 @@ export async function runSupervisor(name: string): Promise<number> {
   // Writes are serialized: an older snapshot must never land after a newer one.
   let writing: Promise<void> = Promise.resolve();
   const save = (record: TunnelRecord) => {
-    writing = writing.then(() => writeRecord(record, undefined, { existing: true })).catch((e: unknown) => void note(`cannot write state: ${String(e)}`));
+    writing = writing
+      .then(() => writeRecord(record, undefined, { existing: true }))
+      .catch((e: unknown) => void note(`cannot write state: ${String(e)}`));
   };
-  const publish = () => save(current === undefined
-    ? { ...emptyRecord(name, startedAt), state: 'starting', sshPids: [...live.keys()], sshProcesses: [...live.values()], lastError: undefined }
-    : withOutcome({ ...recordOf(current.tunnel(), name, [...live.values()]), ...recordFields(current) }, endedBy));
+  const publish = () =>
+    save(
+      current === undefined
+        ? {
+            ...emptyRecord(name, startedAt),
+            state: 'starting',
+            sshPids: [...live.keys()],
+            sshProcesses: [...live.values()],
+            lastError: undefined,
+          }
+        : withOutcome({ ...recordOf(current.tunnel(), name, [...live.values()]), ...recordFields(current) }, endedBy),
+    );
   const ssh = sshRunner();
   const spawn: SpawnSsh = (argv, options) => {
     const child = ssh.spawn(argv, options);
@@ -92,7 +103,10 @@ export async function runSupervisor(name: string): Promise<number> {
     const tunnel = started.tunnel();
     const preset = started.record().preset;
     // Only the `up -d` that started it reads the unredacted report, before the record says up; never rewritten.
-    if (preset !== undefined && first) writing = writing.then(() => writeSecretReport(name, preset.report)).catch((e: unknown) => void note(`cannot write the report: ${String(e)}`));
+    if (preset !== undefined && first)
+      writing = writing
+        .then(() => writeSecretReport(name, preset.report))
+        .catch((e: unknown) => void note(`cannot write the report: ${String(e)}`));
     first = false;
     tunnel.on('state', (state: string, error?: TunnelError) => {
       note(`${state}${error ? `: ${error.message}` : ''}`);
@@ -104,7 +118,9 @@ export async function runSupervisor(name: string): Promise<number> {
     });
     tunnel.on('needs-auth', () => {
       note(`needs a login: run 'tunnel auth ${name}' from a terminal`);
-      void notifyNeedsAuth(name).then((shown) => note(shown ? 'desktop notification sent' : 'no desktop notification (notify-send missing or no display)'));
+      void notifyNeedsAuth(name).then((shown) =>
+        note(shown ? 'desktop notification sent' : 'no desktop notification (notify-send missing or no display)'),
+      );
     });
     for (const argv of tunnel.plan.commands) note(`up: ${argv.join(' ')}`);
     publish();
@@ -117,14 +133,20 @@ export async function runSupervisor(name: string): Promise<number> {
       if (stopping) return;
       stopping = true;
       note(`${signal}: going down`);
-      void started.down().catch((error: unknown) => void note(`teardown: ${error instanceof Error ? error.message : String(error)}`)).then(async () => {
-        await writing; // a queued write landing after the removal would recreate the directory
-        // The `down` that sent the signal says what became of the job; the directory goes, so the note sits beside it.
-        const cancelled = started.cancelled();
-        if (cancelled !== undefined) await writeStopNote(name, [cancelled]).catch((e: unknown) => void note(`cannot write the stop note: ${String(e)}`));
-        await removeTunnelDir(name);
-        resolve(0);
-      });
+      void started
+        .down()
+        .catch((error: unknown) => void note(`teardown: ${error instanceof Error ? error.message : String(error)}`))
+        .then(async () => {
+          await writing; // a queued write landing after the removal would recreate the directory
+          // The `down` that sent the signal says what became of the job; the directory goes, so the note sits beside it.
+          const cancelled = started.cancelled();
+          if (cancelled !== undefined)
+            await writeStopNote(name, [cancelled]).catch(
+              (e: unknown) => void note(`cannot write the stop note: ${String(e)}`),
+            );
+          await removeTunnelDir(name);
+          resolve(0);
+        });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
@@ -150,7 +172,9 @@ function redacted(preset: PresetRecord): NonNullable<TunnelRecord['preset']> {
 
 /** After a job ended, the record says so (failed, and why) rather than the tunnel's own 'down'. */
 function withOutcome(record: TunnelRecord, endedBy: TunnelError | undefined): TunnelRecord {
-  return endedBy === undefined ? record : { ...record, state: 'failed', lastError: { code: endedBy.code, message: endedBy.message } };
+  return endedBy === undefined
+    ? record
+    : { ...record, state: 'failed', lastError: { code: endedBy.code, message: endedBy.message } };
 }
 
 function emptyRecord(name: string, startedAt: Date): TunnelRecord {

@@ -5,7 +5,14 @@ import { visibleCommands } from './man.js';
 export function renderCompletion(program: Command, shell: 'bash' | 'zsh'): string {
   const commands = visibleCommands(program);
   const cases = commands
-    .map((c) => `    ${c.name()}) opts="${(c.options as Option[]).filter((o) => !o.hidden).flatMap((o) => [o.short, o.long]).filter(Boolean).join(' ')}" ;;`)
+    .map(
+      (c) =>
+        `    ${c.name()}) opts="${(c.options as Option[])
+          .filter((o) => !o.hidden)
+          .flatMap((o) => [o.short, o.long])
+          .filter(Boolean)
+          .join(' ')}" ;;`,
+    )
     .join('\n');
   const bash = [
     '# tunnel completion for bash: eval "$(tunnel completion bash)"',
@@ -20,5 +27,12 @@ export function renderCompletion(program: Command, shell: 'bash' | 'zsh'): strin
     'complete -F _tunnel tunnel',
   ].join('\n');
   if (shell === 'bash') return `${bash}\n`;
-  return ['#compdef tunnel', '# tunnel completion for zsh: eval "$(tunnel completion zsh)"', 'autoload -U +X bashcompinit && bashcompinit', bash].join('\n') + '\n';
+  return (
+    [
+      '#compdef tunnel',
+      '# tunnel completion for zsh: eval "$(tunnel completion zsh)"',
+      'autoload -U +X bashcompinit && bashcompinit',
+      bash,
+    ].join('\n') + '\n'
+  );
 }

@@ -18,7 +18,8 @@ export interface Foreground {
 }
 
 /** What a start brought, or the signal that cut it short (its signal then aborted). */
-export type Starting<T> = { value: T; caught: NodeJS.Signals | undefined } | { value: undefined; caught: NodeJS.Signals };
+export type Starting<T> =
+  { value: T; caught: NodeJS.Signals | undefined } | { value: undefined; caught: NodeJS.Signals };
 
 /**
  * Runs `start` with SIGINT, SIGTERM and SIGHUP turned into an abort of its signal (our handlers,
@@ -72,11 +73,19 @@ async function runHeld(run: Foreground): Promise<number> {
   run.announce(session);
   const tunnel = session.tunnel();
   // Probed before it was announced: a target that does not answer is said at once, not a second later.
-  if (tunnel.state === 'degraded' && tunnel.lastError !== undefined) process.stderr.write(`degraded: ${tunnel.lastError.message}\n`);
-  return stayUp(tunnel, run.json, session.ended, () => session.down().catch((error: Error) => void process.stderr.write(`tunnel: ${error.message}\n`)));
+  if (tunnel.state === 'degraded' && tunnel.lastError !== undefined)
+    process.stderr.write(`degraded: ${tunnel.lastError.message}\n`);
+  return stayUp(tunnel, run.json, session.ended, () =>
+    session.down().catch((error: Error) => void process.stderr.write(`tunnel: ${error.message}\n`)),
+  );
 }
 
-function stayUp(tunnel: ReturnType<Session['tunnel']>, json: boolean, ended: Promise<TunnelError> | undefined, stop: () => Promise<void>): Promise<number> {
+function stayUp(
+  tunnel: ReturnType<Session['tunnel']>,
+  json: boolean,
+  ended: Promise<TunnelError> | undefined,
+  stop: () => Promise<void>,
+): Promise<number> {
   const style = styleFor(process.stderr);
   const lines = stateLines((line) => process.stderr.write(line), SETTLE_MS);
   return new Promise((resolve) => {
@@ -102,7 +111,7 @@ function stayUp(tunnel: ReturnType<Session['tunnel']>, json: boolean, ended: Pro
       // probes fail and the link drop: 'degraded' or 'reconnecting' then would be false. Only 'down' is news.
       if (finishing && state !== 'down') return;
       const line = `${style.dim(new Date().toISOString())} ${state}${error ? `: ${error.message}` : ''}\n`;
-      if (!json) (FINAL.has(state) ? lines.now(line) : lines.later(line));
+      if (!json) FINAL.has(state) ? lines.now(line) : lines.later(line);
       if ((state === 'failed' || state === 'needs-auth') && error) {
         if (json) process.stderr.write(`tunnel: ${error.message}\n`);
         finish(exitCodeFor(error.code));

@@ -1,13 +1,30 @@
-import { createSpinner, describeJobEvent as describe, formatTimeLeft, type JobEvent, type JobInfo } from '../api/present.js';
+import {
+  createSpinner,
+  describeJobEvent as describe,
+  formatTimeLeft,
+  type JobEvent,
+  type JobInfo,
+} from '../api/present.js';
 
 export { formatTimeLeft };
 
 export function jobJson(info: JobInfo, submitted: boolean, keep: boolean) {
-  return { id: info.id, node: info.node ?? null, state: info.state, timeLeft: info.timeLeft, submitted, cancelOnExit: submitted && !keep };
+  return {
+    id: info.id,
+    node: info.node ?? null,
+    state: info.state,
+    timeLeft: info.timeLeft,
+    submitted,
+    cancelOnExit: submitted && !keep,
+  };
 }
 
 export function jobLine(info: JobInfo, submitted: boolean, keep: boolean): string {
-  const fate = !submitted ? 'attached: it keeps running after the tunnel' : keep ? '--keep-job: it keeps running after the tunnel' : 'Ctrl-C also cancels it';
+  const fate = !submitted
+    ? 'attached: it keeps running after the tunnel'
+    : keep
+      ? '--keep-job: it keeps running after the tunnel'
+      : 'Ctrl-C also cancels it';
   return `Slurm job ${info.id} on ${info.node ?? '?'}: ${info.state}, ${formatTimeLeft(info.timeLeft)} left; ${fate}`;
 }
 

@@ -15,7 +15,11 @@ export function renderMan(program: Command, version: string): string {
     '.SH COMMANDS',
   ];
   for (const { command, path } of commandPaths(program)) {
-    lines.push('.SS', `.B tunnel ${escape(path)} ${escape(argumentsOf(command))}`.trimEnd(), escape(command.description()));
+    lines.push(
+      '.SS',
+      `.B tunnel ${escape(path)} ${escape(argumentsOf(command))}`.trimEnd(),
+      escape(command.description()),
+    );
     for (const option of command.options as Option[]) {
       if (option.hidden) continue;
       lines.push('.TP', `.B ${escape(option.flags)}`, escape(option.description));
@@ -29,7 +33,9 @@ export function renderMan(program: Command, version: string): string {
 function commandPaths(program: Command): Array<{ command: Command; path: string }> {
   return visibleCommands(program).flatMap((command) => {
     const subs = visibleCommands(command);
-    return subs.length === 0 ? [{ command, path: command.name() }] : subs.map((sub) => ({ command: sub, path: `${command.name()} ${sub.name()}` }));
+    return subs.length === 0
+      ? [{ command, path: command.name() }]
+      : subs.map((sub) => ({ command: sub, path: `${command.name()} ${sub.name()}` }));
   });
 }
 
@@ -38,10 +44,15 @@ export function visibleCommands(program: Command): Command[] {
 }
 
 function argumentsOf(command: Command): string {
-  return command.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}${a.variadic ? '...' : ''}]`)).join(' ');
+  return command.registeredArguments
+    .map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}${a.variadic ? '...' : ''}]`))
+    .join(' ');
 }
 
 /** roff: backslashes doubled, '-' as \-, and a leading '.' or "'" neutralised. */
 function escape(text: string): string {
-  return text.replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/gm, '\\&$1');
+  return text
+    .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .replace(/^([.'])/gm, '\\&$1');
 }

@@ -11,8 +11,14 @@ export function addPresetFlags(command: Command): Command {
     .option('--start-timeout <seconds>', 'jupyter: how long to wait for the server to answer')
     .option('--local-port <port>', 'jupyter: the local port for the browser (default: a free one)')
     .option('--port <port>', 'workqueue/expose/paraview: the local port to publish (default from the preset)')
-    .option('--remote-port <port>', 'workqueue/expose/paraview: the port on the target (default 0: the target picks and it is reported)')
-    .option('--launch <command>', "paraview: run pvserver on the target with this command (e.g. 'mpiexec -n 4 pvserver')");
+    .option(
+      '--remote-port <port>',
+      'workqueue/expose/paraview: the port on the target (default 0: the target picks and it is reported)',
+    )
+    .option(
+      '--launch <command>',
+      "paraview: run pvserver on the target with this command (e.g. 'mpiexec -n 4 pvserver')",
+    );
 }
 
 export interface PresetFlags {

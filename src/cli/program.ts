@@ -12,12 +12,16 @@ export function buildProgram(setExit: SetExit = () => undefined): Command {
     .option('--debug', 'show stack traces on errors')
     .exitOverride()
     // One line, like every other error: commander puts its '(Did you mean ...?)' on a second one.
-    .configureOutput({ outputError: (text, write) => write(`${styleFor(process.stderr).red(text.trimEnd().replace(/\s*\n\s*/g, ' '))}\n`) });
+    .configureOutput({
+      outputError: (text, write) =>
+        write(`${styleFor(process.stderr).red(text.trimEnd().replace(/\s*\n\s*/g, ' '))}\n`),
+    });
   registerCommands(program, setExit);
   return program;
 }
 
 /** The installed package's version; package.json sits two folders up from src/cli/ and from dist/cli/. */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
 }

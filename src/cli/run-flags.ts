@@ -9,7 +9,10 @@ export function addRunFlags(command: Command): Command {
     .option('--ready-timeout <seconds>', `give up if not ready in time (default ${DEFAULTS.readyTimeoutMs / 1000})`)
     .option('--max-retries <n>', 'failed reconnects in a row before giving up (default: forever)')
     .option('--no-reconnect', 'exit when the connection drops instead of reconnecting')
-    .option('--health-interval <seconds>', `probe every forward end to end this often; 0 = off (default ${DEFAULTS.healthIntervalMs / 1000})`)
+    .option(
+      '--health-interval <seconds>',
+      `probe every forward end to end this often; 0 = off (default ${DEFAULTS.healthIntervalMs / 1000})`,
+    )
     .option('-d, --detach', 'return once ready, leaving a background supervisor (see tunnel ls/status/logs/down)');
 }
 

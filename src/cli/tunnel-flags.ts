@@ -7,12 +7,30 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 /** The flags that describe a tunnel; shared by `up`, `save` and `config`. */
 export function addTunnelFlags(command: Command): Command {
   return command
-    .option('--via <hops>', 'hop(s) to go through, in order: [user@]host[:port], repeatable or comma-separated', collect)
+    .option(
+      '--via <hops>',
+      'hop(s) to go through, in order: [user@]host[:port], repeatable or comma-separated',
+      collect,
+    )
     .option('--to <host>', 'the node where the endpoints live (default: the last --via)')
-    .option('-L, --local <spec>', 'local forward in OpenSSH syntax: [bind:]port:host:hostport, port:/remote.sock, /local.sock:/remote.sock', collect)
-    .option('-R, --remote <spec>', 'remote forward in OpenSSH syntax: [bind:]port:host:hostport (port 0: the server picks)', collect)
-    .option('--strategy <name>', `jump (one ssh with -J), relay (the login node runs the inner ssh) or auto (default ${DEFAULTS.strategy})`)
-    .option('--keepalive <seconds>', `ServerAliveInterval (default ${DEFAULTS.keepaliveInterval}); a dead link is noticed after --keepalive-count missed answers`)
+    .option(
+      '-L, --local <spec>',
+      'local forward in OpenSSH syntax: [bind:]port:host:hostport, port:/remote.sock, /local.sock:/remote.sock',
+      collect,
+    )
+    .option(
+      '-R, --remote <spec>',
+      'remote forward in OpenSSH syntax: [bind:]port:host:hostport (port 0: the server picks)',
+      collect,
+    )
+    .option(
+      '--strategy <name>',
+      `jump (one ssh with -J), relay (the login node runs the inner ssh) or auto (default ${DEFAULTS.strategy})`,
+    )
+    .option(
+      '--keepalive <seconds>',
+      `ServerAliveInterval (default ${DEFAULTS.keepaliveInterval}); a dead link is noticed after --keepalive-count missed answers`,
+    )
     .option('--keepalive-count <n>', `ServerAliveCountMax (default ${DEFAULTS.keepaliveCount})`)
     .option('--connect-timeout <seconds>', `ConnectTimeout for every hop (default ${DEFAULTS.connectTimeout})`)
     .option('-F, --ssh-config <file>', 'use this ssh_config file (passed to ssh as -F)')

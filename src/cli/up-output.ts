@@ -28,23 +28,55 @@ export function readyOutput(session: Session, json: boolean, heading?: string): 
 }
 
 /** What `up -d` prints once the supervisor reports ready (stdout), and the degraded line (stderr). */
-export function startedOutput(started: StartedTunnel, presetName: string | undefined, json: boolean): { stdout: string; stderr: string } {
+export function startedOutput(
+  started: StartedTunnel,
+  presetName: string | undefined,
+  json: boolean,
+): { stdout: string; stderr: string } {
   const { name, tunnel, report } = started;
   const job = tunnel.job;
   const stderr = degradedLine(tunnel);
   if (json) {
-    const jobField = job === undefined ? {} : { job: { id: job.id, node: job.node, state: job.state, timeLeft: job.timeLeft, submitted: job.submitted, cancelOnDown: job.cancel !== null } };
+    const jobField =
+      job === undefined
+        ? {}
+        : {
+            job: {
+              id: job.id,
+              node: job.node,
+              state: job.state,
+              timeLeft: job.timeLeft,
+              submitted: job.submitted,
+              cancelOnDown: job.cancel !== null,
+            },
+          };
     const fields = {
-      name, state: tunnel.state, strategy: tunnel.strategy, route: tunnel.route, forwards: tunnel.forwards, commands: tunnel.commands,
-      pids: tunnel.sshPids, supervisorPid: tunnel.supervisorPid, ...(presetName === undefined ? {} : { preset: presetName }), ...(report?.json ?? {}), ...jobField,
+      name,
+      state: tunnel.state,
+      strategy: tunnel.strategy,
+      route: tunnel.route,
+      forwards: tunnel.forwards,
+      commands: tunnel.commands,
+      pids: tunnel.sshPids,
+      supervisorPid: tunnel.supervisorPid,
+      ...(presetName === undefined ? {} : { preset: presetName }),
+      ...(report?.json ?? {}),
+      ...jobField,
     };
     return { stdout: `${JSON.stringify(fields)}\n`, stderr };
   }
-  const jobLines = job === undefined ? [] : [`Slurm job ${job.id} on ${job.node ?? '?'}: ${job.state}, ${formatTimeLeft(job.timeLeft)} left; ${jobFate(job, name)}`];
+  const jobLines =
+    job === undefined
+      ? []
+      : [
+          `Slurm job ${job.id} on ${job.node ?? '?'}: ${job.state}, ${formatTimeLeft(job.timeLeft)} left; ${jobFate(job, name)}`,
+        ];
   return { stdout: backgroundLines(started, [...(report?.lines ?? []), ...jobLines]), stderr };
 }
 
 function jobFate(job: NonNullable<StartedTunnel['tunnel']['job']>, name: string): string {
   if (job.cancel !== null) return `tunnel down ${name} also cancels it`;
-  return job.submitted ? '--keep-job: it keeps running after the tunnel' : 'attached: it keeps running after the tunnel';
+  return job.submitted
+    ? '--keep-job: it keeps running after the tunnel'
+    : 'attached: it keeps running after the tunnel';
 }

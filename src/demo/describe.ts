@@ -24,7 +24,8 @@ const seconds = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `$
 
 /** The lines printed when a step finishes: the outcome first, then a short explanation. */
 export function eventLines(event: DemoEvent, style: ChalkInstance): string[] {
-  const ok = (text: string, ms?: number) => `${style.green('✔')} ${text}${ms === undefined ? '' : style.dim(` (${seconds(ms)})`)}`;
+  const ok = (text: string, ms?: number) =>
+    `${style.green('✔')} ${text}${ms === undefined ? '' : style.dim(` (${seconds(ms)})`)}`;
   const note = (text: string) => `    ${style.dim(text)}`;
   switch (event.step) {
     case 'sandbox':
@@ -38,12 +39,17 @@ export function eventLines(event: DemoEvent, style: ChalkInstance): string[] {
     case 'tunnel':
       return [
         ok(`Tunnel up: ${style.bold(`127.0.0.1:${event.localPort}`)} → ${event.target}`, event.ms),
-        note(`route ${event.route.join(' → ')} (${event.strategy}): one ssh (pid ${event.pids.join(', ')}) hops through login with -J`),
+        note(
+          `route ${event.route.join(' → ')} (${event.strategy}): one ssh (pid ${event.pids.join(', ')}) hops through login with -J`,
+        ),
         note('and carries the forward to the socket on the node; login never sees the traffic in clear.'),
       ];
     case 'request':
       return [
-        ok(`GET http://127.0.0.1:${event.port}/ → ${event.answer.status} ${style.bold(JSON.stringify(event.answer.body.trimEnd()))}`, event.answer.ms),
+        ok(
+          `GET http://127.0.0.1:${event.port}/ → ${event.answer.status} ${style.bold(JSON.stringify(event.answer.body.trimEnd()))}`,
+          event.answer.ms,
+        ),
         '',
         `  It is just OpenSSH. The same tunnel, typed by hand (-v only lets tunnel follow ssh's progress):`,
         `    ${style.yellow(event.command)}`,
@@ -51,7 +57,10 @@ export function eventLines(event: DemoEvent, style: ChalkInstance): string[] {
       ];
     case 'reconnect':
       return [
-        ok(`Dropped every SSH connection; the tunnel reconnected by itself (restart ${event.restarts}, new ssh pid ${event.pids.join(', ')})`, event.ms),
+        ok(
+          `Dropped every SSH connection; the tunnel reconnected by itself (restart ${event.restarts}, new ssh pid ${event.pids.join(', ')})`,
+          event.ms,
+        ),
         note(`and the same request works again: ${event.answer.status} ${JSON.stringify(event.answer.body.trimEnd())}`),
       ];
     case 'keep':
@@ -63,8 +72,11 @@ export function eventLines(event: DemoEvent, style: ChalkInstance): string[] {
     case 'teardown': {
       const { alivePids, processesUsingConfig, dirExists } = event.leftovers;
       const pids = [...new Set([...alivePids, ...processesUsingConfig])];
-      if (pids.length === 0 && !dirExists) return [ok('Torn down: no ssh process left, sandbox directory removed', event.ms)];
-      return [`${style.red('✖')} Torn down, but ${[pids.length > 0 ? `ssh pid ${pids.join(', ')} still runs` : '', dirExists ? 'the sandbox directory is still there' : ''].filter(Boolean).join(' and ')}`];
+      if (pids.length === 0 && !dirExists)
+        return [ok('Torn down: no ssh process left, sandbox directory removed', event.ms)];
+      return [
+        `${style.red('✖')} Torn down, but ${[pids.length > 0 ? `ssh pid ${pids.join(', ')} still runs` : '', dirExists ? 'the sandbox directory is still there' : ''].filter(Boolean).join(' and ')}`,
+      ];
     }
   }
 }

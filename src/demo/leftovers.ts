@@ -11,7 +11,11 @@ export interface Leftovers {
 }
 
 /** What is left after teardown: nothing, if it worked. */
-export async function findLeftovers(seenPids: Iterable<number>, sshConfigPath: string, dir: string): Promise<Leftovers> {
+export async function findLeftovers(
+  seenPids: Iterable<number>,
+  sshConfigPath: string,
+  dir: string,
+): Promise<Leftovers> {
   return {
     alivePids: [...new Set(seenPids)].filter((pid) => isProcessAlive(pid)),
     processesUsingConfig: await pidsMentioning(sshConfigPath),

@@ -8,7 +8,10 @@ export async function findSshVersion(run: RunSsh = sshRunner().run): Promise<str
   const version = ((result.stderr || result.stdout).trim().split('\n')[0] ?? '').split(',')[0]!.trim();
   if (result.exitCode !== 0 || !/openssh/i.test(version)) {
     const found = result.notFound === true ? 'no ssh on PATH' : `ssh -V said ${JSON.stringify(version)}`;
-    throw new TunnelError('SSH_NOT_FOUND', `the demo needs the OpenSSH client (${found}); install it (Debian/Ubuntu: apt install openssh-client) and run it again`);
+    throw new TunnelError(
+      'SSH_NOT_FOUND',
+      `the demo needs the OpenSSH client (${found}); install it (Debian/Ubuntu: apt install openssh-client) and run it again`,
+    );
   }
   return version;
 }

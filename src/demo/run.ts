@@ -9,13 +9,28 @@ import { findFreePort, getLocal, type HttpAnswer } from './net.js';
 import { bounded, nextRestart } from './wait.js';
 
 // Every wait is bounded: the demo must end in seconds, whatever happens.
-const LIMITS = { sandboxMs: 10_000, readyMs: 10_000, requestMs: 5000, reconnectMs: 15_000, teardownMs: 10_000 } as const;
+const LIMITS = {
+  sandboxMs: 10_000,
+  readyMs: 10_000,
+  requestMs: 5000,
+  reconnectMs: 15_000,
+  teardownMs: 10_000,
+} as const;
 
 export type DemoStep = 'sandbox' | 'tunnel' | 'request' | 'reconnect' | 'keep' | 'teardown';
 
 export type DemoEvent =
   | { step: 'sandbox'; sshVersion: string; loginPort: number; appSocketPath: string; sshConfigPath: string; ms: number }
-  | { step: 'tunnel'; localPort: number; target: string; route: string[]; strategy: string; pids: number[]; command: string; ms: number }
+  | {
+      step: 'tunnel';
+      localPort: number;
+      target: string;
+      route: string[];
+      strategy: string;
+      pids: number[];
+      command: string;
+      ms: number;
+    }
   | { step: 'request'; port: number; answer: HttpAnswer; command: string }
   | { step: 'reconnect'; restarts: number; pids: number[]; ms: number; answer: HttpAnswer }
   | { step: 'keep'; localPort: number }
@@ -66,7 +81,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   let sandbox: Sandbox | undefined;
   let tunnel: Tunnel | undefined;
   // A step that gives up (time limit, Ctrl-C) still disposes of what its work produces late.
-  const step = async <T>(name: DemoStep, ms: number, what: string, work: () => Promise<T>, dispose?: (late: T) => Promise<void>): Promise<T> => {
+  const step = async <T>(
+    name: DemoStep,
+    ms: number,
+    what: string,
+    work: () => Promise<T>,
+    dispose?: (late: T) => Promise<void>,
+  ): Promise<T> => {
     signal?.throwIfAborted();
     report.begin(name);
     const working = work();
@@ -78,19 +99,47 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   try {
     let t = performance.now();
     const sshVersion = await findSshVersion();
-    const sb = await step('sandbox', LIMITS.sandboxMs, 'starting the sandbox', () => startSandbox(), (late) => late.close());
+    const sb = await step(
+      'sandbox',
+      LIMITS.sandboxMs,
+      'starting the sandbox',
+      () => startSandbox(),
+      (late) => late.close(),
+    );
     sandbox = sb;
     const sandboxMs = performance.now() - t;
-    report.done({ step: 'sandbox', sshVersion, loginPort: sb.loginPort, appSocketPath: sb.appSocketPath, sshConfigPath: sb.sshConfigPath, ms: sandboxMs });
+    report.done({
+      step: 'sandbox',
+      sshVersion,
+      loginPort: sb.loginPort,
+      appSocketPath: sb.appSocketPath,
+      sshConfigPath: sb.sshConfigPath,
+      ms: sandboxMs,
+    });
 
     t = performance.now();
     const localPort = await findFreePort();
     // Exactly `tunnel up -F <sandbox config> --via login --to isolated-node -L PORT:<app socket>`.
-    const built = await step('tunnel', LIMITS.readyMs + 1000, 'waiting for the tunnel', () =>
-      up(
-        { sshConfig: sb.sshConfigPath, via: [LOGIN_ALIAS], to: NODE_HOST, local: [`${localPort}:${sb.appSocketPath}`] },
-        { readyTimeoutMs: LIMITS.readyMs, backoff: { initialMs: 100, maxMs: 1000 }, maxRetries: 5, healthIntervalMs: 0, signal },
-      ),
+    const built = await step(
+      'tunnel',
+      LIMITS.readyMs + 1000,
+      'waiting for the tunnel',
+      () =>
+        up(
+          {
+            sshConfig: sb.sshConfigPath,
+            via: [LOGIN_ALIAS],
+            to: NODE_HOST,
+            local: [`${localPort}:${sb.appSocketPath}`],
+          },
+          {
+            readyTimeoutMs: LIMITS.readyMs,
+            backoff: { initialMs: 100, maxMs: 1000 },
+            maxRetries: 5,
+            healthIntervalMs: 0,
+            signal,
+          },
+        ),
       (late) => late.down(),
     );
     tunnel = built;
@@ -99,9 +148,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const tunnelMs = performance.now() - t;
     const command = shJoin(built.plan.tunnel.argv);
     const target = built.forwards()[0]?.target ?? sb.appSocketPath;
-    report.done({ step: 'tunnel', localPort, target, route: built.plan.route, strategy: built.plan.strategy, pids: built.pids(), command, ms: tunnelMs });
+    report.done({
+      step: 'tunnel',
+      localPort,
+      target,
+      route: built.plan.route,
+      strategy: built.plan.strategy,
+      pids: built.pids(),
+      command,
+      ms: tunnelMs,
+    });
 
-    const answer = await step('request', LIMITS.requestMs, 'waiting for an answer through the tunnel', () => requestThrough(localPort, sb.appBody));
+    const answer = await step('request', LIMITS.requestMs, 'waiting for an answer through the tunnel', () =>
+      requestThrough(localPort, sb.appBody),
+    );
     report.done({ step: 'request', port: localPort, answer, command });
 
     t = performance.now();
@@ -140,10 +200,30 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       route: built.plan.route,
       command,
       argv: [...built.plan.tunnel.argv],
-      reconnect: { restarts: built.restarts, recoveredMs: Math.round(reconnectMs), answer: { status: healed.status, body: healed.body } },
-      cleanup: { alivePids: leftovers.alivePids, processesUsingConfig: leftovers.processesUsingConfig, sandboxDirRemoved: !leftovers.dirExists },
-      sandbox: { dir: sb.dir, sshConfigPath: sb.sshConfigPath, appSocketPath: sb.appSocketPath, loginPort: sb.loginPort },
-      timingsMs: roundAll({ sandbox: sandboxMs, tunnel: tunnelMs, firstRequest: answer.ms, reconnect: reconnectMs, teardown: teardownMs, total: performance.now() - started }),
+      reconnect: {
+        restarts: built.restarts,
+        recoveredMs: Math.round(reconnectMs),
+        answer: { status: healed.status, body: healed.body },
+      },
+      cleanup: {
+        alivePids: leftovers.alivePids,
+        processesUsingConfig: leftovers.processesUsingConfig,
+        sandboxDirRemoved: !leftovers.dirExists,
+      },
+      sandbox: {
+        dir: sb.dir,
+        sshConfigPath: sb.sshConfigPath,
+        appSocketPath: sb.appSocketPath,
+        loginPort: sb.loginPort,
+      },
+      timingsMs: roundAll({
+        sandbox: sandboxMs,
+        tunnel: tunnelMs,
+        firstRequest: answer.ms,
+        reconnect: reconnectMs,
+        teardown: teardownMs,
+        total: performance.now() - started,
+      }),
     };
   } finally {
     // Only reached with something still set when a step failed or was cancelled.
@@ -154,10 +234,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
 /** One request through the tunnel; anything but the app's own 200 answer is a failure worth naming. */
 async function requestThrough(port: number, expectedBody: string): Promise<HttpAnswer> {
   const answer = await getLocal(port, LIMITS.requestMs).catch((error: unknown) => {
-    throw new TunnelError('FORWARD_REFUSED', `the request through 127.0.0.1:${port} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new TunnelError(
+      'FORWARD_REFUSED',
+      `the request through 127.0.0.1:${port} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   });
   if (answer.status !== 200 || answer.body !== expectedBody) {
-    throw new TunnelError('APP_FAILED', `the app answered HTTP ${answer.status} ${JSON.stringify(answer.body.slice(0, 60))}, expected 200 ${JSON.stringify(expectedBody)}`);
+    throw new TunnelError(
+      'APP_FAILED',
+      `the app answered HTTP ${answer.status} ${JSON.stringify(answer.body.slice(0, 60))}, expected 200 ${JSON.stringify(expectedBody)}`,
+    );
   }
   return answer;
 }
@@ -171,7 +258,10 @@ async function tearDown(tunnel: Tunnel | undefined, sandbox: Sandbox, seenPids: 
 
 function leftoverError(leftovers: Leftovers, dir: string): TunnelError {
   const pids = [...new Set([...leftovers.alivePids, ...leftovers.processesUsingConfig])];
-  const parts = [pids.length > 0 ? `ssh still running (pid ${pids.join(', ')})` : '', leftovers.dirExists ? `${dir} still exists` : ''];
+  const parts = [
+    pids.length > 0 ? `ssh still running (pid ${pids.join(', ')})` : '',
+    leftovers.dirExists ? `${dir} still exists` : '',
+  ];
   return new TunnelError('SSH_EXITED', `cleanup incomplete: ${parts.filter(Boolean).join('; ')}`);
 }
 

@@ -5,7 +5,10 @@ import type { Tunnel } from '../supervise/tunnel.js';
 export function bounded<T>(promise: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => finish(() => reject(new TunnelError('ABORTED', `cancelled while ${what}`)));
-    const timer = setTimeout(() => finish(() => reject(new TunnelError('READY_TIMEOUT', `gave up after ${Math.round(ms / 1000)} s ${what}`))), ms);
+    const timer = setTimeout(
+      () => finish(() => reject(new TunnelError('READY_TIMEOUT', `gave up after ${Math.round(ms / 1000)} s ${what}`))),
+      ms,
+    );
     const finish = (settle: () => void) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -13,7 +16,10 @@ export function bounded<T>(promise: Promise<T>, ms: number, what: string, signal
     };
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    promise.then((value) => finish(() => resolve(value)), (error: unknown) => finish(() => reject(error)));
+    promise.then(
+      (value) => finish(() => resolve(value)),
+      (error: unknown) => finish(() => reject(error)),
+    );
   });
 }
 

@@ -18,7 +18,11 @@ const PROBE_OPTIONS = ['LogLevel=INFO', 'RemoteCommand=none', 'PermitLocalComman
 
 /** One probe: a one-shot ssh to the hop itself, with `extra` (forwards, -W) before the destination. */
 function probe(target: ProbeTarget, script: string | undefined, extra: string[] = []): string[] {
-  return planOneShot({ via: [], to: target.hop, sshConfig: target.sshConfig, connectTimeout: target.connectTimeout }, script, { options: PROBE_OPTIONS, extra });
+  return planOneShot(
+    { via: [], to: target.hop, sshConfig: target.sshConfig, connectTimeout: target.connectTimeout },
+    script,
+    { options: PROBE_OPTIONS, extra },
+  );
 }
 
 /** Facts for the later checks; POSIX sh, GNU or BSD stat. sshd -T usually only works for root. */
@@ -49,13 +53,22 @@ export function tcpArgv(target: ProbeTarget, port: number): string[] {
  */
 export function gatewayArgv(target: ProbeTarget, deadTarget: string): string[] {
   const forwards = GATEWAY_REQUESTS.flatMap((bind) => ['-R', `${bind}:0:${deadTarget}`]);
-  const listing = 'ss -ltn 2>/dev/null || netstat -ltn 2>/dev/null || cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; true';
+  const listing =
+    'ss -ltn 2>/dev/null || netstat -ltn 2>/dev/null || cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; true';
   return probe(target, listing, forwards);
 }
 
 /** -R of a remote socket to our local target, and -L from a local entry to that remote socket. */
-export function socketArgv(target: ProbeTarget, paths: { remote: string; localTarget: string; localEntry: string }): string[] {
-  return probe(target, 'echo ready; read x', ['-R', `${paths.remote}:${paths.localTarget}`, '-L', `${paths.localEntry}:${paths.remote}`]);
+export function socketArgv(
+  target: ProbeTarget,
+  paths: { remote: string; localTarget: string; localEntry: string },
+): string[] {
+  return probe(target, 'echo ready; read x', [
+    '-R',
+    `${paths.remote}:${paths.localTarget}`,
+    '-L',
+    `${paths.localEntry}:${paths.remote}`,
+  ]);
 }
 
 /** Binds the same remote path again, then removes it (only a socket we own). */

@@ -11,7 +11,14 @@ import type { RunSsh, SshResult } from '../ssh/run.js';
 import { stateHome } from '../os/state-paths.js';
 import { gatewayArgv, loginArgv, tcpArgv, type ProbeTarget } from './argv.js';
 import { interpretGatewayPorts, remoteTcpState } from './gateway.js';
-import { expandIdentityPath, interpretAgent, interpretControlSockets, interpretIdentityFiles, interpretSshVersion, type CommandResult } from './local-checks.js';
+import {
+  expandIdentityPath,
+  interpretAgent,
+  interpretControlSockets,
+  interpretIdentityFiles,
+  interpretSshVersion,
+  type CommandResult,
+} from './local-checks.js';
 import { readIdentityFiles, scanControlSockets } from './local-probes.js';
 import * as remote from './remote-checks.js';
 import { runProbe } from './run.js';
@@ -32,7 +39,14 @@ export interface DoctorOptions {
   run?: RunSsh;
 }
 
-const HOST_CHECKS = ['tcp-forwarding', 'socket-forwarding', 'gateway-ports', 'socket-bind-unlink', 'socket-path-length', 'home-permissions'];
+const HOST_CHECKS = [
+  'tcp-forwarding',
+  'socket-forwarding',
+  'gateway-ports',
+  'socket-bind-unlink',
+  'socket-path-length',
+  'home-permissions',
+];
 
 /** Runs every check and returns one finding each, in a stable order. Never throws for what it finds. */
 export async function runDoctor(options: DoctorOptions = {}): Promise<Finding[]> {
@@ -44,21 +58,45 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<Finding[]>
   if (version.status === 'fail' && version.value === undefined) return [version];
 
   const [resolved, agent, sockets] = await Promise.all([
-    askSshG(hop === undefined ? 'localhost' : destinationOf(hop), { sshConfig: options.sshConfig, port: hop?.port, run }),
+    askSshG(hop === undefined ? 'localhost' : destinationOf(hop), {
+      sshConfig: options.sshConfig,
+      port: hop?.port,
+      run,
+    }),
     local(['ssh-add', '-l']),
     scanControlSockets(controlDir),
   ]);
   const controlFinding = interpretControlSockets(controlDir, sockets);
   if (!resolved.ok) {
-    return [version, finding('ssh-config', 'fail', `ssh -G rejected the configuration: ${resolved.message}`, 'fix the ssh_config file it names'), controlFinding];
+    return [
+      version,
+      finding(
+        'ssh-config',
+        'fail',
+        `ssh -G rejected the configuration: ${resolved.message}`,
+        'fix the ssh_config file it names',
+      ),
+      controlFinding,
+    ];
   }
   const sshG = resolved.settings;
-  const identities = await readIdentityFiles((sshG.get('identityfile') ?? []).map((p) => expandIdentityPath(p, os.homedir(), os.userInfo().username)));
+  const identities = await readIdentityFiles(
+    (sshG.get('identityfile') ?? []).map((p) => expandIdentityPath(p, os.homedir(), os.userInfo().username)),
+  );
   const agentKeys = agent.exitCode === 0 ? agent.stdout.split('\n').filter((l) => l.trim() !== '').length : 0;
-  const found = [version, interpretAgent(agent, identities), interpretIdentityFiles(identities, agentKeys, options.host), controlFinding];
+  const found = [
+    version,
+    interpretAgent(agent, identities),
+    interpretIdentityFiles(identities, agentKeys, options.host),
+    controlFinding,
+  ];
   if (hop === undefined || options.host === undefined) return found;
 
-  const target: ProbeTarget = { hop, sshConfig: options.sshConfig, connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout };
+  const target: ProbeTarget = {
+    hop,
+    sshConfig: options.sshConfig,
+    connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout,
+  };
   return [...found, ...(await checkHost(target, options.host, Number(sshG.get('port')?.[0] ?? 22), spawn))];
 }
 
@@ -72,7 +110,8 @@ async function checkHost(target: ProbeTarget, host: string, port: number, spawn:
   const loginArgs = loginArgv(target);
   const login = await runProbe(spawn, loginArgs, { timeoutMs });
   const loginFinding = remote.interpretLogin(login, host, loginArgs, target.connectTimeout);
-  if (loginFinding.status !== 'ok') return [loginFinding, ...HOST_CHECKS.map((check) => remote.skipped(check, `could not log in to ${host}`))];
+  if (loginFinding.status !== 'ok')
+    return [loginFinding, ...HOST_CHECKS.map((check) => remote.skipped(check, `could not log in to ${host}`))];
 
   const info = remote.parseRemoteInfo(login.stdout);
   const localDir = await mkdtemp(join(os.tmpdir(), 'tnl-doctor-'));
@@ -81,7 +120,8 @@ async function checkHost(target: ProbeTarget, host: string, port: number, spawn:
       runProbe(spawn, tcpArgv(target, port), {
         timeoutMs,
         keepStdinOpen: true,
-        until: (line, stream) => (stream === 'stdout' && line.startsWith('SSH-')) || /open failed|stdio forwarding failed/.test(line),
+        until: (line, stream) =>
+          (stream === 'stdout' && line.startsWith('SSH-')) || /open failed|stdio forwarding failed/.test(line),
       }),
       runProbe(spawn, gatewayArgv(target, join(localDir, 'nobody.sock')), { timeoutMs }),
       probeSockets(spawn, target, localDir, timeoutMs),

@@ -34,22 +34,52 @@ export function interpretGatewayPorts(run: ProbeRun, host: string, sshdT: Map<st
   const [wild, loop] = readAllocations(run);
   const configured = sshdT.get('gatewayports');
   if (wild === undefined || wild === 'refused') {
-    return fromSshdT('gateway-ports', configured, `not observed: sshd on ${host} ${wild === 'refused' ? 'refused -R port forwards' : 'gave no -R answer'}`);
+    return fromSshdT(
+      'gateway-ports',
+      configured,
+      `not observed: sshd on ${host} ${wild === 'refused' ? 'refused -R port forwards' : 'gave no -R answer'}`,
+    );
   }
   const listeners = parseListeners(run.stdout.join('\n'));
   const wildScope = scopeOfPort(listeners, wild);
   const loopScope = typeof loop === 'number' ? scopeOfPort(listeners, loop) : undefined;
   if (wildScope === undefined) {
-    return fromSshdT('gateway-ports', configured, `not observed: the -R listener did not show in ${host}'s socket list (no ss, netstat or /proc/net/tcp, or sshd runs in another network namespace)`);
+    return fromSshdT(
+      'gateway-ports',
+      configured,
+      `not observed: the -R listener did not show in ${host}'s socket list (no ss, netstat or /proc/net/tcp, or sshd runs in another network namespace)`,
+    );
   }
   if (wildScope === 'loopback') {
-    return finding('gateway-ports', 'ok', `GatewayPorts no on ${host}: -R ports listen on its loopback only, so other nodes cannot reach them (tunnel's -J route puts them on the target node instead)`, '', 'no');
+    return finding(
+      'gateway-ports',
+      'ok',
+      `GatewayPorts no on ${host}: -R ports listen on its loopback only, so other nodes cannot reach them (tunnel's -J route puts them on the target node instead)`,
+      '',
+      'no',
+    );
   }
   if (wildScope === 'wildcard' && loopScope === 'wildcard') {
-    return finding('gateway-ports', 'warn', `GatewayPorts yes on ${host}: every -R port listens on all its interfaces, even when you ask for 127.0.0.1, so anyone who reaches ${host} reaches your forwarded service`, 'forward Unix sockets (-R /path:...) instead of ports, or use --to NODE so the listener sits on the node', 'yes');
+    return finding(
+      'gateway-ports',
+      'warn',
+      `GatewayPorts yes on ${host}: every -R port listens on all its interfaces, even when you ask for 127.0.0.1, so anyone who reaches ${host} reaches your forwarded service`,
+      'forward Unix sockets (-R /path:...) instead of ports, or use --to NODE so the listener sits on the node',
+      'yes',
+    );
   }
   if (wildScope === 'wildcard' && loopScope !== undefined) {
-    return finding('gateway-ports', 'ok', `GatewayPorts clientspecified on ${host}: -R ports listen where you ask (give 127.0.0.1 to keep them private)`, '', 'clientspecified');
+    return finding(
+      'gateway-ports',
+      'ok',
+      `GatewayPorts clientspecified on ${host}: -R ports listen where you ask (give 127.0.0.1 to keep them private)`,
+      '',
+      'clientspecified',
+    );
   }
-  return fromSshdT('gateway-ports', configured, `not decided: the -R listeners on ${host} showed scopes ${wildScope}/${loopScope ?? 'absent'}`);
+  return fromSshdT(
+    'gateway-ports',
+    configured,
+    `not decided: the -R listeners on ${host} showed scopes ${wildScope}/${loopScope ?? 'absent'}`,
+  );
 }

@@ -36,11 +36,21 @@ function parseProcLine(line: string): Listener | undefined {
 
 function hexAddress(hex: string): string {
   const words = hex.match(/.{8}/g)!.map((word) => word.match(/../g)!.reverse().join(''));
-  const dotted = (word: string) => word.match(/../g)!.map((byte) => Number.parseInt(byte, 16)).join('.');
+  const dotted = (word: string) =>
+    word
+      .match(/../g)!
+      .map((byte) => Number.parseInt(byte, 16))
+      .join('.');
   if (hex.length === 8) return dotted(words[0]!);
   if (words.slice(0, 3).join('').toLowerCase() === '00000000000000000000ffff') return `::ffff:${dotted(words[3]!)}`;
-  const groups = words.join('').match(/.{4}/g)!.map((group) => group.replace(/^0+(?=.)/, ''));
-  return groups.join(':').replace(/^(0:)+0$/, '::').replace(/^(0:)+1$/, '::1');
+  const groups = words
+    .join('')
+    .match(/.{4}/g)!
+    .map((group) => group.replace(/^0+(?=.)/, ''));
+  return groups
+    .join(':')
+    .replace(/^(0:)+0$/, '::')
+    .replace(/^(0:)+1$/, '::1');
 }
 
 function normalize(address: string): string {

@@ -48,6 +48,8 @@ function answers(path: string, timeoutMs = 1000): Promise<boolean> {
     };
     const timer = setTimeout(() => done(true), timeoutMs);
     socket.once('connect', () => done(true));
-    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code !== 'ECONNREFUSED' && error.code !== 'ENOENT'));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done(error.code !== 'ECONNREFUSED' && error.code !== 'ENOENT'),
+    );
   });
 }

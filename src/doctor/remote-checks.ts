@@ -46,17 +46,31 @@ export function parseRemoteInfo(lines: readonly string[]): RemoteInfo {
 export function interpretLogin(run: ProbeRun, host: string, argv: readonly string[], connectTimeout: number): Finding {
   if (run.exitCode === 0 && run.stdout.some((line) => line.startsWith('home='))) {
     const user = parseRemoteInfo(run.stdout).user;
-    return finding('login', 'ok', `logged in to ${host}${user === undefined ? '' : ` as ${user}`} without prompting in ${(run.ms / 1000).toFixed(1)} s`);
+    return finding(
+      'login',
+      'ok',
+      `logged in to ${host}${user === undefined ? '' : ` as ${user}`} without prompting in ${(run.ms / 1000).toFixed(1)} s`,
+    );
   }
   if (run.timedOut) {
-    return finding('login', 'fail', `${host} did not answer within ${connectTimeout} s`, 'check the host name, the network or VPN, and the hops before it; or raise --connect-timeout');
+    return finding(
+      'login',
+      'fail',
+      `${host} did not answer within ${connectTimeout} s`,
+      'check the host name, the network or VPN, and the hops before it; or raise --connect-timeout',
+    );
   }
   let progress = emptyProgress();
   for (const line of run.stderr) progress = readLine(progress, line, 'stderr');
   const error = diagnose(progress, { argv, exitCode: run.exitCode, signal: run.signal, hop: host });
   const [what, advice] = splitAdvice(error.message);
   if (error.code === 'NEEDS_AUTH') {
-    return finding('login', 'warn', `${what}: ${host} wants a password or one-time code, and doctor never prompts; host checks skipped`, `log in once with ssh ${host} in a terminal, or share a ControlMaster connection; then run doctor again`);
+    return finding(
+      'login',
+      'warn',
+      `${what}: ${host} wants a password or one-time code, and doctor never prompts; host checks skipped`,
+      `log in once with ssh ${host} in a terminal, or share a ControlMaster connection; then run doctor again`,
+    );
   }
   return finding('login', 'fail', what, advice ?? `run ssh -v ${host} true to see why`);
 }
@@ -78,23 +92,50 @@ const said = (run: ProbeRun, pattern: RegExp) => [...run.stderr, ...run.stdout].
  * -L and -J (a banner or "connect failed" means the server tried); -R is read off the
  * GatewayPorts probe.
  */
-export function interpretTcpForwarding(local: ProbeRun, remote: 'allowed' | 'refused' | 'unknown', host: string): Finding {
+export function interpretTcpForwarding(
+  local: ProbeRun,
+  remote: 'allowed' | 'refused' | 'unknown',
+  host: string,
+): Finding {
   const localState = said(local, /administratively prohibited/)
     ? 'refused'
     : local.stdout.some((line) => line.startsWith('SSH-')) || said(local, /open failed: connect failed/)
       ? 'allowed'
       : 'unknown';
   if (localState === 'refused') {
-    return finding('tcp-forwarding', 'fail', `sshd on ${host} refuses -L and -J port forwards (administratively prohibited: AllowTcpForwarding or PermitOpen)`, 'ask the admins for AllowTcpForwarding yes, or use --strategy relay (ssh runs on the login node itself)', 'refused');
+    return finding(
+      'tcp-forwarding',
+      'fail',
+      `sshd on ${host} refuses -L and -J port forwards (administratively prohibited: AllowTcpForwarding or PermitOpen)`,
+      'ask the admins for AllowTcpForwarding yes, or use --strategy relay (ssh runs on the login node itself)',
+      'refused',
+    );
   }
   if (localState === 'unknown') {
     const last = local.stderr[local.stderr.length - 1];
-    return finding('tcp-forwarding', 'unknown', `the -W probe gave no answer${local.timedOut ? ' in time' : ''}${last === undefined ? '' : `: ${last}`}`, `try ssh -W 127.0.0.1:22 ${host} by hand`);
+    return finding(
+      'tcp-forwarding',
+      'unknown',
+      `the -W probe gave no answer${local.timedOut ? ' in time' : ''}${last === undefined ? '' : `: ${last}`}`,
+      `try ssh -W 127.0.0.1:22 ${host} by hand`,
+    );
   }
   if (remote === 'refused') {
-    return finding('tcp-forwarding', 'warn', `sshd on ${host} allows -L but refuses -R port forwards (AllowTcpForwarding local)`, 'start -R from another host, or ask the admins for AllowTcpForwarding yes', 'local');
+    return finding(
+      'tcp-forwarding',
+      'warn',
+      `sshd on ${host} allows -L but refuses -R port forwards (AllowTcpForwarding local)`,
+      'start -R from another host, or ask the admins for AllowTcpForwarding yes',
+      'local',
+    );
   }
-  return finding('tcp-forwarding', 'ok', `sshd on ${host} allows -L/-J${remote === 'allowed' ? ' and -R' : ''} port forwards`, '', remote === 'allowed' ? 'yes' : 'local');
+  return finding(
+    'tcp-forwarding',
+    'ok',
+    `sshd on ${host} allows -L/-J${remote === 'allowed' ? ' and -R' : ''} port forwards`,
+    '',
+    remote === 'allowed' ? 'yes' : 'local',
+  );
 }
 
 export type Outcome = 'ok' | 'refused' | 'unknown';
@@ -108,38 +149,96 @@ export interface SocketProbe {
 
 export function interpretSocketForwarding(probe: SocketProbe, host: string, tmpWritable: boolean): Finding {
   if (probe.roundTrip === 'ok') {
-    return finding('socket-forwarding', 'ok', `-L to a socket and -R of a socket both work on ${host} (a test connection went there and back)`, '', 'yes');
+    return finding(
+      'socket-forwarding',
+      'ok',
+      `-L to a socket and -R of a socket both work on ${host} (a test connection went there and back)`,
+      '',
+      'yes',
+    );
   }
   if (probe.remoteBind === 'refused' && !tmpWritable) {
-    return finding('socket-forwarding', 'unknown', `/tmp on ${host} is not writable, so no test socket could be bound`, `check /tmp on ${host}`);
+    return finding(
+      'socket-forwarding',
+      'unknown',
+      `/tmp on ${host} is not writable, so no test socket could be bound`,
+      `check /tmp on ${host}`,
+    );
   }
   if (probe.remoteBind === 'refused') {
-    return finding('socket-forwarding', 'fail', `sshd on ${host} refused a socket listener (-R /path): AllowStreamLocalForwarding is no or local (AllowTcpForwarding no blocks it too); -L to sockets could not be tested`, 'ask the admins for AllowStreamLocalForwarding yes, or forward TCP ports instead of sockets (-L 8888:localhost:8888)', 'no');
+    return finding(
+      'socket-forwarding',
+      'fail',
+      `sshd on ${host} refused a socket listener (-R /path): AllowStreamLocalForwarding is no or local (AllowTcpForwarding no blocks it too); -L to sockets could not be tested`,
+      'ask the admins for AllowStreamLocalForwarding yes, or forward TCP ports instead of sockets (-L 8888:localhost:8888)',
+      'no',
+    );
   }
   if (probe.remoteBind === 'ok' && probe.roundTrip === 'refused') {
-    return finding('socket-forwarding', 'fail', `sshd on ${host} binds -R sockets but refuses forwards to sockets (-L PORT:/path): AllowStreamLocalForwarding remote`, 'ask the admins for AllowStreamLocalForwarding yes, or use TCP ports on the remote side', 'remote');
+    return finding(
+      'socket-forwarding',
+      'fail',
+      `sshd on ${host} binds -R sockets but refuses forwards to sockets (-L PORT:/path): AllowStreamLocalForwarding remote`,
+      'ask the admins for AllowStreamLocalForwarding yes, or use TCP ports on the remote side',
+      'remote',
+    );
   }
-  return finding('socket-forwarding', 'unknown', `the socket probe did not finish${probe.message === undefined ? '' : `: ${probe.message}`}`, `try ssh -L /tmp/t.sock:/tmp/x.sock ${host} by hand`);
+  return finding(
+    'socket-forwarding',
+    'unknown',
+    `the socket probe did not finish${probe.message === undefined ? '' : `: ${probe.message}`}`,
+    `try ssh -L /tmp/t.sock:/tmp/x.sock ${host} by hand`,
+  );
 }
 
 /** Binding the same -R socket path a second time: only StreamLocalBindUnlink yes on the server replaces the leftover. */
-export function interpretBindUnlink(firstBind: Outcome, second: ProbeRun | undefined, host: string, sshdT: Map<string, string>): Finding {
+export function interpretBindUnlink(
+  firstBind: Outcome,
+  second: ProbeRun | undefined,
+  host: string,
+  sshdT: Map<string, string>,
+): Finding {
   if (firstBind !== 'ok' || second === undefined) {
-    return fromSshdT('socket-bind-unlink', sshdT.get('streamlocalbindunlink'), 'not observed: -R socket listeners did not work');
+    return fromSshdT(
+      'socket-bind-unlink',
+      sshdT.get('streamlocalbindunlink'),
+      'not observed: -R socket listeners did not work',
+    );
   }
   if (said(second, /remote port forwarding failed for listen path/)) {
-    return finding('socket-bind-unlink', 'ok', `StreamLocalBindUnlink no on ${host} (the default): a socket left by a dead -R blocks the next bind; tunnel removes its own leftovers first`, '', 'no');
+    return finding(
+      'socket-bind-unlink',
+      'ok',
+      `StreamLocalBindUnlink no on ${host} (the default): a socket left by a dead -R blocks the next bind; tunnel removes its own leftovers first`,
+      '',
+      'no',
+    );
   }
   if (second.exitCode === 0 && second.stdout.includes('rebound')) {
-    return finding('socket-bind-unlink', 'ok', `StreamLocalBindUnlink yes on ${host}: sshd replaces a leftover -R socket itself`, '', 'yes');
+    return finding(
+      'socket-bind-unlink',
+      'ok',
+      `StreamLocalBindUnlink yes on ${host}: sshd replaces a leftover -R socket itself`,
+      '',
+      'yes',
+    );
   }
-  return finding('socket-bind-unlink', 'unknown', `the second bind gave no clear answer (exit ${String(second.exitCode)})`, '');
+  return finding(
+    'socket-bind-unlink',
+    'unknown',
+    `the second bind gave no clear answer (exit ${String(second.exitCode)})`,
+    '',
+  );
 }
 
 /** Fallback when a probe could not decide: what `sshd -T` on the host says, labelled as such. */
 export function fromSshdT(check: string, value: string | undefined, why: string): Finding {
   if (value === undefined) return finding(check, 'unknown', why, '');
-  return finding(check, 'unknown', `${why}; sshd -T there says ${value} (its config file; the server that answered may differ)`);
+  return finding(
+    check,
+    'unknown',
+    `${why}; sshd -T there says ${value} (its config file; the server that answered may differ)`,
+  );
 }
 
 /** sun_path is 108 bytes on Linux, 104 on the BSDs and macOS (both counting the NUL). */
@@ -148,7 +247,14 @@ export function interpretPathLength(info: RemoteInfo, host: string): Finding {
   const limit = info.os === 'Linux' ? 107 : 103;
   const left = limit - Buffer.byteLength(info.home) - 1;
   const detail = `$HOME on ${host} is ${Buffer.byteLength(info.home)} bytes (${info.home}); sockets under it have ${left} bytes left of ${limit}`;
-  if (left < 24) return finding('socket-path-length', left < 8 ? 'fail' : 'warn', detail, 'put remote sockets under /tmp (e.g. /tmp/$USER-app.sock)', String(left));
+  if (left < 24)
+    return finding(
+      'socket-path-length',
+      left < 8 ? 'fail' : 'warn',
+      detail,
+      'put remote sockets under /tmp (e.g. /tmp/$USER-app.sock)',
+      String(left),
+    );
   return finding('socket-path-length', 'ok', detail, '', String(left));
 }
 
@@ -157,11 +263,31 @@ export function interpretHomePermissions(info: RemoteInfo, host: string): Findin
   if (info.homeMode === undefined) return finding('home-permissions', 'unknown', `could not stat $HOME on ${host}`, '');
   const mode = info.homeMode.toString(8);
   if (info.homeOwner !== undefined && info.uid !== undefined && info.homeOwner !== info.uid) {
-    return finding('home-permissions', 'warn', `$HOME on ${host} is owned by uid ${info.homeOwner}, not you (uid ${info.uid})`, 'ask the admins to fix the owner of your home directory', mode);
+    return finding(
+      'home-permissions',
+      'warn',
+      `$HOME on ${host} is owned by uid ${info.homeOwner}, not you (uid ${info.uid})`,
+      'ask the admins to fix the owner of your home directory',
+      mode,
+    );
   }
   if ((info.homeMode & 0o022) !== 0) {
-    return finding('home-permissions', 'warn', `$HOME on ${host} is writable by group or others (mode ${mode}): StrictModes refuses key logins, and others could replace sockets there`, `ssh ${host} 'chmod go-w ~'`, mode);
+    return finding(
+      'home-permissions',
+      'warn',
+      `$HOME on ${host} is writable by group or others (mode ${mode}): StrictModes refuses key logins, and others could replace sockets there`,
+      `ssh ${host} 'chmod go-w ~'`,
+      mode,
+    );
   }
-  const tmp = info.tmpWritable ? '; /tmp is writable for relay sockets' : '; /tmp is NOT writable, so --strategy relay cannot work there';
-  return finding('home-permissions', info.tmpWritable ? 'ok' : 'warn', `$HOME on ${host} has mode ${mode}${tmp}`, info.tmpWritable ? '' : 'use --strategy jump', mode);
+  const tmp = info.tmpWritable
+    ? '; /tmp is writable for relay sockets'
+    : '; /tmp is NOT writable, so --strategy relay cannot work there';
+  return finding(
+    'home-permissions',
+    info.tmpWritable ? 'ok' : 'warn',
+    `$HOME on ${host} has mode ${mode}${tmp}`,
+    info.tmpWritable ? '' : 'use --strategy jump',
+    mode,
+  );
 }

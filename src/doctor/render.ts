@@ -6,7 +6,12 @@ const LABEL: Record<Status, string> = { ok: 'ok', warn: 'warn', fail: 'FAIL', un
 /** One line per finding: status, check, what was found, and the fix when there is one. */
 export function renderFindings(findings: readonly Finding[], style: ChalkInstance): string {
   const width = Math.max(...findings.map((f) => f.check.length));
-  const paint: Record<Status, (text: string) => string> = { ok: style.green, warn: style.yellow, fail: style.red, unknown: style.dim };
+  const paint: Record<Status, (text: string) => string> = {
+    ok: style.green,
+    warn: style.yellow,
+    fail: style.red,
+    unknown: style.dim,
+  };
   return findings
     .map((f) => {
       const fix = f.fix === '' ? '' : ` ${style.bold('→')} ${f.fix}`;

@@ -21,17 +21,24 @@ const REFUSED_BIND = /remote port forwarding failed for listen path/;
  * connection to the entry must come back to us. Second: bind the same path again, which
  * only works with StreamLocalBindUnlink yes (sshd leaves the first one behind), then remove it.
  */
-export async function probeSockets(spawn: SpawnSsh, target: ProbeTarget, localDir: string, timeoutMs: number): Promise<SocketProbeResult> {
+export async function probeSockets(
+  spawn: SpawnSsh,
+  target: ProbeTarget,
+  localDir: string,
+  timeoutMs: number,
+): Promise<SocketProbeResult> {
   const paths = {
     remote: `/tmp/tnl-doctor-${randomBytes(6).toString('hex')}.sock`,
     localTarget: join(localDir, 't.sock'),
     localEntry: join(localDir, 'e.sock'),
   };
   const server = net.createServer();
-  const arrived = new Promise<true>((resolve) => server.once('connection', (socket) => {
-    socket.destroy();
-    resolve(true);
-  }));
+  const arrived = new Promise<true>((resolve) =>
+    server.once('connection', (socket) => {
+      socket.destroy();
+      resolve(true);
+    }),
+  );
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(paths.localTarget, resolve));
   try {
     let roundTrip: Promise<Outcome> | undefined;
@@ -44,11 +51,19 @@ export async function probeSockets(spawn: SpawnSsh, target: ProbeTarget, localDi
       },
     });
     const trip = roundTrip === undefined ? 'unknown' : await roundTrip;
-    const remoteBind: Outcome = first.stderr.some((l) => REFUSED_BIND.test(l)) ? 'refused' : first.stdout.includes('ready') ? 'ok' : 'unknown';
+    const remoteBind: Outcome = first.stderr.some((l) => REFUSED_BIND.test(l))
+      ? 'refused'
+      : first.stdout.includes('ready')
+        ? 'ok'
+        : 'unknown';
     const message = first.stderr.filter((l) => !/^Warning: Permanently added/.test(l)).pop();
     // A closed entry alone proves nothing; OpenSSH's "open failed" says the host refused the channel.
     const refused = first.stderr.some((l) => /open failed/.test(l));
-    const probe: SocketProbe = { remoteBind, roundTrip: trip === 'ok' ? 'ok' : refused ? 'refused' : 'unknown', ...(message === undefined ? {} : { message }) };
+    const probe: SocketProbe = {
+      remoteBind,
+      roundTrip: trip === 'ok' ? 'ok' : refused ? 'refused' : 'unknown',
+      ...(message === undefined ? {} : { message }),
+    };
     if (remoteBind !== 'ok') return { probe, rebind: undefined };
     const rebind = await runProbe(spawn, rebindArgv(target, paths), { timeoutMs });
     if (!rebind.stdout.includes('rebound')) await runProbe(spawn, cleanupArgv(target, paths.remote), { timeoutMs });
@@ -68,7 +83,9 @@ async function connectThrough(entry: string, arrived: Promise<true>, timeoutMs: 
     timer = setTimeout(() => resolve('unknown'), timeoutMs);
   });
   // Closed without arriving: give ssh's stderr a moment to explain before we stop it.
-  const closed = new Promise<Outcome>((resolve) => socket.once('close', () => setTimeout(() => resolve('unknown'), 200)));
+  const closed = new Promise<Outcome>((resolve) =>
+    socket.once('close', () => setTimeout(() => resolve('unknown'), 200)),
+  );
   try {
     return await Promise.race([arrived.then((): Outcome => 'ok'), timeout, closed]);
   } finally {

@@ -32,16 +32,27 @@ export function parseLogin(text: string): Hop {
 
 /** `--apps a,b` (or `none`); unknown names are refused with the list of known ones. */
 export function parseApps(text: string): AppName[] {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'none');
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== 'none');
   const unknown = names.filter((n) => !(APPS as readonly string[]).includes(n));
-  if (unknown.length > 0) throw badSpec('--apps', `--apps: unknown app '${printable(unknown[0]!)}'; choose from ${APPS.join(', ')} (or none)`);
+  if (unknown.length > 0)
+    throw badSpec(
+      '--apps',
+      `--apps: unknown app '${printable(unknown[0]!)}'; choose from ${APPS.join(', ')} (or none)`,
+    );
   return [...new Set(names)] as AppName[];
 }
 
 /** `--node NAME`: one host name as the login node resolves it. */
 export function parseNode(text: string): string {
   const hop = parseHop(text.trim(), '--node');
-  if (hop.user !== undefined || hop.port !== undefined) throw badSpec('--node', `--node '${printable(text)}': give just the node's name (user and port come from the login node's settings)`);
+  if (hop.user !== undefined || hop.port !== undefined)
+    throw badSpec(
+      '--node',
+      `--node '${printable(text)}': give just the node's name (user and port come from the login node's settings)`,
+    );
   return hop.host;
 }
 
@@ -50,17 +61,28 @@ const PATTERN = /^[A-Za-z0-9._*?-]+$/;
 /** `--node-pattern`: one ssh_config Host pattern (`*` and `?` wildcards), never one that matches everything. */
 export function parseNodePattern(text: string, login: { name: string; host: string }): string {
   const pattern = text.trim();
-  if (!PATTERN.test(pattern)) throw badSpec('--node-pattern', `--node-pattern '${printable(text)}': use letters, digits, '.', '-', '_' and the wildcards * and ?`);
+  if (!PATTERN.test(pattern))
+    throw badSpec(
+      '--node-pattern',
+      `--node-pattern '${printable(text)}': use letters, digits, '.', '-', '_' and the wildcards * and ?`,
+    );
   for (const name of [login.name, login.host]) {
     // The nodes' ProxyJump would then apply to the login node itself: a loop.
-    if (matchesPattern(pattern, name)) throw badSpec('--node-pattern', `--node-pattern '${pattern}' also matches the login node '${name}'; make it narrower (e.g. node*)`);
+    if (matchesPattern(pattern, name))
+      throw badSpec(
+        '--node-pattern',
+        `--node-pattern '${pattern}' also matches the login node '${name}'; make it narrower (e.g. node*)`,
+      );
   }
   return pattern;
 }
 
 /** ssh_config's own matching for one pattern: `*` any run, `?` one character, case-insensitive. */
 export function matchesPattern(pattern: string, name: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`, 'i').test(name);
 }
 
@@ -76,14 +98,18 @@ export function defaultName(host: string): string {
   if (/^[\d.]+$/.test(host) || host.includes(':')) return 'cluster';
   const labels = host.split('.');
   const pick = /^login\d*$/i.test(labels[0] ?? '') && labels.length > 2 ? labels[1]! : labels[0]!;
-  const name = pick.replace(/[^A-Za-z0-9._-]/g, '').replace(/^[^A-Za-z0-9]+/, '').slice(0, 40);
+  const name = pick
+    .replace(/[^A-Za-z0-9._-]/g, '')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 40);
   return name === '' ? 'cluster' : name;
 }
 
 /** `--name`: it becomes a Host alias and a profile prefix (`NAME-jupyter`). */
 export function parseProfileName(text: string): string {
   const name = parseName(text.trim(), '--name');
-  if (name.includes('*') || name.length > 40) throw badSpec('--name', `--name '${name}': at most 40 characters (saved tunnels are named NAME-app)`);
+  if (name.includes('*') || name.length > 40)
+    throw badSpec('--name', `--name '${name}': at most 40 characters (saved tunnels are named NAME-app)`);
   return name;
 }
 
@@ -95,5 +121,9 @@ export function loginText(answers: Pick<InitAnswers, 'login'>): string {
 /** One line naming every answer that is missing; exit code 2 through BAD_OPTION. */
 export function missingAnswers(flags: readonly string[], why: string): TunnelError {
   const list = flags.join(', ');
-  return new TunnelError('BAD_OPTION', `init: missing ${list} (${why}); pass ${flags.length > 1 ? 'them' : 'it'}, or run tunnel init in a terminal`, { field: flags[0] });
+  return new TunnelError(
+    'BAD_OPTION',
+    `init: missing ${list} (${why}); pass ${flags.length > 1 ? 'them' : 'it'}, or run tunnel init in a terminal`,
+    { field: flags[0] },
+  );
 }

@@ -40,7 +40,12 @@ export interface ConnectCheck {
 
 /** The argv of the test login: a one-shot `true` on the host [through -J login], prompting only on a terminal. */
 export function connectArgv(target: Hop, check: Pick<ConnectCheck, 'sshConfig' | 'interactive' | 'jump'>): string[] {
-  const route = { via: check.jump === undefined ? [] : [check.jump], to: target, sshConfig: check.sshConfig, connectTimeout: 10 };
+  const route = {
+    via: check.jump === undefined ? [] : [check.jump],
+    to: target,
+    sshConfig: check.sshConfig,
+    connectTimeout: 10,
+  };
   return planOneShot(route, 'true', { batchMode: !check.interactive });
 }
 
@@ -50,14 +55,25 @@ export function connectArgv(target: Hop, check: Pick<ConnectCheck, 'sshConfig' |
  */
 export async function testConnection(target: Hop, check: ConnectCheck): Promise<void> {
   const argv = connectArgv(target, check);
-  const result = await sshRunner({ run: check.run }).run(argv, { timeoutMs: check.timeoutMs, interactive: check.interactive });
+  const result = await sshRunner({ run: check.run }).run(argv, {
+    timeoutMs: check.timeoutMs,
+    interactive: check.interactive,
+  });
   if (result.exitCode === 0) return;
   const hop = target.host;
   if (result.timedOut) {
-    throw new TunnelError('CONNECT_FAILED', `${hop}: no answer within ${Math.round(check.timeoutMs / 1000)} s (${argv.join(' ')})`, { hop, argv });
+    throw new TunnelError(
+      'CONNECT_FAILED',
+      `${hop}: no answer within ${Math.round(check.timeoutMs / 1000)} s (${argv.join(' ')})`,
+      { hop, argv },
+    );
   }
   if (result.notFound === true) {
-    throw new TunnelError('SSH_NOT_FOUND', 'the OpenSSH client (ssh) is not on PATH; install it (Debian/Ubuntu: apt install openssh-client)', { cause: result });
+    throw new TunnelError(
+      'SSH_NOT_FOUND',
+      'the OpenSSH client (ssh) is not on PATH; install it (Debian/Ubuntu: apt install openssh-client)',
+      { cause: result },
+    );
   }
   const progress = result.stderr.split('\n').reduce((p, line) => readLine(p, line, 'stderr'), emptyProgress());
   throw diagnose(progress, { argv, exitCode: result.exitCode, signal: result.signal ?? null, hop });

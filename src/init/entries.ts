@@ -35,9 +35,13 @@ function renderLoginEntry(answers: InitAnswers, login: TargetSettings): string {
     ...identityDirectives(login),
   ];
   if (login.userKnownHostsFiles !== undefined) {
-    directives.push(['UserKnownHostsFile', login.userKnownHostsFiles.map((f) => quoteConfigValue(escapePercent(f), 'UserKnownHostsFile')).join(' ')]);
+    directives.push([
+      'UserKnownHostsFile',
+      login.userKnownHostsFiles.map((f) => quoteConfigValue(escapePercent(f), 'UserKnownHostsFile')).join(' '),
+    ]);
   }
-  if (login.hostKeyAlias !== undefined) directives.push(['HostKeyAlias', quoteConfigValue(login.hostKeyAlias, 'HostKeyAlias')]);
+  if (login.hostKeyAlias !== undefined)
+    directives.push(['HostKeyAlias', quoteConfigValue(login.hostKeyAlias, 'HostKeyAlias')]);
   // Say how the login node itself is reached, so a wide node pattern can never hand it a ProxyJump.
   if (login.proxyJump !== undefined) directives.push(['ProxyJump', quoteConfigValue(login.proxyJump, 'ProxyJump')]);
   else if (login.proxyCommand !== undefined) directives.push(['ProxyCommand', login.proxyCommand]);
@@ -53,7 +57,12 @@ function renderLoginEntry(answers: InitAnswers, login: TargetSettings): string {
 
 function renderNodesEntry(answers: InitAnswers, login: TargetSettings): string {
   const pattern = quoteConfigValue(answers.nodePattern ?? '', '--node-pattern');
-  const directives: Directive[] = [['ProxyJump', answers.name], ['User', quoteConfigValue(login.user, 'User')], ...identityDirectives(login), ...KEEPALIVE];
+  const directives: Directive[] = [
+    ['ProxyJump', answers.name],
+    ['User', quoteConfigValue(login.user, 'User')],
+    ...identityDirectives(login),
+    ...KEEPALIVE,
+  ];
   return [
     `# tunnel init: compute nodes of ${answers.name} (e.g. ${answers.node ?? pattern}) are reachable only through ${answers.name}.`,
     `Host ${pattern}`,
@@ -65,7 +74,8 @@ function renderNodesEntry(answers: InitAnswers, login: TargetSettings): string {
 /** Nodes share the home directory with the login node, so the same key opens both. */
 function identityDirectives(login: TargetSettings): Directive[] {
   const directives: Directive[] = [];
-  if (login.identityFile !== undefined) directives.push(['IdentityFile', quoteConfigValue(login.identityFile, 'IdentityFile')]);
+  if (login.identityFile !== undefined)
+    directives.push(['IdentityFile', quoteConfigValue(login.identityFile, 'IdentityFile')]);
   if (login.identitiesOnly !== undefined) directives.push(['IdentitiesOnly', login.identitiesOnly ? 'yes' : 'no']);
   return directives;
 }

@@ -1,5 +1,15 @@
 import { badSpec } from '../errors.js';
-import { defaultName, defaultNodePattern, missingAnswers, parseApps, parseLogin, parseNode, parseNodePattern, parseProfileName, type InitAnswers } from './answers.js';
+import {
+  defaultName,
+  defaultNodePattern,
+  missingAnswers,
+  parseApps,
+  parseLogin,
+  parseNode,
+  parseNodePattern,
+  parseProfileName,
+  type InitAnswers,
+} from './answers.js';
 
 /** The flags of `tunnel init`: one per question, so it can run without a terminal. */
 export interface InitFlags {
@@ -27,7 +37,11 @@ export interface DecidedAnswers {
  */
 export function answersFromFlags(flags: InitFlags, why: string): DecidedAnswers {
   const yes = flags.yes === true;
-  if (flags.isolated === false && flags.node !== undefined) throw badSpec('--node', '--node names a compute node behind the login node; it contradicts --no-isolated, drop one');
+  if (flags.isolated === false && flags.node !== undefined)
+    throw badSpec(
+      '--node',
+      '--node names a compute node behind the login node; it contradicts --no-isolated, drop one',
+    );
   const isolated = flags.isolated ?? (flags.node !== undefined ? true : yes ? false : undefined);
   const missing = [
     flags.login === undefined ? '--login' : undefined,
@@ -40,9 +54,20 @@ export function answersFromFlags(flags: InitFlags, why: string): DecidedAnswers 
   const login = parseLogin(flags.login);
   const name = flags.name === undefined ? defaultName(login.host) : parseProfileName(flags.name);
   const node = isolated && flags.node !== undefined ? parseNode(flags.node) : undefined;
-  const nodePattern = node === undefined ? undefined : parseNodePattern(flags.nodePattern ?? defaultNodePattern(node), { name, host: login.host });
+  const nodePattern =
+    node === undefined
+      ? undefined
+      : parseNodePattern(flags.nodePattern ?? defaultNodePattern(node), { name, host: login.host });
   return {
-    answers: { login, name, isolated, node, nodePattern, apps: flags.apps === undefined ? [] : parseApps(flags.apps), sshConfig: flags.sshConfig },
+    answers: {
+      login,
+      name,
+      isolated,
+      node,
+      nodePattern,
+      apps: flags.apps === undefined ? [] : parseApps(flags.apps),
+      sshConfig: flags.sshConfig,
+    },
     writeConfig: flags.writeConfig ?? false,
   };
 }

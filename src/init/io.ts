@@ -12,8 +12,12 @@ export interface InitIO {
 export interface InitChecks {
   resolveLogin(login: Hop, sshConfig: string | undefined): Promise<TargetSettings>;
   resolveNode(node: string, sshConfig: string | undefined): Promise<void>;
-  testConnection(target: Hop, options: { sshConfig: string | undefined; interactive: boolean; jump?: Hop | undefined }): Promise<void>;
+  testConnection(
+    target: Hop,
+    options: { sshConfig: string | undefined; interactive: boolean; jump?: Hop | undefined },
+  ): Promise<void>;
 }
 
 /** How a check of the example node turned out: only a warning when it fails (many clusters refuse node logins without a job). */
-export type NodeCheck = { checked: false } | { checked: true; connected: true } | { checked: true; connected: false; reason: string };
+export type NodeCheck =
+  { checked: false } | { checked: true; connected: true } | { checked: true; connected: false; reason: string };

@@ -1,6 +1,12 @@
 import { readState } from '../os/atomic.js';
 import { renderLineDiff } from '../sshconfig/diff.js';
-import { checkEntries, composeEntriesFile, parseEntriesFile, upsertEntries, type Entry } from '../sshconfig/entries-file.js';
+import {
+  checkEntries,
+  composeEntriesFile,
+  parseEntriesFile,
+  upsertEntries,
+  type Entry,
+} from '../sshconfig/entries-file.js';
 import { ensureInclude, includeLine } from '../sshconfig/include.js';
 import { layoutFor } from '../sshconfig/paths.js';
 
@@ -20,7 +26,10 @@ export async function previewEntries(entries: readonly Entry[], sshDir: string |
   const mainBefore = main?.text ?? '';
   const mainAfter = ensureInclude(mainBefore, layout.includePaths, includeLine(layout.includeTarget));
   return {
-    diff: [...renderLineDiff(tunnel?.text ?? '', tunnelAfter, layout.tunnelConf), ...renderLineDiff(mainBefore, mainAfter, layout.mainConfig)],
+    diff: [
+      ...renderLineDiff(tunnel?.text ?? '', tunnelAfter, layout.tunnelConf),
+      ...renderLineDiff(mainBefore, mainAfter, layout.mainConfig),
+    ],
     tunnelConf: layout.tunnelConf,
     mainConfig: layout.mainConfig,
   };

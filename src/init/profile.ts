@@ -14,7 +14,8 @@ export interface InitProfile {
  */
 export function toTunnelDefaults(answers: InitAnswers): TunnelOptions {
   const login = loginText(answers);
-  const base: TunnelOptions = answers.isolated && answers.node !== undefined ? { via: [login], to: answers.node } : { to: login };
+  const base: TunnelOptions =
+    answers.isolated && answers.node !== undefined ? { via: [login], to: answers.node } : { to: login };
   return answers.sshConfig === undefined ? base : { ...base, sshConfig: answers.sshConfig };
 }
 

@@ -6,7 +6,11 @@ export interface Choice<T extends string> {
 
 /** The questions init asks; the CLI passes inquirer, and nothing else in init knows about terminals. */
 export interface Prompter {
-  input(question: { message: string; default?: string | undefined; validate?: (value: string) => string | true }): Promise<string>;
+  input(question: {
+    message: string;
+    default?: string | undefined;
+    validate?: (value: string) => string | true;
+  }): Promise<string>;
   confirm(question: { message: string; default: boolean }): Promise<boolean>;
   checkbox<T extends string>(question: { message: string; choices: Array<Choice<T>> }): Promise<T[]>;
   select<T extends string>(question: { message: string; choices: Array<Choice<T>> }): Promise<T>;
@@ -16,12 +20,27 @@ export interface Prompter {
 export async function loadInquirerPrompter(): Promise<Prompter> {
   const { checkbox, confirm, input, select } = await import('@inquirer/prompts');
   return {
-    input: ({ message, default: value, validate }) => input({ message, ...(value === undefined ? {} : { default: value }), ...(validate === undefined ? {} : { validate }) }),
+    input: ({ message, default: value, validate }) =>
+      input({
+        message,
+        ...(value === undefined ? {} : { default: value }),
+        ...(validate === undefined ? {} : { validate }),
+      }),
     confirm: (question) => confirm(question),
     checkbox: <T extends string>(question: { message: string; choices: Array<Choice<T>> }) =>
-      checkbox<T>({ message: question.message, choices: question.choices.map((c) => ({ value: c.value, name: c.name ?? c.value, checked: c.checked ?? false })) }),
+      checkbox<T>({
+        message: question.message,
+        choices: question.choices.map((c) => ({
+          value: c.value,
+          name: c.name ?? c.value,
+          checked: c.checked ?? false,
+        })),
+      }),
     select: <T extends string>(question: { message: string; choices: Array<Choice<T>> }) =>
-      select<T>({ message: question.message, choices: question.choices.map((c) => ({ value: c.value, name: c.name ?? c.value })) }),
+      select<T>({
+        message: question.message,
+        choices: question.choices.map((c) => ({ value: c.value, name: c.name ?? c.value })),
+      }),
   };
 }
 

@@ -1,5 +1,12 @@
 import { resolve } from 'node:path';
-import { getDefaults, saveTunnel, savedTunnelsFile, setDefaults, type Defaults, type StoreOptions } from '../saved/index.js';
+import {
+  getDefaults,
+  saveTunnel,
+  savedTunnelsFile,
+  setDefaults,
+  type Defaults,
+  type StoreOptions,
+} from '../saved/index.js';
 import { toSavedTunnel } from '../saved/validate.js';
 import { formatHop } from '../model/hop.js';
 import type { TunnelOptions } from '../model/types.js';
@@ -37,7 +44,13 @@ export interface InitResult {
   apps: string[];
   tunnelOptions: TunnelOptions;
   profile: { file: string; defaults: Defaults; tunnels: string[] };
-  sshConfig: { entries: Entry[]; written: boolean; changed: boolean; files: Array<{ path: string; changed: boolean; backup: string | null }>; diff: string[] };
+  sshConfig: {
+    entries: Entry[];
+    written: boolean;
+    changed: boolean;
+    files: Array<{ path: string; changed: boolean; backup: string | null }>;
+    diff: string[];
+  };
 }
 
 const TIMEOUTS = { interactiveMs: 180_000, batchMs: 30_000 } as const;
@@ -47,7 +60,11 @@ export function defaultChecks(): InitChecks {
   return {
     resolveLogin,
     resolveNode,
-    testConnection: (target, options) => testConnection(target, { ...options, timeoutMs: options.interactive ? TIMEOUTS.interactiveMs : TIMEOUTS.batchMs }),
+    testConnection: (target, options) =>
+      testConnection(target, {
+        ...options,
+        timeoutMs: options.interactive ? TIMEOUTS.interactiveMs : TIMEOUTS.batchMs,
+      }),
   };
 }
 
@@ -81,7 +98,10 @@ export async function runInit(run: InitRun): Promise<InitResult> {
   if (preview.diff.length === 0) {
     io.say('ok', `ssh_config already has these entries (${preview.tunnelConf})`);
   } else {
-    io.say('info', `ssh_config entries for ${answers.name} (the change to ${preview.tunnelConf}, included from ${preview.mainConfig}):`);
+    io.say(
+      'info',
+      `ssh_config entries for ${answers.name} (the change to ${preview.tunnelConf}, included from ${preview.mainConfig}):`,
+    );
     io.show(preview.diff);
     writeConfig ??= await prompter!.confirm({ message: `Write them? (the old files are backed up)`, default: true });
     if (writeConfig) {
@@ -95,7 +115,8 @@ export async function runInit(run: InitRun): Promise<InitResult> {
     name: answers.name,
     login: { hop: formatHop(answers.login), hostName: login.hostName, user: login.user, port: login.port },
     isolated: answers.isolated,
-    node: answers.node === undefined ? null : { name: answers.node, pattern: answers.nodePattern ?? answers.node, ...node },
+    node:
+      answers.node === undefined ? null : { name: answers.node, pattern: answers.nodePattern ?? answers.node, ...node },
     apps: answers.apps,
     tunnelOptions: toTunnelDefaults(answers),
     profile: { file: profile.file, defaults: profile.defaults, tunnels: profile.tunnels },
@@ -103,18 +124,30 @@ export async function runInit(run: InitRun): Promise<InitResult> {
       entries,
       written: install !== undefined,
       changed: install?.changed ?? false,
-      files: install === undefined ? [] : [install.tunnelConf, install.mainConfig].map((f) => ({ path: f.path, changed: f.changed, backup: f.backup ?? null })),
+      files:
+        install === undefined
+          ? []
+          : [install.tunnelConf, install.mainConfig].map((f) => ({
+              path: f.path,
+              changed: f.changed,
+              backup: f.backup ?? null,
+            })),
       diff: preview.diff,
     },
   };
 }
 
 /** Validates every tunnel first, so a bad one stores nothing; then defaults, then the tunnels. */
-async function saveProfile(profile: InitProfile, store: StoreOptions): Promise<{ file: string; defaults: Defaults; tunnels: string[] }> {
+async function saveProfile(
+  profile: InitProfile,
+  store: StoreOptions,
+): Promise<{ file: string; defaults: Defaults; tunnels: string[] }> {
   for (const input of Object.values(profile.tunnels)) toSavedTunnel(input);
-  const defaults = Object.keys(profile.defaults).length > 0 ? await setDefaults(profile.defaults, store) : getDefaults(store);
+  const defaults =
+    Object.keys(profile.defaults).length > 0 ? await setDefaults(profile.defaults, store) : getDefaults(store);
   const tunnels: string[] = [];
-  for (const [name, input] of Object.entries(profile.tunnels)) tunnels.push((await saveTunnel(name, input, store)).name);
+  for (const [name, input] of Object.entries(profile.tunnels))
+    tunnels.push((await saveTunnel(name, input, store)).name);
   return { file: savedTunnelsFile(store), defaults, tunnels };
 }
 

@@ -9,12 +9,18 @@ import type { Direction, Endpoint, Forward, ListenEndpoint } from './types.js';
  */
 export function parseForward(direction: Direction, text: string): Forward {
   const field = `-${direction} ${printable(text)}`;
-  if (text.trim() === '') throw badSpec(`-${direction}`, `-${direction}: empty forward spec (expected e.g. 8080:localhost:80)`);
+  if (text.trim() === '')
+    throw badSpec(`-${direction}`, `-${direction}: empty forward spec (expected e.g. 8080:localhost:80)`);
   const parts = splitForwardFields(text, `-${direction}`);
   const withField = (detail: string): never => {
     throw badSpec(`-${direction}`, `-${direction} '${printable(text)}': ${detail}`);
   };
-  if (parts.length < 2) withField(direction === 'R' ? 'dynamic (SOCKS) -R is not supported; expected port:host:hostport' : 'expected port:host:hostport or port:/remote.sock');
+  if (parts.length < 2)
+    withField(
+      direction === 'R'
+        ? 'dynamic (SOCKS) -R is not supported; expected port:host:hostport'
+        : 'expected port:host:hostport or port:/remote.sock',
+    );
   if (parts.length > 4) withField('too many fields; expected [bind:]port:host:hostport');
   const last = parts[parts.length - 1]!;
   const targetIsSocket = isSocketField(last);

@@ -15,7 +15,8 @@ export function parseHop(text: string, field = '--via'): Hop {
   const at = text.lastIndexOf('@');
   const user = at === -1 ? undefined : text.slice(0, at);
   const rest = at === -1 ? text : text.slice(at + 1);
-  if (user !== undefined && !USER_PATTERN.test(user)) fail(`user '${printable(user)}' has characters ssh users cannot have`);
+  if (user !== undefined && !USER_PATTERN.test(user))
+    fail(`user '${printable(user)}' has characters ssh users cannot have`);
   const { host, port } = splitHostPort(rest, fail);
   if (host.includes(':')) {
     if (!/^[0-9A-Fa-f:.]+$/.test(host)) fail(`'${printable(host)}' is not a valid IPv6 address`);

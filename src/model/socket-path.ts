@@ -17,7 +17,10 @@ export function checkSocketPath(path: string, field: string, platform: NodeJS.Pl
   // ssh expands %-tokens and ${VAR}, and strips '\\' escapes, in -L/-R socket paths (both ends):
   // the socket it binds would not be the one we prepare, probe and remove. Only literal paths.
   if (/[%\\]|\$\{/.test(path)) {
-    throw badSpec(field, `${field}: socket path '${printable(path)}' contains '%', '\${' or '\\', which ssh rewrites; write the path out literally`);
+    throw badSpec(
+      field,
+      `${field}: socket path '${printable(path)}' contains '%', '\${' or '\\', which ssh rewrites; write the path out literally`,
+    );
   }
   const bytes = Buffer.byteLength(path);
   const max = maxSocketPathBytes(platform);

@@ -9,17 +9,22 @@ export function splitForwardFields(text: string, field: string): string[] {
     const ch = text[i]!;
     if (ch === '[') {
       const close = text.indexOf(']', i);
-      if (close === -1) throw badSpec(field, `${field} '${printable(text)}': unbalanced '[' (write IPv6 addresses as [::1])`);
+      if (close === -1)
+        throw badSpec(field, `${field} '${printable(text)}': unbalanced '[' (write IPv6 addresses as [::1])`);
       const next = text[close + 1];
       if (current !== '' || (next !== undefined && next !== ':')) {
-        throw badSpec(field, `${field} '${printable(text)}': a bracketed IPv6 address must be a whole field, like [::1]:8080`);
+        throw badSpec(
+          field,
+          `${field} '${printable(text)}': a bracketed IPv6 address must be a whole field, like [::1]:8080`,
+        );
       }
       fields.push(text.slice(i + 1, close));
       i = close + 2;
       if (next === undefined) return fields;
       continue;
     }
-    if (ch === ']') throw badSpec(field, `${field} '${printable(text)}': unbalanced ']' (write IPv6 addresses as [::1])`);
+    if (ch === ']')
+      throw badSpec(field, `${field} '${printable(text)}': unbalanced ']' (write IPv6 addresses as [::1])`);
     if (ch === ':') {
       fields.push(current);
       current = '';
@@ -73,11 +78,19 @@ export function parseHostField(value: string, field: string): string {
  * Tabs and newlines stay.
  */
 export function escapeControls(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Renders a value safely inside an error message (control characters made visible). */
 export function printable(value: string): string {
   // JSON escapes C0 controls; also escape DEL, C1 (0x9b is CSI on some terminals), line separators and bidi overrides.
-  return JSON.stringify(value).slice(1, -1).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value)
+    .slice(1, -1)
+    .replace(
+      /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
 }

@@ -80,7 +80,11 @@ function rejectDuplicateListeners(forwards: Forward[]): void {
     const { listen } = forward;
     if (listen.kind === 'tcp' && listen.port === 0) continue;
     const key = `${forward.direction}:${listen.kind === 'unix' ? listen.path : `${listen.bind ?? ''}:${listen.port}`}`;
-    if (seen.has(key)) throw badSpec(`-${forward.direction}`, `-${forward.direction}: two forwards listen on the same ${listen.kind === 'unix' ? 'socket' : 'port'}; give each its own`);
+    if (seen.has(key))
+      throw badSpec(
+        `-${forward.direction}`,
+        `-${forward.direction}: two forwards listen on the same ${listen.kind === 'unix' ? 'socket' : 'port'}; give each its own`,
+      );
     seen.add(key);
   }
 }
@@ -94,7 +98,13 @@ function parseStrategy(value: string | undefined): Strategy {
 }
 
 /** Whole numbers only: flags arrive as strings, API options as numbers. */
-export function parseInteger(value: number | string | undefined, field: string, fallback: number, min: number, max: number): number {
+export function parseInteger(
+  value: number | string | undefined,
+  field: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   const number = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {

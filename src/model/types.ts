@@ -1,12 +1,8 @@
 /** A TCP endpoint (`host` may be a name, IPv4, or IPv6 without brackets) or a Unix socket path. */
-export type Endpoint =
-  | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'unix'; path: string };
+export type Endpoint = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
 /** Where a forward listens: a TCP port with an optional bind address, or a Unix socket. */
-export type ListenEndpoint =
-  | { kind: 'tcp'; bind: string | undefined; port: number }
-  | { kind: 'unix'; path: string };
+export type ListenEndpoint = { kind: 'tcp'; bind: string | undefined; port: number } | { kind: 'unix'; path: string };
 
 export type Direction = 'L' | 'R';
 

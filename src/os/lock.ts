@@ -42,7 +42,11 @@ export async function acquireLock(path: string, options: AcquireOptions = {}): P
 }
 
 /** Runs `fn` holding the lock; always releases it. */
-export async function withLock<T>(path: string, fn: () => T | Promise<T>, options: { timeoutMs?: number; staleMs?: number } = {}): Promise<T> {
+export async function withLock<T>(
+  path: string,
+  fn: () => T | Promise<T>,
+  options: { timeoutMs?: number; staleMs?: number } = {},
+): Promise<T> {
   const owner = identifyProcess() ?? { pid: process.pid };
   await acquireLock(path, { waitMs: options.timeoutMs ?? 5000, staleMs: options.staleMs ?? 30_000, owner });
   try {
@@ -78,7 +82,12 @@ export function formatLock(owner: ProcessIdentity): string {
 
 /** Reads both this form and the bare "PID" (or "PID nonce") that earlier versions wrote. */
 export function parseLock(content: string): ProcessIdentity | undefined {
-  const fields = Object.fromEntries(content.trim().split(/\s+/).map((word) => word.split('=', 2)));
+  const fields = Object.fromEntries(
+    content
+      .trim()
+      .split(/\s+/)
+      .map((word) => word.split('=', 2)),
+  );
   const known = (value: unknown) => (typeof value === 'string' && value !== '-' ? value : undefined);
   const pid = known(fields.pid) ?? /^(\d+)(\s|$)/.exec(content)?.[1];
   if (pid === undefined || !/^[1-9]\d*$/.test(pid)) return undefined;
@@ -145,13 +154,19 @@ async function takeOver(path: string, staleContent: string): Promise<void> {
 
 /** The one wording of "that name is taken": by the lock itself, or checked before starting work for it. */
 export function alreadyRunning(what: string, who: string): TunnelError {
-  return new TunnelError('ALREADY_RUNNING', `${what} is already running (${who}); use another --name or 'tunnel down ${what}'`);
+  return new TunnelError(
+    'ALREADY_RUNNING',
+    `${what} is already running (${who}); use another --name or 'tunnel down ${what}'`,
+  );
 }
 
 function heldError(path: string, holder: Holder | undefined, what: string | undefined): TunnelError {
   const who = holder?.owner === undefined ? 'another process' : `pid ${holder.owner.pid}`;
   if (what !== undefined) return alreadyRunning(what, who);
-  return new TunnelError('LOCKED', `${path} is held by ${who}; wait for it to finish, or delete the file if no tunnel command is running`);
+  return new TunnelError(
+    'LOCKED',
+    `${path} is held by ${who}; wait for it to finish, or delete the file if no tunnel command is running`,
+  );
 }
 
 /** Private files that killed writers left next to the lock (`<lock>.<pid>-<hex>`). */

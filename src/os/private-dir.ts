@@ -15,13 +15,28 @@ export interface PrivateDirOptions {
 }
 
 /** What is wrong with this directory, or undefined. Pure. */
-export function privateDirProblem(dir: string, stats: Pick<Stats, 'isDirectory' | 'uid' | 'mode'>, options: PrivateDirOptions = {}, uid = process.getuid?.()): TunnelError | undefined {
+export function privateDirProblem(
+  dir: string,
+  stats: Pick<Stats, 'isDirectory' | 'uid' | 'mode'>,
+  options: PrivateDirOptions = {},
+  uid = process.getuid?.(),
+): TunnelError | undefined {
   const elsewhere = `set ${options.setting ?? 'TUNNEL_HOME'} to a private directory`;
-  if (!stats.isDirectory()) return new TunnelError('UNSAFE_PATH', `${dir} is not a directory; remove it or ${elsewhere}`);
-  if (uid !== undefined && stats.uid !== uid) return new TunnelError('UNSAFE_PATH', `${dir} belongs to uid ${stats.uid}, not you; ${elsewhere}`);
+  if (!stats.isDirectory())
+    return new TunnelError('UNSAFE_PATH', `${dir} is not a directory; remove it or ${elsewhere}`);
+  if (uid !== undefined && stats.uid !== uid)
+    return new TunnelError('UNSAFE_PATH', `${dir} belongs to uid ${stats.uid}, not you; ${elsewhere}`);
   const mode = (stats.mode & 0o777).toString(8);
-  if (options.othersMayRead && (stats.mode & 0o022) !== 0) return new TunnelError('UNSAFE_PATH', `${dir} is writable by others (mode ${mode}); run chmod 700 ${dir}, or ${elsewhere}`);
-  if (!options.othersMayRead && (stats.mode & 0o077) !== 0) return new TunnelError('UNSAFE_PATH', `${dir} is open to other users (mode ${mode}); run chmod 700 ${dir}, or ${elsewhere}`);
+  if (options.othersMayRead && (stats.mode & 0o022) !== 0)
+    return new TunnelError(
+      'UNSAFE_PATH',
+      `${dir} is writable by others (mode ${mode}); run chmod 700 ${dir}, or ${elsewhere}`,
+    );
+  if (!options.othersMayRead && (stats.mode & 0o077) !== 0)
+    return new TunnelError(
+      'UNSAFE_PATH',
+      `${dir} is open to other users (mode ${mode}); run chmod 700 ${dir}, or ${elsewhere}`,
+    );
   return undefined;
 }
 

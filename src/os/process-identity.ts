@@ -76,17 +76,20 @@ export function sshInProcessGroup(pgid: number): number[] {
   } catch {
     return [];
   }
-  return names.filter((name) => /^\d+$/.test(name) && Number(name) !== pgid).map(Number).filter((pid) => {
-    const stat = readStat(pid);
-    if (stat === undefined || stat.comm !== 'ssh' || stat.state === 'Z' || stat.pgrp !== pgid) return false;
-    // A ProxyJump child belongs to its ssh (maybe a shared master in another session): never a stray.
-    if (isSsh(stat.ppid)) return false;
-    try {
-      return uid === undefined || statSync(`/proc/${pid}`).uid === uid;
-    } catch {
-      return false;
-    }
-  });
+  return names
+    .filter((name) => /^\d+$/.test(name) && Number(name) !== pgid)
+    .map(Number)
+    .filter((pid) => {
+      const stat = readStat(pid);
+      if (stat === undefined || stat.comm !== 'ssh' || stat.state === 'Z' || stat.pgrp !== pgid) return false;
+      // A ProxyJump child belongs to its ssh (maybe a shared master in another session): never a stray.
+      if (isSsh(stat.ppid)) return false;
+      try {
+        return uid === undefined || statSync(`/proc/${pid}`).uid === uid;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /**
@@ -132,12 +135,15 @@ export function orphanedJumpChildren(since: string | undefined): number[] {
   } catch {
     return [];
   }
-  return names.filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
-    const stat = readStat(pid);
-    if (stat === undefined || stat.comm !== 'ssh' || stat.state === 'Z' || stat.pgrp !== own.pgrp) return false;
-    if (Number(stat.start) < Number(since) || readStat(stat.ppid)?.comm === 'ssh') return false;
-    return processArgv(pid)?.includes('-W') ?? false;
-  });
+  return names
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      const stat = readStat(pid);
+      if (stat === undefined || stat.comm !== 'ssh' || stat.state === 'Z' || stat.pgrp !== own.pgrp) return false;
+      if (Number(stat.start) < Number(since) || readStat(stat.ppid)?.comm === 'ssh') return false;
+      return processArgv(pid)?.includes('-W') ?? false;
+    });
 }
 
 interface Stat {
@@ -178,7 +184,11 @@ function bootId(): string | undefined {
 /** Systems without /proc (macOS): ps's start time, to the second. */
 function psStartTime(pid: number): string | undefined {
   try {
-    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+      encoding: 'utf8',
+      timeout: 2000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return out.trim().replace(/\s+/g, '_') || undefined;
   } catch {
     return undefined;

@@ -16,7 +16,8 @@ export const LIVE_SOCKET_MARKER = 'tunnel-socket-live';
  * `live PATH` succeeds when something accepts connections on the socket, or when the target
  * has no tool to tell (then it is left alone): python3, else perl, both common on clusters.
  */
-const LIVE_FN = 'live() { if command -v python3 >/dev/null 2>&1; then python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])" "$1" 2>/dev/null; ' +
+const LIVE_FN =
+  'live() { if command -v python3 >/dev/null 2>&1; then python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])" "$1" 2>/dev/null; ' +
   'elif command -v perl >/dev/null 2>&1; then perl -MIO::Socket::UNIX -e "exit(IO::Socket::UNIX->new(Peer => shift) ? 0 : 1)" "$1" 2>/dev/null; else return 0; fi; }';
 
 /**
@@ -24,7 +25,11 @@ const LIVE_FN = 'live() { if command -v python3 >/dev/null 2>&1; then python3 -c
  * owns, so a socket of someone else is never unlinked. With `onlyStale`, a socket that still
  * accepts connections (another tunnel's, or a live app's) is kept and reported instead.
  */
-export function planRemoteUnlink(spec: TunnelSpec, paths: readonly string[], options: { onlyStale?: boolean } = {}): SshCommand {
+export function planRemoteUnlink(
+  spec: TunnelSpec,
+  paths: readonly string[],
+  options: { onlyStale?: boolean } = {},
+): SshCommand {
   const remove = options.onlyStale
     ? `if live "$p"; then echo "${LIVE_SOCKET_MARKER} $p"; else rm -f -- "$p"; fi`
     : 'rm -f -- "$p"';

@@ -7,11 +7,16 @@ import type { PlannedForward } from './types.js';
 export function describeForward(spec: TunnelSpec, forward: Forward): PlannedForward {
   const target = formatHop(spec.to);
   if (forward.direction === 'L') {
-    return { forward, listen: formatEndpoint(forward.listen), target: `${formatEndpoint(forward.target)} on ${target}` };
+    return {
+      forward,
+      listen: formatEndpoint(forward.listen),
+      target: `${formatEndpoint(forward.target)} on ${target}`,
+    };
   }
-  const listen = forward.listen.kind === 'unix'
-    ? `${forward.listen.path} on ${target}`
-    : `${forward.listen.bind ?? 'localhost'}:${forward.listen.port} on ${target}`;
+  const listen =
+    forward.listen.kind === 'unix'
+      ? `${forward.listen.path} on ${target}`
+      : `${forward.listen.bind ?? 'localhost'}:${forward.listen.port} on ${target}`;
   return { forward, listen, target: formatEndpoint(forward.target) };
 }
 

@@ -35,7 +35,9 @@ export function plan(spec: TunnelSpec, options: PlanOptions = {}): Plan {
     mux,
     commands: mux === undefined ? [tunnel.argv] : [mux.master, mux.forward],
     forwards: spec.forwards.map((f) => describeForward(spec, f)),
-    localSockets: spec.forwards.flatMap((f) => (f.direction === 'L' && f.listen.kind === 'unix' ? [f.listen.path] : [])),
+    localSockets: spec.forwards.flatMap((f) =>
+      f.direction === 'L' && f.listen.kind === 'unix' ? [f.listen.path] : [],
+    ),
     remoteCleanup: remoteSockets.length === 0 ? [] : [planRemoteUnlink(spec, remoteSockets)],
     staleRemoteCleanup: remoteSockets.length === 0 ? [] : [planRemoteUnlink(spec, remoteSockets, { onlyStale: true })],
     route: describeRoute(spec),

@@ -9,14 +9,23 @@ import type { ReadyMarker, SshCommand } from './types.js';
 export function planJumpCommand(spec: TunnelSpec): SshCommand {
   const forwardArgs = spec.forwards.flatMap((f) => [`-${f.direction}`, formatForwardArg(f)]);
   const argv = [
-    'ssh', '-N', '-T', '-v',
+    'ssh',
+    '-N',
+    '-T',
+    '-v',
     ...configArgs(spec),
     ...baseSshOptions(spec),
     ...jumpArgs(spec.via),
     ...forwardArgs,
     ...destinationArgs(spec.to),
   ];
-  return { role: 'tunnel', hop: formatHop(spec.to), argv, ready: readyMarkers(spec), listeners: spec.forwards.filter((f) => f.direction === 'L').length };
+  return {
+    role: 'tunnel',
+    hop: formatHop(spec.to),
+    argv,
+    ready: readyMarkers(spec),
+    listeners: spec.forwards.filter((f) => f.direction === 'L').length,
+  };
 }
 
 function readyMarkers(spec: TunnelSpec): ReadyMarker[] {

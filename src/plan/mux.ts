@@ -48,19 +48,41 @@ export function planMux(spec: TunnelSpec, controlDir: string): MuxPlan {
   const controlPath = `${controlDir}/${muxKey(spec)}`;
   const logFile = `${controlPath}.log`;
   const destination = destinationArgs(spec.to);
-  const control = (operation: string, extra: string[] = []) =>
-    ['ssh', ...configArgs(spec), '-S', controlPath, '-O', operation, ...extra, ...destination];
+  const control = (operation: string, extra: string[] = []) => [
+    'ssh',
+    ...configArgs(spec),
+    '-S',
+    controlPath,
+    '-O',
+    operation,
+    ...extra,
+    ...destination,
+  ];
   const forwards = spec.forwards.flatMap((f) => [`-${f.direction}`, formatForwardArg(f)]);
   const master = [
-    'ssh', '-M', '-N', '-T', '-f', '-v', '-E', logFile,
+    'ssh',
+    '-M',
+    '-N',
+    '-T',
+    '-f',
+    '-v',
+    '-E',
+    logFile,
     ...configArgs(spec),
-    '-S', controlPath,
-    '-o', 'ControlPersist=no',
-    '-o', 'ExitOnForwardFailure=yes',
-    '-o', `ServerAliveInterval=${spec.keepalive.interval}`,
-    '-o', `ServerAliveCountMax=${spec.keepalive.count}`,
-    '-o', `ConnectTimeout=${spec.connectTimeout}`,
-    '-o', 'StreamLocalBindUnlink=yes',
+    '-S',
+    controlPath,
+    '-o',
+    'ControlPersist=no',
+    '-o',
+    'ExitOnForwardFailure=yes',
+    '-o',
+    `ServerAliveInterval=${spec.keepalive.interval}`,
+    '-o',
+    `ServerAliveCountMax=${spec.keepalive.count}`,
+    '-o',
+    `ConnectTimeout=${spec.connectTimeout}`,
+    '-o',
+    'StreamLocalBindUnlink=yes',
     ...(spec.batchMode ? ['-o', 'BatchMode=yes'] : []),
     ...jumpArgs(spec.via),
     ...destination,

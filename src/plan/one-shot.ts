@@ -29,16 +29,19 @@ export interface OneShotOptions {
  */
 export function planOneShot(target: OneShotTarget, script: string | undefined, options: OneShotOptions = {}): string[] {
   const master = options.master;
-  const connection = master === undefined
-    ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']
-    // auto: the first command authenticates (once, even behind 2FA) and the rest ride along. -S keeps
-    // a path with a space one argv word (ssh would split -o ControlPath=...).
-    : ['-o', 'ControlMaster=auto', '-S', master.controlPath, '-o', `ControlPersist=${master.persistSeconds}`];
+  const connection =
+    master === undefined
+      ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']
+      : // auto: the first command authenticates (once, even behind 2FA) and the rest ride along. -S keeps
+        // a path with a space one argv word (ssh would split -o ControlPath=...).
+        ['-o', 'ControlMaster=auto', '-S', master.controlPath, '-o', `ControlPersist=${master.persistSeconds}`];
   return [
-    'ssh', options.tty === true ? '-tt' : '-T',
+    'ssh',
+    options.tty === true ? '-tt' : '-T',
     ...(target.sshConfig === undefined ? [] : ['-F', target.sshConfig]),
     ...(options.batchMode === false ? [] : ['-o', 'BatchMode=yes']),
-    '-o', `ConnectTimeout=${target.connectTimeout}`,
+    '-o',
+    `ConnectTimeout=${target.connectTimeout}`,
     ...connection,
     ...(options.tty === true ? ['-e', 'none'] : []),
     ...(options.options ?? []).flatMap((option) => ['-o', option]),

@@ -22,7 +22,8 @@ export function relayDir(runId: string): string {
  */
 export function planRelayCommand(spec: TunnelSpec, runId: string): SshCommand {
   const relay = spec.via[spec.via.length - 1];
-  if (relay === undefined) throw badSpec('--strategy', '--strategy relay needs a relay hop: pass --via LOGIN and --to NODE');
+  if (relay === undefined)
+    throw badSpec('--strategy', '--strategy relay needs a relay hop: pass --via LOGIN and --to NODE');
   const remoteForward = spec.forwards.find((f) => f.direction === 'R');
   if (remoteForward !== undefined) {
     throw badSpec('--strategy', '--strategy relay supports -L forwards only; use --strategy jump for -R');
@@ -32,13 +33,20 @@ export function planRelayCommand(spec: TunnelSpec, runId: string): SshCommand {
   const outerForwards = spec.forwards.flatMap((f, i) => ['-L', `${formatListenArg(f.listen)}:${sockets[i]!}`]);
   const innerForwards = spec.forwards.flatMap((f, i) => ['-L', `${sockets[i]!}:${formatTargetArg(f.target)}`]);
   const inner = [
-    'ssh', '-N', '-T', '-v',
+    'ssh',
+    '-N',
+    '-T',
+    '-v',
     ...baseSshOptions({ ...spec, batchMode: true }),
     ...innerForwards,
     ...destinationArgs(spec.to),
   ];
   const argv = [
-    'ssh', '-tt', '-e', 'none', '-v',
+    'ssh',
+    '-tt',
+    '-e',
+    'none',
+    '-v',
     ...configArgs(spec),
     ...baseSshOptions(spec),
     ...jumpArgs(spec.via.slice(0, -1)),
@@ -46,7 +54,13 @@ export function planRelayCommand(spec: TunnelSpec, runId: string): SshCommand {
     ...destinationArgs(relay),
     remoteShell(relayScript(dir, inner)),
   ];
-  return { role: 'tunnel', hop: formatHop(relay), argv, ready: ['session', 'relay-inner'], listeners: spec.forwards.length };
+  return {
+    role: 'tunnel',
+    hop: formatHop(relay),
+    argv,
+    ready: ['session', 'relay-inner'],
+    listeners: spec.forwards.length,
+  };
 }
 
 /**

@@ -14,4 +14,5 @@ export function remoteShell(script: string): string {
  * ps), so remote stop scripts never signal a recycled pid. Silent when the process is gone (it may
  * exit between the test and the read): the caller's one-line errors stay one line.
  */
-export const REMOTE_START_TIME_FN = 'st() { if [ -r "/proc/$1/stat" ]; then sed \'s/.*) //\' "/proc/$1/stat" 2>/dev/null | cut -d" " -f20; else ps -o lstart= -p "$1" 2>/dev/null; fi; }';
+export const REMOTE_START_TIME_FN =
+  'st() { if [ -r "/proc/$1/stat" ]; then sed \'s/.*) //\' "/proc/$1/stat" 2>/dev/null | cut -d" " -f20; else ps -o lstart= -p "$1" 2>/dev/null; fi; }';

@@ -23,7 +23,8 @@ export class FieldReader {
   string(record: Record<string, unknown>, key: string, parent: string): string {
     const value = record[key];
     const field = join(parent, key);
-    if (typeof value !== 'string' || value === '') return this.fail(field, `expected a non-empty string, got ${describe(value)}`);
+    if (typeof value !== 'string' || value === '')
+      return this.fail(field, `expected a non-empty string, got ${describe(value)}`);
     if (/[\u0000-\u001f\u007f]/.test(value)) this.fail(field, 'must be one line without control characters');
     return value;
   }
@@ -31,9 +32,11 @@ export class FieldReader {
   strings(record: Record<string, unknown>, key: string, parent: string): string[] {
     const value = record[key];
     const field = join(parent, key);
-    if (!Array.isArray(value) || value.length === 0) return this.fail(field, `expected a non-empty array of strings, got ${describe(value)}`);
+    if (!Array.isArray(value) || value.length === 0)
+      return this.fail(field, `expected a non-empty array of strings, got ${describe(value)}`);
     return value.map((item, i) => {
-      if (typeof item !== 'string' || item === '') return this.fail(`${field}[${i}]`, `expected a non-empty string, got ${describe(item)}`);
+      if (typeof item !== 'string' || item === '')
+        return this.fail(`${field}[${i}]`, `expected a non-empty string, got ${describe(item)}`);
       if (/[\u0000-\u001f\u007f]/.test(item)) this.fail(`${field}[${i}]`, 'must not contain control characters');
       return item;
     });

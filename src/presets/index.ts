@@ -21,7 +21,11 @@ export type { PresetContext, PresetReport, PresetSession, PresetState, PresetUp 
  * `tunnel up <preset>` before anything runs: loads and validates the preset, checks the
  * options against it, and decides what will run. Nothing touches the network until prepare().
  */
-export async function resolvePresetUp(presetName: string, input: PresetInput, options: LoadOptions = {}): Promise<PresetUp> {
+export async function resolvePresetUp(
+  presetName: string,
+  input: PresetInput,
+  options: LoadOptions = {},
+): Promise<PresetUp> {
   const preset = await findPreset(presetName, options);
   checkPresetOptions(preset, input);
   return preset.kind === 'server' ? resolveServerUp(preset, input) : resolveReverseUp(preset, input);
@@ -45,7 +49,11 @@ export interface StartedPreset {
  * The whole `tunnel up <preset>` sequence: start the app, bring the tunnel up, wait until the
  * app answers through it. Whatever was started is stopped again if a later step fails.
  */
-export async function startPreset(presetUp: PresetUp, upOptions: UpOptions = {}, context: PresetContext = {}): Promise<StartedPreset> {
+export async function startPreset(
+  presetUp: PresetUp,
+  upOptions: UpOptions = {},
+  context: PresetContext = {},
+): Promise<StartedPreset> {
   const session = await presetUp.prepare({ signal: upOptions.signal, ssh: upOptions.ssh, ...context });
   let tunnel: Tunnel;
   try {
@@ -67,9 +75,14 @@ export async function startPreset(presetUp: PresetUp, upOptions: UpOptions = {},
 }
 
 /** Renders a preset's config file (paraview: the .pvsc whose startup command calls `tunnel`). */
-export async function renderPresetConfig(presetName: string, input: PvscInput, options: LoadOptions = {}): Promise<string> {
+export async function renderPresetConfig(
+  presetName: string,
+  input: PvscInput,
+  options: LoadOptions = {},
+): Promise<string> {
   const preset = await findPreset(presetName, options);
   const template = preset.kind === 'reverse' ? preset.reverse.configTemplate : undefined;
-  if (template === undefined) throw new TunnelError('BAD_OPTION', `the '${presetName}' preset has no config file to render`, { field: 'preset' });
+  if (template === undefined)
+    throw new TunnelError('BAD_OPTION', `the '${presetName}' preset has no config file to render`, { field: 'preset' });
   return renderPvsc(await readTemplate(template, options), input, template);
 }

@@ -19,9 +19,15 @@ export interface LoadOptions {
 export async function loadPresets(options: LoadOptions = {}): Promise<Preset[]> {
   const root = options.templatesDir ?? templatesDir();
   const dir = join(root, 'presets');
-  const files = (await readdir(dir).catch((error: unknown) => {
-    throw new TunnelError('CONFIG_INVALID', `cannot read the presets directory ${dir}: ${(error as Error).message}`, { cause: error });
-  })).filter((file) => file.endsWith('.json')).sort();
+  const files = (
+    await readdir(dir).catch((error: unknown) => {
+      throw new TunnelError('CONFIG_INVALID', `cannot read the presets directory ${dir}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    })
+  )
+    .filter((file) => file.endsWith('.json'))
+    .sort();
   const presets: Preset[] = [];
   for (const file of files) presets.push(await loadPresetFile(join(dir, file), root));
   return presets;
@@ -32,7 +38,10 @@ export async function findPreset(name: string, options: LoadOptions = {}): Promi
   const presets = await loadPresets(options);
   const preset = presets.find((p) => p.name === name);
   if (preset === undefined) {
-    throw new TunnelError('NOT_FOUND', `no preset '${name}'; available: ${presets.map((p) => p.name).join(', ')} (see 'tunnel apps')`);
+    throw new TunnelError(
+      'NOT_FOUND',
+      `no preset '${name}'; available: ${presets.map((p) => p.name).join(', ')} (see 'tunnel apps')`,
+    );
   }
   return preset;
 }
@@ -48,7 +57,9 @@ async function loadPresetFile(path: string, root: string): Promise<Preset> {
   const preset = validatePreset(raw, shown, basename(path, '.json'));
   for (const [field, template] of referencedTemplates(preset)) {
     await readFile(join(root, template)).catch(() => {
-      throw new TunnelError('CONFIG_INVALID', `${shown}: field '${field}': templates/${template} does not exist`, { field });
+      throw new TunnelError('CONFIG_INVALID', `${shown}: field '${field}': templates/${template} does not exist`, {
+        field,
+      });
     });
   }
   return preset;

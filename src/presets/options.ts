@@ -29,14 +29,24 @@ export type PresetInput = TunnelOptions & PresetOptions;
 const SERVER_ONLY = ['sock', 'cmd', 'attach', 'keep', 'startTimeout', 'localPort'] as const;
 const REVERSE_ONLY = ['port', 'remotePort', 'launch'] as const;
 const FLAG: Record<string, string> = {
-  sock: '--sock', cmd: '--cmd', attach: '--attach', keep: '--keep', startTimeout: '--start-timeout',
-  localPort: '--local-port', port: '--port', remotePort: '--remote-port', launch: '--launch',
+  sock: '--sock',
+  cmd: '--cmd',
+  attach: '--attach',
+  keep: '--keep',
+  startTimeout: '--start-timeout',
+  localPort: '--local-port',
+  port: '--port',
+  remotePort: '--remote-port',
+  launch: '--launch',
 };
 
 /** Rejects options that mean nothing for this preset, so a typo'd intent fails loudly. */
 export function checkPresetOptions(preset: Preset, input: PresetInput): void {
   if ((input.local?.length ?? 0) > 0 || (input.remote?.length ?? 0) > 0) {
-    throw badOption(input.local?.length ? '-L' : '-R', `-L/-R cannot be combined with the '${preset.name}' preset; it builds its own forwards`);
+    throw badOption(
+      input.local?.length ? '-L' : '-R',
+      `-L/-R cannot be combined with the '${preset.name}' preset; it builds its own forwards`,
+    );
   }
   const foreign = preset.kind === 'server' ? REVERSE_ONLY : SERVER_ONLY;
   for (const key of foreign) {
@@ -48,8 +58,13 @@ export function checkPresetOptions(preset: Preset, input: PresetInput): void {
     throw badOption('--launch', `--launch: the '${preset.name}' preset has no remote command to launch`);
   }
   if (preset.kind === 'server' && input.attach !== undefined) {
-    if (input.cmd !== undefined) throw badOption('--attach', '--attach uses a running server; it cannot be combined with --cmd');
-    if (input.sock === true && !input.attach.includes('/')) throw badOption('--attach', `--attach '${input.attach}' is a port, but --sock asks for a socket; pass the socket path`);
+    if (input.cmd !== undefined)
+      throw badOption('--attach', '--attach uses a running server; it cannot be combined with --cmd');
+    if (input.sock === true && !input.attach.includes('/'))
+      throw badOption(
+        '--attach',
+        `--attach '${input.attach}' is a port, but --sock asks for a socket; pass the socket path`,
+      );
   }
 }
 

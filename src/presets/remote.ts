@@ -9,12 +9,16 @@ export type RemoteTarget = Route;
 
 /** The tunnel's own route rules (parseRoute), worded for a command that runs on the target. */
 export function remoteTargetOf(options: TunnelOptions): RemoteTarget {
-  return parseRoute(options, () => badSpec('--via', '--via: no host to run on; pass --via HOST (and --to NODE for a node behind it)'));
+  return parseRoute(options, () =>
+    badSpec('--via', '--via: no host to run on; pass --via HOST (and --to NODE for a node behind it)'),
+  );
 }
 
 /** The target as people read it: `node (via login)`. */
 export function describeTarget(target: RemoteTarget): string {
-  return target.via.length === 0 ? formatHop(target.to) : `${formatHop(target.to)} (via ${target.via.map(formatHop).join(', ')})`;
+  return target.via.length === 0
+    ? formatHop(target.to)
+    : `${formatHop(target.to)} (via ${target.via.map(formatHop).join(', ')})`;
 }
 
 /**

@@ -9,7 +9,8 @@ const MARKER = /@@([A-Z_]+)@@/g;
 export function renderTemplate(text: string, values: Readonly<Record<string, string>>, file: string): string {
   return text.replace(MARKER, (_, key: string) => {
     const value = values[key];
-    if (value === undefined) throw new TunnelError('CONFIG_INVALID', `templates/${file}: unknown marker @@${key}@@`, { field: key });
+    if (value === undefined)
+      throw new TunnelError('CONFIG_INVALID', `templates/${file}: unknown marker @@${key}@@`, { field: key });
     return value;
   });
 }

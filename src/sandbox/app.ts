@@ -6,7 +6,10 @@ import { withTimeout } from './util.js';
 export class App {
   private server: Server | undefined;
 
-  constructor(readonly socketPath: string, readonly body: string) {}
+  constructor(
+    readonly socketPath: string,
+    readonly body: string,
+  ) {}
 
   get running(): boolean {
     return this.server !== undefined;

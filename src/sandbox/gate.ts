@@ -13,7 +13,10 @@ export class GatedSocket extends Duplex {
   private held: Buffer[] = [];
   private endPending = false;
 
-  constructor(private readonly sock: Socket, blocked: boolean) {
+  constructor(
+    private readonly sock: Socket,
+    blocked: boolean,
+  ) {
     super();
     this.blocked = blocked;
     sock.on('data', (chunk: Buffer) => {

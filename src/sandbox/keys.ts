@@ -30,16 +30,23 @@ export function generateKeyPair(comment: string): KeyPair {
   const pubBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
   const check = randomBytes(4);
   let section = Buffer.concat([
-    check, check,
-    sshString('ssh-ed25519'), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment),
+    check,
+    check,
+    sshString('ssh-ed25519'),
+    sshString(pub),
+    sshString(Buffer.concat([seed, pub])),
+    sshString(comment),
   ]);
   const pad = (8 - (section.length % 8)) % 8;
   section = Buffer.concat([section, Buffer.from(Array.from({ length: pad }, (_, i) => i + 1))]);
   const body = Buffer.concat([
     Buffer.from('openssh-key-v1\0', 'latin1'),
-    sshString('none'), sshString('none'), sshString(''),
+    sshString('none'),
+    sshString('none'),
+    sshString(''),
     Buffer.from([0, 0, 0, 1]),
-    sshString(pubBlob), sshString(section),
+    sshString(pubBlob),
+    sshString(section),
   ]).toString('base64');
   const lines = body.match(/.{1,70}/g) ?? [];
   return {

@@ -26,7 +26,13 @@ export function serveRemoteForwards(client: Connection): void {
   client.on('close', closeAll);
 
   // `key` takes the bound port so a cancel for an allocated (port 0) forward finds it.
-  const listen = (target: number | string, key: (port?: number) => string, onConn: (s: Socket) => void, accept: Accept, reject: Reject): void => {
+  const listen = (
+    target: number | string,
+    key: (port?: number) => string,
+    onConn: (s: Socket) => void,
+    accept: Accept,
+    reject: Reject,
+  ): void => {
     if (target !== 0 && listeners.has(key())) return reject?.();
     const srv = createServer(onConn);
     srv.once('error', () => reject?.());
@@ -54,24 +60,36 @@ export function serveRemoteForwards(client: Connection): void {
     switch (name) {
       case 'tcpip-forward':
         if (bindPort < 0 || bindPort > 65535) return reject?.();
-        return listen(bindPort, (port = bindPort) => `tcp:${bindAddr}:${port}`, (sock) => {
-          // OpenSSH matches forwarded-tcpip by the address it asked for and the port actually bound.
-          const port = sock.localPort ?? bindPort;
-          client.forwardOut(bindAddr, port, sock.remoteAddress ?? '127.0.0.1', sock.remotePort ?? 0, (err, ch) => {
-            if (err) sock.destroy();
-            else splice(sock, ch);
-          });
-        }, accept, reject);
+        return listen(
+          bindPort,
+          (port = bindPort) => `tcp:${bindAddr}:${port}`,
+          (sock) => {
+            // OpenSSH matches forwarded-tcpip by the address it asked for and the port actually bound.
+            const port = sock.localPort ?? bindPort;
+            client.forwardOut(bindAddr, port, sock.remoteAddress ?? '127.0.0.1', sock.remotePort ?? 0, (err, ch) => {
+              if (err) sock.destroy();
+              else splice(sock, ch);
+            });
+          },
+          accept,
+          reject,
+        );
       case 'cancel-tcpip-forward':
         return cancel(`tcp:${bindAddr}:${bindPort}`, accept, reject);
       case 'streamlocal-forward@openssh.com':
         if (!isAbsolute(socketPath)) return reject?.();
-        return listen(socketPath, () => `unix:${socketPath}`, (sock) => {
-          client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => {
-            if (err) sock.destroy();
-            else splice(sock, ch);
-          });
-        }, () => accept?.(), reject);
+        return listen(
+          socketPath,
+          () => `unix:${socketPath}`,
+          (sock) => {
+            client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => {
+              if (err) sock.destroy();
+              else splice(sock, ch);
+            });
+          },
+          () => accept?.(),
+          reject,
+        );
       case 'cancel-streamlocal-forward@openssh.com':
         return cancel(`unix:${socketPath}`, accept, reject);
       default:

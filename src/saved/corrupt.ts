@@ -9,7 +9,12 @@ function corrupt(file: string, detail: string, cause?: unknown, fix = EDIT_FIX):
 }
 
 /** A well-formed entry that parseTunnelSpec (or a host check) rejects: same one line, with a way out. */
-export function describeInvalidEntry(file: string, segments: readonly string[], error: TunnelError, fix?: string): TunnelError {
+export function describeInvalidEntry(
+  file: string,
+  segments: readonly string[],
+  error: TunnelError,
+  fix?: string,
+): TunnelError {
   return corrupt(file, `${formatKey(segments)}: ${error.message}`, error, fix);
 }
 
@@ -50,7 +55,8 @@ export function describeSchemaViolation(file: string, data: unknown, confMessage
   const violations = parseViolations(confMessage);
   const first = violations[0];
   if (first === undefined) return corrupt(file, confMessage.replace(/\s+/g, ' '));
-  const more = violations.length > 1 ? ` (and ${violations.length - 1} more problem${violations.length > 2 ? 's' : ''})` : '';
+  const more =
+    violations.length > 1 ? ` (and ${violations.length - 1} more problem${violations.length > 2 ? 's' : ''})` : '';
   return corrupt(file, `${describeViolation(first, data)}${more}`);
 }
 
@@ -75,7 +81,8 @@ function schemaAt(segments: readonly string[]): SchemaNode | undefined {
   let node: SchemaNode | undefined = ROOT_NODE;
   for (const segment of segments) {
     if (node === undefined) return undefined;
-    const additional: SchemaNode | undefined = typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined;
+    const additional: SchemaNode | undefined =
+      typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined;
     node = node.properties?.[segment] ?? node.items ?? additional;
   }
   return node;

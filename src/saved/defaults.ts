@@ -27,7 +27,10 @@ export function applyDefaults<T extends TunnelOptions>(options: T, defaults: Par
     keepaliveCount: options.keepaliveCount ?? defaults.keepaliveCount,
     connectTimeout: options.connectTimeout ?? defaults.connectTimeout,
     via: options.via ?? defaultVia(options.to, defaults.via),
-    local: defaults.localBind === undefined ? options.local : options.local?.map((spec) => withBind(spec, defaults.localBind!)),
+    local:
+      defaults.localBind === undefined
+        ? options.local
+        : options.local?.map((spec) => withBind(spec, defaults.localBind!)),
   };
 }
 

@@ -61,4 +61,8 @@ export interface SchemaNode {
   items?: SchemaNode;
 }
 
-export const ROOT_NODE: SchemaNode = { type: 'object', properties: STORE_SCHEMA as unknown as Record<string, SchemaNode>, additionalProperties: false };
+export const ROOT_NODE: SchemaNode = {
+  type: 'object',
+  properties: STORE_SCHEMA as unknown as Record<string, SchemaNode>,
+  additionalProperties: false,
+};

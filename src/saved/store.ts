@@ -9,7 +9,15 @@ import { withLock } from '../os/lock.js';
 import { CONFIG_FILE, checkPrivateFile, configDir, ensureConfigDir, isConfigDirPrivate } from './paths.js';
 import { ROOT_SCHEMA, STORE_SCHEMA } from './schema.js';
 import type { Defaults, SavedTunnel, StoreData, StoreOptions } from './types.js';
-import { keyForField, patchDefaults, toSavedTunnel, validateDefaults, validateSavedTunnel, type DefaultsInput, type SaveInput } from './validate.js';
+import {
+  keyForField,
+  patchDefaults,
+  toSavedTunnel,
+  validateDefaults,
+  validateSavedTunnel,
+  type DefaultsInput,
+  type SaveInput,
+} from './validate.js';
 
 export type NamedTunnel = SavedTunnel & { name: string };
 
@@ -103,13 +111,17 @@ async function mutate<T>(
 ): Promise<T> {
   const dir = options.dir ?? configDir();
   ensureConfigDir(dir);
-  return withLock(join(dir, `${CONFIG_FILE}.lock`), () => {
-    const { conf, data, file } = load({ ...options, dir }, replacing);
-    if (conf === undefined) throw new TunnelError('STATE_CORRUPT', `${dir} disappeared while saving; try again`);
-    const next = change(data, file);
-    conf.store = next.data;
-    return next.result;
-  }, { timeoutMs: options.lockTimeoutMs });
+  return withLock(
+    join(dir, `${CONFIG_FILE}.lock`),
+    () => {
+      const { conf, data, file } = load({ ...options, dir }, replacing);
+      if (conf === undefined) throw new TunnelError('STATE_CORRUPT', `${dir} disappeared while saving; try again`);
+      const next = change(data, file);
+      conf.store = next.data;
+      return next.result;
+    },
+    { timeoutMs: options.lockTimeoutMs },
+  );
 }
 
 /**
@@ -149,7 +161,11 @@ function readJson(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new TunnelError('STATE_CORRUPT', `${file}: cannot read it (${(error as Error).message}); check its owner and permissions`, { cause: error });
+    throw new TunnelError(
+      'STATE_CORRUPT',
+      `${file}: cannot read it (${(error as Error).message}); check its owner and permissions`,
+      { cause: error },
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -161,7 +177,11 @@ function readJson(file: string): unknown {
 function wrapConfError(file: string, parsed: unknown, error: unknown): TunnelError {
   const message = error instanceof Error ? error.message : String(error);
   if (message.startsWith('Config schema violation:')) return describeSchemaViolation(file, parsed, message);
-  return new TunnelError('STATE_CORRUPT', `${file}: cannot be loaded (${message.split('\n')[0]}); edit or move the file`, { cause: error });
+  return new TunnelError(
+    'STATE_CORRUPT',
+    `${file}: cannot be loaded (${message.split('\n')[0]}); edit or move the file`,
+    { cause: error },
+  );
 }
 
 function checkEntries(file: string, data: StoreData, skip: readonly string[]): void {
@@ -172,7 +192,12 @@ function checkEntries(file: string, data: StoreData, skip: readonly string[]): v
     } catch (error) {
       if (!(error instanceof TunnelError)) throw error;
       const key = keyForField(error);
-      throw describeInvalidEntry(file, ['tunnels', name, ...(key === undefined ? [] : [key])], error, `fix it in the file or remove it with \`tunnel rm ${name}\``);
+      throw describeInvalidEntry(
+        file,
+        ['tunnels', name, ...(key === undefined ? [] : [key])],
+        error,
+        `fix it in the file or remove it with \`tunnel rm ${name}\``,
+      );
     }
   }
   try {

@@ -31,9 +31,12 @@ export function toSavedTunnel(input: SaveInput): SavedTunnel {
   if (input.remote !== undefined && input.remote.length > 0) saved.remote = [...input.remote];
   if (input.strategy !== undefined) saved.strategy = input.strategy as SavedTunnel['strategy'];
   if (input.keepalive !== undefined) saved.keepalive = parseInteger(input.keepalive, '--keepalive', 0, 1, 3600);
-  if (input.keepaliveCount !== undefined) saved.keepaliveCount = parseInteger(input.keepaliveCount, '--keepalive-count', 0, 1, 100);
-  if (input.connectTimeout !== undefined) saved.connectTimeout = parseInteger(input.connectTimeout, '--connect-timeout', 0, 1, 600);
-  if (input.sshConfig !== undefined) saved.sshConfig = input.sshConfig.startsWith('-') ? input.sshConfig : resolve(input.sshConfig);
+  if (input.keepaliveCount !== undefined)
+    saved.keepaliveCount = parseInteger(input.keepaliveCount, '--keepalive-count', 0, 1, 100);
+  if (input.connectTimeout !== undefined)
+    saved.connectTimeout = parseInteger(input.connectTimeout, '--connect-timeout', 0, 1, 600);
+  if (input.sshConfig !== undefined)
+    saved.sshConfig = input.sshConfig.startsWith('-') ? input.sshConfig : resolve(input.sshConfig);
   if (input.batchMode !== undefined) saved.batchMode = input.batchMode;
   if (input.multiplex !== undefined) saved.multiplex = input.multiplex;
   if (input.preset !== undefined) saved.preset = input.preset;

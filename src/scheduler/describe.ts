@@ -14,13 +14,19 @@ export function formatTimeLeft(seconds: number | null): string {
 export function describeJobEvent(event: JobEvent): string {
   const secs = 'elapsedMs' in event ? ` (${Math.round(event.elapsedMs / 1000)} s)` : '';
   switch (event.event) {
-    case 'submitted': return `submitted Slurm job ${event.id}`;
-    case 'reused': return `reusing Slurm job ${event.id} (same --name, still queued or running)`;
-    case 'waiting': return `job ${event.id}: ${event.state}${event.reason === '' ? '' : `, ${event.reason}`}${secs}`;
-    case 'running': return `job ${event.id} runs on ${event.node}${secs}`;
-    case 'cancelled': return `cancelled Slurm job ${event.id}`;
-    case 'retrying': return `waiting for job ${event.id}: ${event.reason}; the job keeps its place, retrying in ${Math.round(event.delayMs / 1000)} s (attempt ${event.attempt})`;
-    case 'walltime': return `warning: job ${event.id} has ${formatTimeLeft(event.timeLeft)} of walltime left; the tunnel ends with it`;
+    case 'submitted':
+      return `submitted Slurm job ${event.id}`;
+    case 'reused':
+      return `reusing Slurm job ${event.id} (same --name, still queued or running)`;
+    case 'waiting':
+      return `job ${event.id}: ${event.state}${event.reason === '' ? '' : `, ${event.reason}`}${secs}`;
+    case 'running':
+      return `job ${event.id} runs on ${event.node}${secs}`;
+    case 'cancelled':
+      return `cancelled Slurm job ${event.id}`;
+    case 'retrying':
+      return `waiting for job ${event.id}: ${event.reason}; the job keeps its place, retrying in ${Math.round(event.delayMs / 1000)} s (attempt ${event.attempt})`;
+    case 'walltime':
+      return `warning: job ${event.id} has ${formatTimeLeft(event.timeLeft)} of walltime left; the tunnel ends with it`;
   }
 }
-

@@ -12,15 +12,25 @@ import type { Preset, ReversePreset } from '../presets/types.js';
  */
 export function serverJobApp(preset: Preset, input: PresetInput, runId: string): JobScriptInput {
   if (preset.kind === 'reverse') return reverseJobApp(preset, input, runId);
-  for (const [key, flag] of [['attach', '--attach'], ['keep', '--keep'], ['localPort', ''], ['startTimeout', '']] as const) {
-    if (flag !== '' && input[key] !== undefined && input[key] !== false) throw badOption(flag, `${flag} does not apply with --slurm: the job runs the server and ends with it (see --keep-job)`);
+  for (const [key, flag] of [
+    ['attach', '--attach'],
+    ['keep', '--keep'],
+    ['localPort', ''],
+    ['startTimeout', ''],
+  ] as const) {
+    if (flag !== '' && input[key] !== undefined && input[key] !== false)
+      throw badOption(
+        flag,
+        `${flag} does not apply with --slurm: the job runs the server and ends with it (see --keep-job)`,
+      );
   }
   const { server } = preset;
   const dir = runDir(server.socketDir, preset.name, runId);
   const socket = checkSocketPath(`${dir}/${server.socketFile}`, 'server.socketDir');
   let command = commandFromArgv(server.command.socket);
   if (input.cmd !== undefined) {
-    if (!usesPlaceholder(input.cmd, 'socket')) throw badOption('--cmd', '--cmd must contain {socket} where the server\'s socket goes (e.g. --sock {socket})');
+    if (!usesPlaceholder(input.cmd, 'socket'))
+      throw badOption('--cmd', "--cmd must contain {socket} where the server's socket goes (e.g. --sock {socket})");
     command = commandFromUser(input.cmd);
   }
   return { title: `tunnel up ${preset.name} --slurm: ${server.label} on a private socket`, dir, socket, command };
@@ -32,7 +42,10 @@ export function serverJobApp(preset: Preset, input: PresetInput, runId: string):
  */
 function reverseJobApp(preset: ReversePreset, input: PresetInput, runId: string): JobScriptInput {
   if (preset.reverse.remoteCommand === undefined) {
-    throw badOption('--slurm', `--slurm: the '${preset.name}' preset starts nothing on the cluster; submit your own job and point it at the -R port`);
+    throw badOption(
+      '--slurm',
+      `--slurm: the '${preset.name}' preset starts nothing on the cluster; submit your own job and point it at the -R port`,
+    );
   }
   const launch = normalizeLaunch(preset, input.launch ?? preset.reverse.remoteCommand[0]!);
   return {

@@ -29,7 +29,10 @@ export async function addTunnelJob(name: string, job: TunnelJob, home?: string):
   if (!ID.test(job.id)) throw new Error(`addTunnelJob: not a job id: ${job.id}`);
   const dir = join(tunnelDir(name, home), JOBS_DIR);
   await ensurePrivateDir(dir);
-  await writeFileAtomic(join(dir, `${job.kind === 'factory' ? 'factory-' : ''}${job.id}.json`), `${JSON.stringify(job)}\n`);
+  await writeFileAtomic(
+    join(dir, `${job.kind === 'factory' ? 'factory-' : ''}${job.id}.json`),
+    `${JSON.stringify(job)}\n`,
+  );
 }
 
 /** The jobs recorded under tunnel `name`; a file that is not one (or whose cancel is not an ssh) is skipped. */
@@ -56,5 +59,12 @@ export function parseJob(text: string): TunnelJob | undefined {
   if (typeof job !== 'object' || job === null || typeof job.id !== 'string' || !ID.test(job.id)) return undefined;
   const cancel = job.cancel;
   if (!Array.isArray(cancel) || cancel[0] !== 'ssh' || !cancel.every((w) => typeof w === 'string')) return undefined;
-  return { id: job.id, scheduler: 'slurm', ...(job.kind === 'factory' ? { kind: 'factory' as const } : {}), what: typeof job.what === 'string' ? job.what : 'job', cancel, submittedAt: String(job.submittedAt ?? '') };
+  return {
+    id: job.id,
+    scheduler: 'slurm',
+    ...(job.kind === 'factory' ? { kind: 'factory' as const } : {}),
+    what: typeof job.what === 'string' ? job.what : 'job',
+    cancel,
+    submittedAt: String(job.submittedAt ?? ''),
+  };
 }

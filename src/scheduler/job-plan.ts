@@ -51,18 +51,40 @@ export function hasJobOptions(input: JobOptions): boolean {
 }
 
 /** Checks the combination of options and renders the batch script for `app`. */
-export function planJob(input: JobInput, app: JobScriptInput | undefined, template: string, stateHome: string): JobPlan {
-  if (input.slurm !== undefined && input.job !== undefined) throw bad('--job', '--job attaches to a running job; it cannot be combined with --slurm');
-  if (input.to !== undefined) throw bad('--to', '--to: the node comes from the job; drop --to (the last --via is the login node)');
-  if (input.job !== undefined && input.run !== undefined) throw bad('--run', '--run starts a command in a new job; with --job the job is already running');
+export function planJob(
+  input: JobInput,
+  app: JobScriptInput | undefined,
+  template: string,
+  stateHome: string,
+): JobPlan {
+  if (input.slurm !== undefined && input.job !== undefined)
+    throw bad('--job', '--job attaches to a running job; it cannot be combined with --slurm');
+  if (input.to !== undefined)
+    throw bad('--to', '--to: the node comes from the job; drop --to (the last --via is the login node)');
+  if (input.job !== undefined && input.run !== undefined)
+    throw bad('--run', '--run starts a command in a new job; with --job the job is already running');
   const via = parseHopList(input.via);
   const login = via.pop();
-  if (login === undefined) throw bad('--via', '--via: name the login node where sbatch and squeue run (e.g. --via login)');
+  if (login === undefined)
+    throw bad('--via', '--via: name the login node where sbatch and squeue run (e.g. --via login)');
   const connectTimeout = parseInteger(input.connectTimeout, '--connect-timeout', DEFAULTS.connectTimeout, 1, 600);
-  const base = { via, login, sshConfig: input.sshConfig, connectTimeout, batchMode: input.batchMode === true || input.multiplex !== true };
-  const host: SchedulerHost = { ...base, controlPath: input.multiplex === true ? schedulerControlPath(stateHome, base) : undefined };
+  const base = {
+    via,
+    login,
+    sshConfig: input.sshConfig,
+    connectTimeout,
+    batchMode: input.batchMode === true || input.multiplex !== true,
+  };
+  const host: SchedulerHost = {
+    ...base,
+    controlPath: input.multiplex === true ? schedulerControlPath(stateHome, base) : undefined,
+  };
   const sbatch = input.slurm === undefined ? [] : splitSbatchOptions(input.slurm);
-  if (input.slurm !== undefined && app === undefined) throw bad('--run', "--slurm needs the command the job runs: --run 'CMD' (or an app preset, e.g. tunnel up jupyter --slurm ...)");
+  if (input.slurm !== undefined && app === undefined)
+    throw bad(
+      '--run',
+      "--slurm needs the command the job runs: --run 'CMD' (or an app preset, e.g. tunnel up jupyter --slurm ...)",
+    );
   return {
     host,
     sbatch,
@@ -80,8 +102,32 @@ export function planJob(input: JobInput, app: JobScriptInput | undefined, templa
 
 /** Only the tunnel's own keys: a preset's or a job's options never reach the tunnel spec. */
 function tunnelOnly(input: JobInput): TunnelOptions {
-  const { name, via, local, remote, strategy, keepalive, keepaliveCount, connectTimeout, sshConfig, batchMode, multiplex } = input;
-  return { name, via, local, remote, strategy, keepalive, keepaliveCount, connectTimeout, sshConfig, batchMode, multiplex };
+  const {
+    name,
+    via,
+    local,
+    remote,
+    strategy,
+    keepalive,
+    keepaliveCount,
+    connectTimeout,
+    sshConfig,
+    batchMode,
+    multiplex,
+  } = input;
+  return {
+    name,
+    via,
+    local,
+    remote,
+    strategy,
+    keepalive,
+    keepaliveCount,
+    connectTimeout,
+    sshConfig,
+    batchMode,
+    multiplex,
+  };
 }
 
 /** --dry-run: the batch script, then each ssh the tool would run, then the tunnel's own lines. */
@@ -89,18 +135,36 @@ export function jobDryRun(plan: JobPlan, tunnelLines: string[]): string[] {
   const commands = slurmCommands({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse });
   const lines: string[] = [];
   if (plan.script !== undefined) {
-    lines.push('# the batch script (sbatch reads it on stdin):', ...plan.script.trimEnd().split('\n').map((l) => `#   ${l}`));
+    lines.push(
+      '# the batch script (sbatch reads it on stdin):',
+      ...plan.script
+        .trimEnd()
+        .split('\n')
+        .map((l) => `#   ${l}`),
+    );
     lines.push('# submit it through the login node (prints the job id):', `${shJoin(commands.submit)} < job.sh`);
   }
   const id = plan.attach ?? 'JOBID';
-  lines.push(plan.attach === undefined
-    ? '# follow it (one ssh) until it is RUNNING on a node and its app is ready; then, while the tunnel runs, poll it:'
-    : '# look at it: RUNNING, on which node, and whose; then, while the tunnel runs, poll it the same way:', shJoin(waitArgv(plan, commands, id)));
+  lines.push(
+    plan.attach === undefined
+      ? '# follow it (one ssh) until it is RUNNING on a node and its app is ready; then, while the tunnel runs, poll it:'
+      : '# look at it: RUNNING, on which node, and whose; then, while the tunnel runs, poll it the same way:',
+    shJoin(waitArgv(plan, commands, id)),
+  );
   lines.push('# then the tunnel to the node (NODE):', ...tunnelLines);
   if (plan.waitForPort === true) {
-    lines.push('# once its -R is up, tell the job the port it got on NODE (the app starts then, and connects back through it):', shJoin(commands.tell(id, { port: 'PORT' })));
+    lines.push(
+      '# once its -R is up, tell the job the port it got on NODE (the app starts then, and connects back through it):',
+      shJoin(commands.tell(id, { port: 'PORT' })),
+    );
   }
-  if (plan.attach === undefined) lines.push(plan.keepJob ? '# --keep-job: the job keeps running afterwards; cancel it with:' : '# on the way down (and on Ctrl-C while waiting), cancel the job:', shJoin(commands.cancel(id)));
+  if (plan.attach === undefined)
+    lines.push(
+      plan.keepJob
+        ? '# --keep-job: the job keeps running afterwards; cancel it with:'
+        : '# on the way down (and on Ctrl-C while waiting), cancel the job:',
+      shJoin(commands.cancel(id)),
+    );
   return lines;
 }
 
@@ -116,7 +180,9 @@ export function jobDryRunJson(plan: JobPlan, tunnelArgv: readonly string[] | und
     state: 'planned',
     script: plan.script ?? null,
     commands: {
-      submit: plan.script === undefined ? null : commands.submit, wait: waitArgv(plan, commands, id), poll: commands.poll(id),
+      submit: plan.script === undefined ? null : commands.submit,
+      wait: waitArgv(plan, commands, id),
+      poll: commands.poll(id),
       ...(plan.waitForPort === true ? { tellPort: commands.tell(id, { port: 'PORT' }) } : {}),
       cancel: plan.attach === undefined ? commands.cancel(id) : null,
     },

@@ -63,14 +63,27 @@ export async function startJobSession(options: JobSessionOptions): Promise<JobSe
     try {
       await scheduler.cancel(job.id);
     } catch (error) {
-      outcome = { ...which, cancelled: false, error: error instanceof TunnelError ? (error.sshMessage ?? error.message) : String(error) };
+      outcome = {
+        ...which,
+        cancelled: false,
+        error: error instanceof TunnelError ? (error.sshMessage ?? error.message) : String(error),
+      };
       throw error;
     }
     outcome = { ...which, cancelled: true };
     options.onEvent?.({ event: 'cancelled', id: job.id });
   };
   const build = (signal: AbortSignal | undefined) =>
-    tunnelTo(scheduler, job, plan, options.presetName, input, { ...options.upOptions, signal }, (s) => (started = s), options.onLine ?? (() => undefined));
+    tunnelTo(
+      scheduler,
+      job,
+      plan,
+      options.presetName,
+      input,
+      { ...options.upOptions, signal },
+      (s) => (started = s),
+      options.onLine ?? (() => undefined),
+    );
   let current: Tunnel;
   try {
     current = await build(options.upOptions.signal);
@@ -92,7 +105,11 @@ export async function startJobSession(options: JobSessionOptions): Promise<JobSe
     const next = await build(stopMoving.signal);
     if (stopMoving.signal.aborted) return void (await next.down());
     current = next;
-    next.on('state', (state: string, error?: TunnelError) => void ((state === 'failed' || state === 'needs-auth') && error && failMoved(error)));
+    next.on(
+      'state',
+      (state: string, error?: TunnelError) =>
+        void ((state === 'failed' || state === 'needs-auth') && error && failMoved(error)),
+    );
     options.onMoved?.(session!);
   };
   const watching = watchJob(scheduler, job.info, {
@@ -129,17 +146,30 @@ export async function startJobSession(options: JobSessionOptions): Promise<JobSe
 }
 
 async function tunnelTo(
-  scheduler: Scheduler, job: ResolvedJob, plan: JobPlan, presetName: string | undefined, input: JobInput & PresetInput,
-  upOptions: UpOptions, onPreset: (s: StartedPreset) => void, say: (line: string) => void,
+  scheduler: Scheduler,
+  job: ResolvedJob,
+  plan: JobPlan,
+  presetName: string | undefined,
+  input: JobInput & PresetInput,
+  upOptions: UpOptions,
+  onPreset: (s: StartedPreset) => void,
+  say: (line: string) => void,
 ): Promise<Tunnel> {
   if (presetName === undefined) return up({ ...plan.tunnel, to: job.node }, upOptions);
   const preset = await findPreset(presetName);
   if (preset.kind === 'reverse') return reverseTo(scheduler, job, plan, presetName, input, upOptions, onPreset, say);
   const socket = input.attach ?? job.notes.socket;
   if (socket === undefined || socket === '') {
-    throw new TunnelError('APP_FAILED', `job ${job.id} left no notes for the tunnel (was it submitted by 'tunnel up ${presetName} --slurm'?); pass the server's socket with --attach PATH`);
+    throw new TunnelError(
+      'APP_FAILED',
+      `job ${job.id} left no notes for the tunnel (was it submitted by 'tunnel up ${presetName} --slurm'?); pass the server's socket with --attach PATH`,
+    );
   }
-  const started = await startPreset(await resolvePresetUp(presetName, presetInput(input, plan, job.node, socket)), upOptions, { onLine: say });
+  const started = await startPreset(
+    await resolvePresetUp(presetName, presetInput(input, plan, job.node, socket)),
+    upOptions,
+    { onLine: say },
+  );
   onPreset(started);
   return started.tunnel;
 }
@@ -149,10 +179,18 @@ async function tunnelTo(
  * which waits for it, is told the port it got. The job runs the app, so nothing is launched over ssh.
  */
 async function reverseTo(
-  scheduler: Scheduler, job: ResolvedJob, plan: JobPlan, presetName: string, input: JobInput & PresetInput,
-  upOptions: UpOptions, onPreset: (s: StartedPreset) => void, say: (line: string) => void,
+  scheduler: Scheduler,
+  job: ResolvedJob,
+  plan: JobPlan,
+  presetName: string,
+  input: JobInput & PresetInput,
+  upOptions: UpOptions,
+  onPreset: (s: StartedPreset) => void,
+  say: (line: string) => void,
 ): Promise<Tunnel> {
-  const started = await startPreset(await resolvePresetUp(presetName, reverseInput(input, plan, job.node)), upOptions, { onLine: say });
+  const started = await startPreset(await resolvePresetUp(presetName, reverseInput(input, plan, job.node)), upOptions, {
+    onLine: say,
+  });
   onPreset(started);
   const port = Number(started.report.json.remotePort);
   try {
@@ -164,7 +202,10 @@ async function reverseTo(
   const { report } = started;
   // The job runs the server: drop the "on NODE run: ..." advice, say what the job does instead.
   report.lines = report.lines.filter((line) => !line.startsWith(`on ${job.node} run: `));
-  if (job.notes.wait === 'port') report.lines.push(`job ${job.id} starts the server on ${job.node} now; it connects back through localhost:${port} there`);
+  if (job.notes.wait === 'port')
+    report.lines.push(
+      `job ${job.id} starts the server on ${job.node} now; it connects back through localhost:${port} there`,
+    );
   const { remoteCommand: _remoteCommand, ...json } = report.json;
   report.json = { ...json, job: job.id };
   return started.tunnel;
@@ -173,7 +214,14 @@ async function reverseTo(
 /** The preset's own options for a server that already runs in the job: attach to its socket on the node. */
 export function presetInput(input: JobInput & PresetInput, plan: JobPlan, node: string, socket: string): PresetInput {
   const { cmd: _cmd, keep: _keep, attach: _attach, sock: _sock, ...rest } = input;
-  return { ...plan.tunnel, localPort: rest.localPort, startTimeout: rest.startTimeout, to: node, attach: socket, sock: true };
+  return {
+    ...plan.tunnel,
+    localPort: rest.localPort,
+    startTimeout: rest.startTimeout,
+    to: node,
+    attach: socket,
+    sock: true,
+  };
 }
 
 /** A reverse preset's options with the job's node as the target (the job launches the server, not ssh). */

@@ -26,5 +26,9 @@ export function planLoginCommand(host: SchedulerHost, script: string): string[] 
   // The master outlives the last poll by 60 s and then closes by itself.
   const master = host.controlPath === undefined ? undefined : { controlPath: host.controlPath, persistSeconds: 60 };
   // Keepalives: a follow that waits minutes on a queue notices a dead link (a lid closed, a blackhole) in 15 s, not at its deadline.
-  return planOneShot({ ...host, to: host.login }, script, { batchMode: host.batchMode, master, options: ['ServerAliveInterval=5', 'ServerAliveCountMax=3'] });
+  return planOneShot({ ...host, to: host.login }, script, {
+    batchMode: host.batchMode,
+    master,
+    options: ['ServerAliveInterval=5', 'ServerAliveCountMax=3'],
+  });
 }

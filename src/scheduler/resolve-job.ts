@@ -63,7 +63,9 @@ export function isPassingFailure(error: unknown, submitted: boolean, emptyLooks:
 
 /** squeue/scontrol could not ask slurmctld ("slurm_load_jobs error: Unable to contact slurm controller"), as opposed to an empty answer. */
 function isControllerTrouble(error: TunnelError): boolean {
-  return /slurm_load_jobs|unable to contact|socket timed out|error/i.test(error.message.slice(error.message.indexOf(': ') + 2));
+  return /slurm_load_jobs|unable to contact|socket timed out|error/i.test(
+    error.message.slice(error.message.indexOf(': ') + 2),
+  );
 }
 
 /** Polls fast at first (a free cluster starts a job in about a second), then every maxPollMs. */
@@ -99,15 +101,22 @@ export async function resolveJob(options: ResolveJobOptions): Promise<ResolvedJo
     return await waitRunning(options, id, submitted, start, say, now);
   } catch (error) {
     if (submitted && !(error instanceof TunnelError && error.code === 'JOB_ENDED')) {
-      await scheduler.cancel(id).then(() => say({ event: 'cancelled', id }), () => undefined);
+      await scheduler.cancel(id).then(
+        () => say({ event: 'cancelled', id }),
+        () => undefined,
+      );
     }
     throw error;
   }
 }
 
 async function waitRunning(
-  options: ResolveJobOptions, id: string, submitted: boolean, start: number,
-  say: (event: JobEvent) => void, now: () => number,
+  options: ResolveJobOptions,
+  id: string,
+  submitted: boolean,
+  start: number,
+  say: (event: JobEvent) => void,
+  now: () => number,
 ): Promise<ResolvedJob> {
   const { scheduler } = options;
   const sleep = options.sleep ?? defaultSleep;
@@ -117,18 +126,31 @@ async function waitRunning(
     const poll = ownNotes(look, options.notesDir);
     const info = poll.job!;
     if (!submitted && poll.me !== undefined && info.user !== undefined && info.user !== poll.me) {
-      throw new TunnelError('JOB_REFUSED', `job ${id} belongs to ${info.user}, not to ${poll.me}; attach to one of your own jobs`, { field: '--job' });
+      throw new TunnelError(
+        'JOB_REFUSED',
+        `job ${id} belongs to ${info.user}, not to ${poll.me}; attach to one of your own jobs`,
+        { field: '--job' },
+      );
     }
     if (info.terminal) throw jobEnded(info, 'before the tunnel was built');
     if (poll.notes.state === 'failed') {
-      throw new TunnelError('APP_FAILED', `the app in job ${id} exited on ${info.node ?? 'its node'} before it listened; its output is in ~/.tunnel/jobs/${id}.out on the cluster`);
+      throw new TunnelError(
+        'APP_FAILED',
+        `the app in job ${id} exited on ${info.node ?? 'its node'} before it listened; its output is in ~/.tunnel/jobs/${id}.out on the cluster`,
+      );
     }
     const elapsedMs = now() - start;
     if (info.running && (options.notesDir === undefined || poll.notes.state === 'ready')) {
       say({ event: 'running', id, node: info.node!, timeLeft: info.timeLeft, elapsedMs });
       return { id, node: info.node!, info, notes: poll.notes, submitted };
     }
-    say({ event: 'waiting', id, state: info.running ? 'STARTING' : info.state, reason: info.running ? 'the app is starting' : info.reason, elapsedMs });
+    say({
+      event: 'waiting',
+      id,
+      state: info.running ? 'STARTING' : info.state,
+      reason: info.running ? 'the app is starting' : info.reason,
+      elapsedMs,
+    });
     return undefined;
   };
   // An attached job usually runs already: one look decides. A submitted one is followed.
@@ -148,7 +170,13 @@ async function waitRunning(
         if (!isPassingFailure(error, submitted, emptyLooks)) throw error;
         failures += 1;
         const delayMs = retryDelay(failures);
-        say({ event: 'retrying', id, reason: (error as TunnelError).sshMessage ?? (error as TunnelError).message, attempt: failures, delayMs });
+        say({
+          event: 'retrying',
+          id,
+          reason: (error as TunnelError).sshMessage ?? (error as TunnelError).message,
+          attempt: failures,
+          delayMs,
+        });
         await abortableSleep(sleep, delayMs, options.signal);
         if (options.signal?.aborted) throw aborted();
       }
@@ -161,7 +189,13 @@ async function waitRunning(
     if (scheduler.follow !== undefined) {
       // Events come from every change the follow reports; the decision from its last look.
       const follow = scheduler.follow.bind(scheduler);
-      const last = await look(() => follow(id, { notes: options.notesDir, signal: options.signal, onPoll: (poll) => sayWaiting(ownNotes(poll, options.notesDir)) }));
+      const last = await look(() =>
+        follow(id, {
+          notes: options.notesDir,
+          signal: options.signal,
+          onPoll: (poll) => sayWaiting(ownNotes(poll, options.notesDir)),
+        }),
+      );
       const done = judge(last);
       if (done !== undefined) return done;
       continue;
@@ -176,7 +210,13 @@ async function waitRunning(
     const info = poll.job!;
     const ready = info.running && (options.notesDir === undefined || poll.notes.state === 'ready');
     if (info.terminal || ready || poll.notes.state === 'failed') return;
-    say({ event: 'waiting', id, state: info.running ? 'STARTING' : info.state, reason: info.running ? 'the app is starting' : info.reason, elapsedMs: now() - start });
+    say({
+      event: 'waiting',
+      id,
+      state: info.running ? 'STARTING' : info.state,
+      reason: info.running ? 'the app is starting' : info.reason,
+      elapsedMs: now() - start,
+    });
   }
 }
 
@@ -191,7 +231,11 @@ export function jobEnded(info: JobInfo, when: string): TunnelError {
 }
 
 /** The injected sleep, cut short by the caller's signal (a Ctrl-C during a 30 s pause acts at once). */
-async function abortableSleep(sleep: (ms: number) => Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<void> {
+async function abortableSleep(
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   if (signal === undefined) return sleep(ms);
   if (signal.aborted) return;
   let onAbort: () => void = () => undefined;

@@ -21,14 +21,32 @@ export function ownJobWhat(node: string | null): string {
  * `tunnel down NAME`: cancels the jobs submitted for the tunnel (its worker arrays), one ssh each,
  * bounded in time. A job that already ended is not an error (scancel says nothing for it).
  */
-export async function cancelTunnelJobs(jobs: readonly TunnelJob[], run: RunSsh, timeoutMs = 30_000): Promise<CancelledJob[]> {
+export async function cancelTunnelJobs(
+  jobs: readonly TunnelJob[],
+  run: RunSsh,
+  timeoutMs = 30_000,
+): Promise<CancelledJob[]> {
   const results: CancelledJob[] = [];
   for (const job of jobs) {
-    const result = await run(job.cancel, { timeoutMs }).catch((error: unknown) => ({ exitCode: null, stdout: '', stderr: String(error), timedOut: false }));
+    const result = await run(job.cancel, { timeoutMs }).catch((error: unknown) => ({
+      exitCode: null,
+      stdout: '',
+      stderr: String(error),
+      timedOut: false,
+    }));
     const which = { id: job.id, what: job.what, ...(job.kind === 'factory' ? { kind: 'factory' as const } : {}) };
-    results.push(result.exitCode === 0
-      ? { ...which, cancelled: true }
-      : { ...which, cancelled: false, error: slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`) });
+    results.push(
+      result.exitCode === 0
+        ? { ...which, cancelled: true }
+        : {
+            ...which,
+            cancelled: false,
+            error: slurmMessage(
+              result.stderr,
+              result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`,
+            ),
+          },
+    );
   }
   return results;
 }

@@ -45,5 +45,8 @@ export interface Scheduler {
    * Optional: watch a job until it runs (its app ready in directory `notes`), leaves the waiting states,
    * or a while passes, reporting each change; returns the last look. Without it, poll() in a loop.
    */
-  follow?(id: string, options: { notes: string | undefined; signal?: AbortSignal | undefined; onPoll: (poll: Poll) => void }): Promise<Poll>;
+  follow?(
+    id: string,
+    options: { notes: string | undefined; signal?: AbortSignal | undefined; onPoll: (poll: Poll) => void },
+  ): Promise<Poll>;
 }

@@ -54,7 +54,8 @@ export function watchJob(scheduler: Scheduler, first: JobInfo, options: WatchOpt
       latest = job;
       options.onLook?.(job);
       const back = job.running && (options.notesDir === undefined || poll!.notes.state === 'ready');
-      if (job.terminal && (confirming || options.onMoved === undefined)) return end(jobEnded(job, 'and the tunnel to it is closed'));
+      if (job.terminal && (confirming || options.onMoved === undefined))
+        return end(jobEnded(job, 'and the tunnel to it is closed'));
       if (job.terminal) {
         // A requeue can show the job's exit state (FAILED, CANCELLED) for a moment before
         // REQUEUED: look once more, soon, before ending the tunnel.
@@ -64,14 +65,24 @@ export function watchJob(scheduler: Scheduler, first: JobInfo, options: WatchOpt
       }
       confirming = false;
       if (!back) {
-        if (options.onMoved === undefined) return end(jobEnded(job, `on ${first.node ?? 'its node'} no longer: the tunnel to it is closed`));
+        if (options.onMoved === undefined)
+          return end(jobEnded(job, `on ${first.node ?? 'its node'} no longer: the tunnel to it is closed`));
         if (!away) warned = false;
         away = true;
-        options.onEvent?.({ event: 'waiting', id: first.id, state: job.running ? 'STARTING' : job.state, reason: job.running ? 'the app is starting again' : job.reason, elapsedMs: 0 });
+        options.onEvent?.({
+          event: 'waiting',
+          id: first.id,
+          state: job.running ? 'STARTING' : job.state,
+          reason: job.running ? 'the app is starting again' : job.reason,
+          elapsedMs: 0,
+        });
       } else if (away) {
         away = false;
         options.onEvent?.({ event: 'running', id: first.id, node: job.node!, timeLeft: job.timeLeft, elapsedMs: 0 });
-        const moved = await options.onMoved!(job, poll!.notes).then(() => undefined, (error: TunnelError) => error);
+        const moved = await options.onMoved!(job, poll!.notes).then(
+          () => undefined,
+          (error: TunnelError) => error,
+        );
         if (moved !== undefined) return end(moved);
         if (stopped) return;
       } else if (!warned && job.timeLeft !== null && job.timeLeft <= warnAt) {

@@ -36,7 +36,10 @@ export async function installUnit(name: string): Promise<{ path: string; text: s
 
 export async function removeUnit(name: string): Promise<string> {
   const path = join(unitDir(), unitName(name));
-  const existed = await readFile(path).then(() => true, () => false);
+  const existed = await readFile(path).then(
+    () => true,
+    () => false,
+  );
   if (!existed) throw new TunnelError('NOT_FOUND', `no unit ${path}; see 'tunnel service install ${name}'`);
   await rm(path);
   return path;

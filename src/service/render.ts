@@ -17,16 +17,26 @@ export interface UnitInput {
  */
 function systemdQuote(word: string, field: string): string {
   if (/[\u0000-\u001f\u007f]/.test(word)) {
-    throw new TunnelError('BAD_OPTION', `${field} contains a control character, which a systemd unit cannot hold; use a path without one`, { field });
+    throw new TunnelError(
+      'BAD_OPTION',
+      `${field} contains a control character, which a systemd unit cannot hold; use a path without one`,
+      { field },
+    );
   }
   const escaped = word.replace(/%/g, '%%').replace(/\$/g, '$$$$');
-  return /^[A-Za-z0-9_/.,:=@%$+-]+$/.test(escaped) ? escaped : `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return /^[A-Za-z0-9_/.,:=@%$+-]+$/.test(escaped)
+    ? escaped
+    : `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /** Fills the unit template: runs the saved tunnel in the foreground, unattended (--batch). */
 export function renderUnit(template: string, input: UnitInput): string {
-  const exec = [input.node, input.cli, 'up', input.name, '--batch'].map((word) => systemdQuote(word, 'the node or CLI path')).join(' ');
-  const environment = Object.entries(input.environment).map(([key, value]) => systemdQuote(`${key}=${value}`, key)).join(' ');
+  const exec = [input.node, input.cli, 'up', input.name, '--batch']
+    .map((word) => systemdQuote(word, 'the node or CLI path'))
+    .join(' ');
+  const environment = Object.entries(input.environment)
+    .map(([key, value]) => systemdQuote(`${key}=${value}`, key))
+    .join(' ');
   const values: Record<string, string> = { name: input.name, exec, environment };
   return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? '');
 }

@@ -16,22 +16,46 @@ export async function openSession(request: SessionRequest, options: OpenOptions 
     return sessionOf(request, { tunnel: () => tunnel, down: () => tunnel.down() });
   }
   if (request.kind === 'preset') {
-    const presetUp = await resolvePresetUp(request.name, unattended ? { ...request.input, batchMode: true } : request.input);
+    const presetUp = await resolvePresetUp(
+      request.name,
+      unattended ? { ...request.input, batchMode: true } : request.input,
+    );
     const started = await startPreset(presetUp, upOptions, { onLine: onProgress });
-    return sessionOf(request, { tunnel: () => started.tunnel, down: started.down, preset: () => presetRecordOf(request.name, started) });
+    return sessionOf(request, {
+      tunnel: () => started.tunnel,
+      down: started.down,
+      preset: () => presetRecordOf(request.name, started),
+    });
   }
   return openJob(request, { unattended, onProgress, onEvent, onLook }, upOptions);
 }
 
-async function openJob(request: Extract<SessionRequest, { kind: 'job' }>, options: OpenOptions, upOptions: UpOptions): Promise<Session> {
+async function openJob(
+  request: Extract<SessionRequest, { kind: 'job' }>,
+  options: OpenOptions,
+  upOptions: UpOptions,
+): Promise<Session> {
   const { plan, resolved, presetName } = request;
   const host = options.unattended === true ? { ...plan.host, batchMode: true } : plan.host;
-  const scheduler = slurm({ host, sbatch: plan.sbatch, jobName: plan.jobName, reuse: plan.reuse, run: upOptions.ssh?.run });
-  const cancel = resolved.submitted && !plan.keepJob ? slurmCommands({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName }).cancel(resolved.id) : null;
+  const scheduler = slurm({
+    host,
+    sbatch: plan.sbatch,
+    jobName: plan.jobName,
+    reuse: plan.reuse,
+    run: upOptions.ssh?.run,
+  });
+  const cancel =
+    resolved.submitted && !plan.keepJob
+      ? slurmCommands({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName }).cancel(resolved.id)
+      : null;
   const moved: Array<(session: Session) => void> = [];
   let session: Session | undefined;
   const job = await startJobSession({
-    scheduler, plan, job: resolved, presetName, upOptions,
+    scheduler,
+    plan,
+    job: resolved,
+    presetName,
+    upOptions,
     input: options.unattended === true ? { ...request.input, batchMode: true } : request.input,
     onEvent: options.onEvent,
     onLine: options.onProgress,
@@ -68,7 +92,10 @@ function sessionOf(request: SessionRequest, parts: Parts): Session {
     report: () => parts.preset?.()?.report,
     record: () => {
       const preset = parts.preset?.();
-      return { ...(preset === undefined ? {} : { preset }), ...(parts.jobRecord === undefined ? {} : { job: parts.jobRecord() }) };
+      return {
+        ...(preset === undefined ? {} : { preset }),
+        ...(parts.jobRecord === undefined ? {} : { job: parts.jobRecord() }),
+      };
     },
     job: () => parts.job,
     ended: parts.job?.ended,
@@ -86,7 +113,15 @@ function jobRecordOf(session: JobSession, keepJob: boolean, cancel: string[] | n
   const info = session.info();
   const job = session.job();
   return {
-    scheduler: 'slurm', id: job.id, node: info.node ?? job.node, state: info.state, reason: info.reason, timeLeft: info.timeLeft,
-    seenAt: new Date().toISOString(), submitted: job.submitted, keepJob, cancel: info.terminal ? null : cancel,
+    scheduler: 'slurm',
+    id: job.id,
+    node: info.node ?? job.node,
+    state: info.state,
+    reason: info.reason,
+    timeLeft: info.timeLeft,
+    seenAt: new Date().toISOString(),
+    submitted: job.submitted,
+    keepJob,
+    cancel: info.terminal ? null : cancel,
   };
 }

@@ -12,7 +12,13 @@ import type { Tunnel } from '../supervise/tunnel.js';
 export type SessionRequest =
   | { kind: 'tunnel'; spec: TunnelSpec }
   | { kind: 'preset'; name: string; input: PresetInput }
-  | { kind: 'job'; plan: JobPlan; resolved: ResolvedJob; presetName: string | undefined; input: JobInput & PresetInput };
+  | {
+      kind: 'job';
+      plan: JobPlan;
+      resolved: ResolvedJob;
+      presetName: string | undefined;
+      input: JobInput & PresetInput;
+    };
 
 /** A preset's part of the record: how to stop its app later, and its report (redacted before it is written). */
 export interface PresetRecord {

@@ -7,7 +7,8 @@
 export type ChannelVerdict = 'ok' | 'unreachable';
 
 const OPEN_FAILED = /^channel (\d+): open failed: /;
-const FREED = /^debug1: channel (\d+): free: direct-(?:tcpip|streamlocal@openssh\.com): .* connect from \S+ port (\d+) to /;
+const FREED =
+  /^debug1: channel (\d+): free: direct-(?:tcpip|streamlocal@openssh\.com): .* connect from \S+ port (\d+) to /;
 /** Verdicts kept for a waiter that registers late: ssh may answer before our connect callback runs. */
 const KEEP_MS = 10_000;
 

@@ -13,10 +13,18 @@ export async function masterPid(checkArgv: readonly string[], run: RunSsh): Prom
  * the terminal, and since ssh -f keeps its stdio after forking, stdout goes nowhere and stderr to
  * `logFile` (a pipe held by the backgrounded master would never close). Resolves with ssh's exit code.
  */
-export async function runSshPrompting(argv: readonly string[], logFile: string, options: { timeoutMs?: number; run: RunSsh }): Promise<number> {
+export async function runSshPrompting(
+  argv: readonly string[],
+  logFile: string,
+  options: { timeoutMs?: number; run: RunSsh },
+): Promise<number> {
   const log = await open(logFile, 'a', 0o600);
   try {
-    const result = await options.run(argv, { interactive: true, stderrFd: log.fd, timeoutMs: options.timeoutMs ?? 300_000 });
+    const result = await options.run(argv, {
+      interactive: true,
+      stderrFd: log.fd,
+      timeoutMs: options.timeoutMs ?? 300_000,
+    });
     return result.exitCode ?? 255;
   } finally {
     await log.close();

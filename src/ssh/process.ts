@@ -64,7 +64,11 @@ export const spawnSsh: SpawnSsh = (argv, options = {}) => {
     else child.once('exit', () => resolve());
   });
   const exited: Promise<ExitInfo> = child.then(
-    (result) => ({ exitCode: result.exitCode ?? null, signal: result.signal ?? null, notFound: (result as { code?: string }).code === 'ENOENT' }),
+    (result) => ({
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      notFound: (result as { code?: string }).code === 'ENOENT',
+    }),
     () => ({ exitCode: null, signal: null }),
   );
   return {
@@ -87,7 +91,10 @@ export const spawnSsh: SpawnSsh = (argv, options = {}) => {
         // A ProxyJump child forked after the signal was sent is now an orphan holding our pipes.
         for (const orphan of orphanedJumpChildren(started)) signalQuietly(orphan, 'SIGKILL');
         // Its last lines may still be in the pipes; do not wait on them for ever.
-        return await Promise.race([exited, new Promise<ExitInfo>((resolve) => setTimeout(() => resolve(exitInfoOf(child)), 500))]);
+        return await Promise.race([
+          exited,
+          new Promise<ExitInfo>((resolve) => setTimeout(() => resolve(exitInfoOf(child)), 500)),
+        ]);
       } finally {
         clearTimeout(timer);
       }

@@ -51,7 +51,8 @@ export const runSsh: RunSsh = async (argv, options = {}) => {
     ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
     ...stdioOf(options),
   });
-  if (options.onLine !== undefined && child.stdout !== null) createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', options.onLine);
+  if (options.onLine !== undefined && child.stdout !== null)
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', options.onLine);
   const result = await child;
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
   return {
@@ -65,8 +66,16 @@ export const runSsh: RunSsh = async (argv, options = {}) => {
 };
 
 function stdioOf(options: RunSshOptions) {
-  const stdin = options.input !== undefined ? { input: options.input } : { stdin: options.interactive === true ? 'inherit' as const : 'ignore' as const };
+  const stdin =
+    options.input !== undefined
+      ? { input: options.input }
+      : { stdin: options.interactive === true ? ('inherit' as const) : ('ignore' as const) };
   // execa passes an integer straight to the child as its fd (documented), though its types only list a few.
-  if (options.stderrFd !== undefined) return { ...stdin, stdout: 'ignore' as const, stderr: options.stderrFd as unknown as 'ignore' };
-  return { ...stdin, stdout: 'pipe' as const, stderr: options.interactive === true ? ['pipe', 'inherit'] as ['pipe', 'inherit'] : 'pipe' as const };
+  if (options.stderrFd !== undefined)
+    return { ...stdin, stdout: 'ignore' as const, stderr: options.stderrFd as unknown as 'ignore' };
+  return {
+    ...stdin,
+    stdout: 'pipe' as const,
+    stderr: options.interactive === true ? (['pipe', 'inherit'] as ['pipe', 'inherit']) : ('pipe' as const),
+  };
 }

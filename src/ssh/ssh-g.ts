@@ -4,8 +4,7 @@ import { sshRunner } from './runner.js';
 
 /** What `ssh -G` answered: every setting (lowercase keys, values in order), or why it refused. */
 export type SshGAnswer =
-  | { ok: true; settings: Map<string, string[]> }
-  | { ok: false; message: string; exitCode: number | null };
+  { ok: true; settings: Map<string, string[]> } | { ok: false; message: string; exitCode: number | null };
 
 export interface SshGOptions {
   /** `-F FILE` (`none` for OpenSSH's defaults alone). */
@@ -24,11 +23,13 @@ export async function askSshG(destination: string, options: SshGOptions = {}): P
     ...(options.sshConfig === undefined ? [] : ['-F', options.sshConfig]),
     '-G',
     ...(options.port === undefined ? [] : ['-p', String(options.port)]),
-    '--', destination,
+    '--',
+    destination,
   ];
   const result = await sshRunner({ run: options.run }).run(argv, { timeoutMs: 10_000 });
   if (result.exitCode === 0) return { ok: true, settings: parseSshG(result.stdout) };
-  const message = firstLine(result.stderr || result.stdout) ?? `ssh -G exited ${String(result.exitCode ?? 'by signal')}`;
+  const message =
+    firstLine(result.stderr || result.stdout) ?? `ssh -G exited ${String(result.exitCode ?? 'by signal')}`;
   return { ok: false, message, exitCode: result.exitCode };
 }
 
@@ -58,5 +59,8 @@ export function parseSshG(stdout: string): Map<string, string[]> {
 }
 
 function firstLine(text: string): string | undefined {
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('Pseudo-terminal'));
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('Pseudo-terminal'));
 }

@@ -21,13 +21,22 @@ export function checkEntries(entries: readonly Entry[]): Entry[] {
   const seen = new Set<string>();
   return entries.map(({ name, text }) => {
     parseName(name, '--host-alias');
-    if (seen.has(name)) throw new TunnelError('BAD_OPTION', `entry '${name}' given twice; pass each Host alias once`, { field: 'entries' });
+    if (seen.has(name))
+      throw new TunnelError('BAD_OPTION', `entry '${name}' given twice; pass each Host alias once`, {
+        field: 'entries',
+      });
     seen.add(name);
     if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) {
-      throw new TunnelError('BAD_OPTION', `entry '${name}': text has control characters (${printable(text.slice(0, 60))}…)`, { field: 'entries' });
+      throw new TunnelError(
+        'BAD_OPTION',
+        `entry '${name}': text has control characters (${printable(text.slice(0, 60))}…)`,
+        { field: 'entries' },
+      );
     }
     if (text.split('\n').some((line) => MARKER.test(line))) {
-      throw new TunnelError('BAD_OPTION', `entry '${name}': text may not contain tunnel's own marker lines`, { field: 'entries' });
+      throw new TunnelError('BAD_OPTION', `entry '${name}': text may not contain tunnel's own marker lines`, {
+        field: 'entries',
+      });
     }
     return { name, text: text.endsWith('\n') ? text : `${text}\n` };
   });
@@ -87,7 +96,8 @@ export function dropEntries(existing: readonly Entry[], names: readonly string[]
 export function declaredHostName(text: string): string | undefined {
   const raw = /^\s*HostName(?:\s*=\s*|\s+)(\S.*?)\s*$/im.exec(text)?.[1];
   if (raw === undefined) return undefined;
-  const value = raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2 ? raw.slice(1, -1).replace(/\\(["\\])/g, '$1') : raw;
+  const value =
+    raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2 ? raw.slice(1, -1).replace(/\\(["\\])/g, '$1') : raw;
   const withoutEscapes = value.replaceAll('%%', '');
   return withoutEscapes.includes('%') || /\s/.test(value) ? undefined : value.replaceAll('%%', '%');
 }

@@ -35,7 +35,11 @@ export function layoutFor(sshDir: string = defaultSshDir()): SshDirLayout {
   const tunnelConf = join(confDir, 'tunnel.conf');
   const isDefault = dir === resolve(defaultSshDir());
   if (/[*?[\]"'\\\u0000-\u001f]/.test(dir)) {
-    throw new TunnelError('BAD_OPTION', `--ssh-dir '${JSON.stringify(dir).slice(1, -1)}': glob or quote characters would change what Include matches; use a plainer path`, { field: '--ssh-dir' });
+    throw new TunnelError(
+      'BAD_OPTION',
+      `--ssh-dir '${JSON.stringify(dir).slice(1, -1)}': glob or quote characters would change what Include matches; use a plainer path`,
+      { field: '--ssh-dir' },
+    );
   }
   return {
     sshDir: dir,
@@ -54,7 +58,11 @@ export function controlPathFor(layout: SshDirLayout): string {
   const path = join(layout.sshDir, 'cm-%C');
   const bytes = Buffer.byteLength(layout.sshDir) + '/cm-'.length + 40;
   if (bytes > maxSocketPathBytes()) {
-    throw new TunnelError('SOCKET_PATH_TOO_LONG', `--ssh-dir: ControlPath ${path} expands to ${bytes} bytes, over the sun_path limit; use a shorter --ssh-dir`, { field: '--ssh-dir' });
+    throw new TunnelError(
+      'SOCKET_PATH_TOO_LONG',
+      `--ssh-dir: ControlPath ${path} expands to ${bytes} bytes, over the sun_path limit; use a shorter --ssh-dir`,
+      { field: '--ssh-dir' },
+    );
   }
   return path;
 }

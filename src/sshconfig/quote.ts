@@ -19,7 +19,10 @@ export function quoteConfigValue(value: string, field: string): string {
 /** Throws unless `value` fits on one ssh_config line. */
 export function rejectControl(value: string, field: string): string {
   if (CONTROL.test(value)) {
-    throw badSpec(field, `${field} '${printable(value)}': contains a newline or control character, which ssh_config cannot hold`);
+    throw badSpec(
+      field,
+      `${field} '${printable(value)}': contains a newline or control character, which ssh_config cannot hold`,
+    );
   }
   return value;
 }

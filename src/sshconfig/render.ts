@@ -32,7 +32,10 @@ export function renderHostEntry(input: HostEntryInput): string {
   const { spec, target } = input;
   const name = parseName(input.name, '--host-alias');
   if (spec.strategy === 'relay') {
-    throw badSpec('--strategy', '--strategy relay cannot be written as ssh_config (the entry uses ProxyJump); drop --strategy relay');
+    throw badSpec(
+      '--strategy',
+      '--strategy relay cannot be written as ssh_config (the entry uses ProxyJump); drop --strategy relay',
+    );
   }
   const lines = [
     ...headerLines(name, spec, target),
@@ -57,7 +60,9 @@ function headerLines(name: string, spec: TunnelSpec, target: TargetSettings): st
     `# From ssh${spec.sshConfig === undefined ? '' : ` -F ${spec.sshConfig}`} -G ${to}: ${copied}; other options of ${to} are not copied.`,
   ];
   if (spec.forwards.some((f) => f.direction === 'R' && f.listen.kind === 'unix')) {
-    lines.push('# sshd never unlinks a stale RemoteForward socket: remove a leftover one first (tunnel up does this itself).');
+    lines.push(
+      '# sshd never unlinks a stale RemoteForward socket: remove a leftover one first (tunnel up does this itself).',
+    );
   }
   return lines.map((line) => rejectControl(line, '--ssh-config'));
 }
@@ -81,13 +86,15 @@ function targetDirectives(spec: TunnelSpec, target: TargetSettings): Directive[]
     ['User', quoteConfigValue(target.user, 'User')],
     ['Port', String(target.port)],
   ];
-  if (target.identityFile !== undefined) directives.push(['IdentityFile', quoteConfigValue(target.identityFile, 'IdentityFile')]);
+  if (target.identityFile !== undefined)
+    directives.push(['IdentityFile', quoteConfigValue(target.identityFile, 'IdentityFile')]);
   if (target.identitiesOnly !== undefined) directives.push(['IdentitiesOnly', target.identitiesOnly ? 'yes' : 'no']);
   if (target.userKnownHostsFiles !== undefined) {
     const files = target.userKnownHostsFiles.map((f) => quoteConfigValue(escapePercent(f), 'UserKnownHostsFile'));
     directives.push(['UserKnownHostsFile', files.join(' ')]);
   }
-  if (target.hostKeyAlias !== undefined) directives.push(['HostKeyAlias', quoteConfigValue(target.hostKeyAlias, 'HostKeyAlias')]);
+  if (target.hostKeyAlias !== undefined)
+    directives.push(['HostKeyAlias', quoteConfigValue(target.hostKeyAlias, 'HostKeyAlias')]);
   directives.push(...proxyDirectives(spec, target));
   return directives;
 }

@@ -50,7 +50,16 @@ async function raceReady(ready: Promise<void>, ended: Promise<TunnelError>, opti
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TunnelError('READY_TIMEOUT', `not ready after ${options.readyTimeoutMs / 1000} s; check the hops with 'tunnel doctor' or raise --ready-timeout`)), options.readyTimeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new TunnelError(
+            'READY_TIMEOUT',
+            `not ready after ${options.readyTimeoutMs / 1000} s; check the hops with 'tunnel doctor' or raise --ready-timeout`,
+          ),
+        ),
+      options.readyTimeoutMs,
+    );
   });
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(new TunnelError('ABORTED', 'cancelled before the tunnel was ready'));

@@ -16,7 +16,15 @@ export interface BackoffPolicy {
   stableMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { fastMs: 10, fastRetries: 15, initialMs: 200, factor: 2, maxMs: 30_000, jitter: 0.2, stableMs: 60_000 };
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  fastMs: 10,
+  fastRetries: 15,
+  initialMs: 200,
+  factor: 2,
+  maxMs: 30_000,
+  jitter: 0.2,
+  stableMs: 60_000,
+};
 
 /**
  * Delay before retry number `failures` (1-based), with jitter from `random` in [0, 1) on the
@@ -26,7 +34,12 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { fastMs: 10, fastRetries: 15, ini
  * `costly`: the failure came after a hop had authenticated us (the next hop is down), so every
  * retry is a full login there; login nodes rate-limit and lock accounts, so no fast phase.
  */
-export function backoffDelay(failures: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random, costly = false): number {
+export function backoffDelay(
+  failures: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+  costly = false,
+): number {
   if (failures <= 1) return 0;
   const grown = failures - 1 - (costly ? 0 : policy.fastRetries);
   if (grown <= 0) return policy.fastMs;

@@ -9,7 +9,12 @@ export function probeAll(forwards: readonly Forward[], options: ProbeOptions = {
 }
 
 /** Probes every forward now and then; reports each round's results. Stops cleanly. */
-export function watchHealth(forwards: readonly Forward[], intervalMs: number, onResult: (health: Health[]) => void, options: ProbeOptions = {}): () => void {
+export function watchHealth(
+  forwards: readonly Forward[],
+  intervalMs: number,
+  onResult: (health: Health[]) => void,
+  options: ProbeOptions = {},
+): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const round = async () => {
@@ -28,11 +33,18 @@ export function watchHealth(forwards: readonly Forward[], intervalMs: number, on
 }
 
 /** The first forward that is not healthy, as the error a degraded tunnel reports; undefined when all are. Pure. */
-export function healthProblem(health: readonly Health[] | undefined, forwards: readonly PlannedForward[], keepalive: Keepalive): TunnelError | undefined {
+export function healthProblem(
+  health: readonly Health[] | undefined,
+  forwards: readonly PlannedForward[],
+  keepalive: Keepalive,
+): TunnelError | undefined {
   const index = health?.findIndex((h) => h !== 'ok') ?? -1;
   if (index < 0) return undefined;
   const target = forwards[index]?.target ?? 'the target';
   return health?.[index] === 'unreachable'
     ? new TunnelError('TARGET_UNREACHABLE', `nothing listens on ${target}; start it there, or check the path or port`)
-    : new TunnelError('TARGET_UNREACHABLE', `no answer through the tunnel to ${target} within ${VERDICT_WINDOW_MS / 1000} s (the link may be down; keepalives will tell within ${keepalive.interval * keepalive.count} s)`);
+    : new TunnelError(
+        'TARGET_UNREACHABLE',
+        `no answer through the tunnel to ${target} within ${VERDICT_WINDOW_MS / 1000} s (the link may be down; keepalives will tell within ${keepalive.interval * keepalive.count} s)`,
+      );
 }

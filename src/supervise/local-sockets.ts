@@ -12,7 +12,10 @@ export async function prepareLocalSocket(path: string): Promise<void> {
   const stat = await lstat(path).catch(() => undefined);
   if (stat === undefined) return;
   if (!stat.isSocket()) {
-    throw new TunnelError('UNSAFE_PATH', `${path} exists and is not a socket; refusing to replace it (choose another path)`);
+    throw new TunnelError(
+      'UNSAFE_PATH',
+      `${path} exists and is not a socket; refusing to replace it (choose another path)`,
+    );
   }
   if (await isListening(path)) {
     throw new TunnelError('SOCKET_IN_USE', `${path} is in use by a live process; stop it or choose another path`);
@@ -30,7 +33,10 @@ async function checkSocketDirectory(dir: string): Promise<void> {
   const sticky = (stat.mode & 0o1000) !== 0;
   const writableByOthers = (stat.mode & 0o022) !== 0;
   if (foreign || (writableByOthers && !sticky)) {
-    throw new TunnelError('UNSAFE_PATH', `${dir} is writable by other users or owned by someone else; put the socket in a private directory`);
+    throw new TunnelError(
+      'UNSAFE_PATH',
+      `${dir} is writable by other users or owned by someone else; put the socket in a private directory`,
+    );
   }
 }
 

@@ -18,7 +18,16 @@ import { removeLocalSocket } from './local-sockets.js';
 
 /** The lease a tunnel takes in the shared master; `user` is constant across reconnects so it counts once. */
 export function leaseOf(mux: MuxPlan, user: string): MuxLease {
-  return { controlPath: mux.controlPath, logFile: mux.logFile, master: mux.master, check: mux.check, cancel: mux.cancel, exit: mux.exit, usersDir: mux.usersDir, user };
+  return {
+    controlPath: mux.controlPath,
+    logFile: mux.logFile,
+    master: mux.master,
+    check: mux.check,
+    cancel: mux.cancel,
+    exit: mux.exit,
+    usersDir: mux.usersDir,
+    user,
+  };
 }
 
 /**
@@ -26,7 +35,13 @@ export function leaseOf(mux: MuxPlan, user: string): MuxLease {
  * master belongs to no tunnel: stopping one tunnel cancels only its forwards, and the
  * last one out closes the master.
  */
-export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, user: string, run: RunSsh, signal?: AbortSignal): Promise<ReadyAttempt> {
+export async function startMuxAttempt(
+  spec: TunnelSpec,
+  mux: MuxPlan,
+  user: string,
+  run: RunSsh,
+  signal?: AbortSignal,
+): Promise<ReadyAttempt> {
   const lease = leaseOf(mux, user);
   const pid = await ensureMaster(mux, spec, run, signal);
   await mkdir(mux.usersDir, { recursive: true, mode: 0o700 });
@@ -39,17 +54,20 @@ export async function startMuxAttempt(spec: TunnelSpec, mux: MuxPlan, user: stri
   }
   const progress = withAllocatedPorts(spec, added.stdout);
   const watch = watchMaster(pid);
-  const ended = watch.gone.then(() => new TunnelError('SSH_EXITED', `the shared connection to ${spec.to.host} (master pid ${pid}) ended`));
+  const ended = watch.gone.then(
+    () => new TunnelError('SSH_EXITED', `the shared connection to ${spec.to.host} (master pid ${pid}) ended`),
+  );
   let stopped: Promise<ExitInfo> | undefined;
   return {
     process: {
       pid,
       onLine: () => undefined,
       exited: ended.then(() => ({ exitCode: null, signal: null })),
-      stop: () => (stopped ??= leaveMaster(lease, run).then(() => {
-        watch.cancel();
-        return { exitCode: 0, signal: null };
-      })),
+      stop: () =>
+        (stopped ??= leaveMaster(lease, run).then(() => {
+          watch.cancel();
+          return { exitCode: 0, signal: null };
+        })),
     },
     progress: () => progress,
     ended,
@@ -129,10 +147,17 @@ function watchMaster(pid: number): { gone: Promise<void>; cancel: () => void } {
 
 /** `-O forward` prints one allocated port per `-R 0`, in order. */
 function withAllocatedPorts(spec: TunnelSpec, stdout: string): SshProgress {
-  const ports = stdout.split('\n').map((l) => l.trim()).filter((l) => /^\d+$/.test(l)).map(Number);
+  const ports = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^\d+$/.test(l))
+    .map(Number);
   const remoteForwards = spec.forwards
     .filter((f) => f.direction === 'R')
-    .map((f) => ({ listen: f.listen.kind === 'tcp' ? String(f.listen.port) : f.listen.path, allocated: f.listen.kind === 'tcp' && f.listen.port === 0 ? ports.shift() : undefined }));
+    .map((f) => ({
+      listen: f.listen.kind === 'tcp' ? String(f.listen.port) : f.listen.path,
+      allocated: f.listen.kind === 'tcp' && f.listen.port === 0 ? ports.shift() : undefined,
+    }));
   return { ...emptyProgress(), session: true, remoteForwardsDone: true, remoteForwards };
 }
 

@@ -17,11 +17,17 @@ export interface PortChange {
 
 /** Indexes of the spec's forwards that are `-R 0` (the server picks the port). */
 function dynamicRemote(spec: TunnelSpec): number[] {
-  return spec.forwards.flatMap((f, i) => (f.direction === 'R' && f.listen.kind === 'tcp' && f.listen.port === 0 ? [i] : []));
+  return spec.forwards.flatMap((f, i) =>
+    f.direction === 'R' && f.listen.kind === 'tcp' && f.listen.port === 0 ? [i] : [],
+  );
 }
 
 /** Pins what the attempt was allocated; reports ports that differ from an earlier pin. Pure. */
-export function pinAllocated(spec: TunnelSpec, pinned: PinnedPorts, progress: SshProgress): { pinned: PinnedPorts; changes: PortChange[] } {
+export function pinAllocated(
+  spec: TunnelSpec,
+  pinned: PinnedPorts,
+  progress: SshProgress,
+): { pinned: PinnedPorts; changes: PortChange[] } {
   const next = new Map(pinned);
   const changes: PortChange[] = [];
   const remoteIndexes = spec.forwards.flatMap((f, i) => (f.direction === 'R' ? [i] : []));
@@ -36,7 +42,11 @@ export function pinAllocated(spec: TunnelSpec, pinned: PinnedPorts, progress: Ss
 }
 
 /** The spec with every pinned `-R 0` asking for its pinned port. Pure. */
-export function withPinnedPorts(spec: TunnelSpec, pinned: PinnedPorts, released: ReadonlySet<number> = new Set()): TunnelSpec {
+export function withPinnedPorts(
+  spec: TunnelSpec,
+  pinned: PinnedPorts,
+  released: ReadonlySet<number> = new Set(),
+): TunnelSpec {
   if (pinned.size === 0) return spec;
   const forwards = spec.forwards.map((f, i) => {
     const port = pinned.get(i);
@@ -63,7 +73,10 @@ export class PortPins {
   private readonly released = new Set<number>();
   private readonly refusedSince = new Map<number, number>();
 
-  constructor(private readonly spec: TunnelSpec, private readonly waitMs: number) {}
+  constructor(
+    private readonly spec: TunnelSpec,
+    private readonly waitMs: number,
+  ) {}
 
   get(index: number): number | undefined {
     return this.pinned.get(index);
@@ -101,7 +114,8 @@ export class PortPins {
     const since = this.refusedSince.get(index) ?? now;
     this.refusedSince.set(index, since);
     const where = `remote port ${this.pinned.get(index)} on ${this.spec.to.host}`;
-    if (now - since < this.waitMs) return `${where} is still held (the dropped session's listener, or another program); asking for it again`;
+    if (now - since < this.waitMs)
+      return `${where} is still held (the dropped session's listener, or another program); asking for it again`;
     this.released.add(index);
     return `${where} is still taken after ${this.waitMs / 1000} s; asking the server for a new port`;
   }

@@ -27,7 +27,8 @@ export function probeForward(forward: Forward, options: ProbeOptions = {}): Prom
   if (forward.direction === 'R') return probeConnect(connectOptions(forward.target), windowMs);
   // A verdict comes within one round trip whatever the answer; only a silent link waits it out, so
   // the window can be wide enough for a loaded machine.
-  if (options.verdicts !== undefined && forward.listen.kind === 'tcp') return probeVerdict(connectOptions(forward.listen), options.verdicts, options.windowMs ?? VERDICT_WINDOW_MS);
+  if (options.verdicts !== undefined && forward.listen.kind === 'tcp')
+    return probeVerdict(connectOptions(forward.listen), options.verdicts, options.windowMs ?? VERDICT_WINDOW_MS);
   return probeThrough(connectOptions(forward.listen), windowMs);
 }
 

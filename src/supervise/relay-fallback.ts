@@ -9,5 +9,7 @@ import type { TunnelError } from '../errors.js';
 export function relayCanFix(error: TunnelError, viaHops: number): boolean {
   if ((error.authenticatedHops ?? 0) < viaHops) return false;
   if (error.code === 'AUTH_FAILED' || error.code === 'NEEDS_AUTH') return true;
-  return error.code === 'CONNECT_FAILED' && /stdio forwarding failed|channel \d+: open failed/.test(error.sshMessage ?? '');
+  return (
+    error.code === 'CONNECT_FAILED' && /stdio forwarding failed|channel \d+: open failed/.test(error.sshMessage ?? '')
+  );
 }

@@ -13,7 +13,10 @@ export interface ForwardStatus {
 }
 
 /** Pairs planned forwards with what OpenSSH reported (remote replies arrive in request order). */
-export function forwardStatuses(forwards: readonly PlannedForward[], progress: SshProgress | undefined): ForwardStatus[] {
+export function forwardStatuses(
+  forwards: readonly PlannedForward[],
+  progress: SshProgress | undefined,
+): ForwardStatus[] {
   let remoteIndex = 0;
   return forwards.map(({ forward, listen, target }) => {
     const status: ForwardStatus = { direction: forward.direction, listen, target };

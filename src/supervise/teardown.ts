@@ -17,7 +17,10 @@ export interface TeardownOptions {
  * short-lived ssh, the -R sockets on the target (the server never unlinks them either).
  * Bounded, since a dead hop must not hang teardown; cancellable, for down() during a reconnect.
  */
-export async function teardown(plan: Pick<Plan, 'localSockets'> & { remoteCleanup: ReadonlyArray<{ argv: readonly string[] }> }, options: TeardownOptions): Promise<void> {
+export async function teardown(
+  plan: Pick<Plan, 'localSockets'> & { remoteCleanup: ReadonlyArray<{ argv: readonly string[] }> },
+  options: TeardownOptions,
+): Promise<void> {
   if (!options.remoteOnly) await Promise.all(plan.localSockets.map(removeLocalSocket));
   for (const command of plan.remoteCleanup) {
     if (options.signal?.aborted) return;
@@ -26,7 +29,11 @@ export async function teardown(plan: Pick<Plan, 'localSockets'> & { remoteCleanu
 }
 
 /** Runs the plan's stale-only cleanup on the target; returns the socket paths found live (kept). */
-export async function removeStaleRemoteSockets(plan: Pick<Plan, 'staleRemoteCleanup'>, run: RunSsh, signal?: AbortSignal): Promise<string[]> {
+export async function removeStaleRemoteSockets(
+  plan: Pick<Plan, 'staleRemoteCleanup'>,
+  run: RunSsh,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const live: string[] = [];
   for (const command of plan.staleRemoteCleanup) {
     const result = await run(command.argv, { timeoutMs: 15_000, signal });

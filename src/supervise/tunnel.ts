@@ -69,12 +69,16 @@ export class Tunnel extends EventEmitter {
   /** The spec as the user gave it (the plan in force may ask for pinned -R ports instead of 0). */
   readonly spec: TunnelSpec;
 
-  constructor(initial: Plan, private readonly options: SuperviseOptions) {
+  constructor(
+    initial: Plan,
+    private readonly options: SuperviseOptions,
+  ) {
     super();
     this.spec = initial.spec;
     this.currentPlan = initial;
     this.on('line', (line: string) => this.verdicts.readLine(line));
-    this.signal = options.signal === undefined ? this.lifetime.signal : AbortSignal.any([options.signal, this.lifetime.signal]);
+    this.signal =
+      options.signal === undefined ? this.lifetime.signal : AbortSignal.any([options.signal, this.lifetime.signal]);
     this.pins = new PortPins(this.spec, options.pinWaitMs ?? PIN_WAIT_MS);
   }
 
@@ -91,7 +95,8 @@ export class Tunnel extends EventEmitter {
   forwards(): ForwardStatus[] {
     return forwardStatuses(this.currentPlan.forwards, this.current?.progress()).map((status, i) => {
       const pinned = this.pins.get(i);
-      const withPort = pinned === undefined || status.allocatedPort !== undefined ? status : { ...status, allocatedPort: pinned };
+      const withPort =
+        pinned === undefined || status.allocatedPort !== undefined ? status : { ...status, allocatedPort: pinned };
       const health = this.health?.[i];
       return health === undefined ? withPort : { ...withPort, health };
     });
@@ -133,7 +138,11 @@ export class Tunnel extends EventEmitter {
       try {
         return await this.connectFirst();
       } catch (error) {
-        const transient = error instanceof TunnelError && !isPermanent(error) && error.code !== 'READY_TIMEOUT' && error.code !== 'ABORTED';
+        const transient =
+          error instanceof TunnelError &&
+          !isPermanent(error) &&
+          error.code !== 'READY_TIMEOUT' &&
+          error.code !== 'ABORTED';
         if (!transient || attempt >= FIRST_CONNECT_TRIES || this.signal.aborted) throw error;
         this.emit('line', `retrying after: ${error.message}`);
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
@@ -145,7 +154,11 @@ export class Tunnel extends EventEmitter {
     try {
       return await this.attemptClearingStaleRemoteSockets(this.currentPlan);
     } catch (error) {
-      const fallback = this.spec.strategy === 'auto' && this.spec.via.length > 0 && error instanceof TunnelError && relayCanFix(error, this.spec.via.length);
+      const fallback =
+        this.spec.strategy === 'auto' &&
+        this.spec.via.length > 0 &&
+        error instanceof TunnelError &&
+        relayCanFix(error, this.spec.via.length);
       if (!fallback) throw error;
       this.emit('line', `jump failed (${error.message}); trying --strategy relay`);
       this.currentPlan = this.options.replan(this.spec, 'relay');
@@ -162,11 +175,16 @@ export class Tunnel extends EventEmitter {
     try {
       return await this.attempt(plan);
     } catch (error) {
-      const stale = error instanceof TunnelError && error.code === 'FORWARD_REFUSED' && /listen path/.test(error.sshMessage ?? '');
+      const stale =
+        error instanceof TunnelError && error.code === 'FORWARD_REFUSED' && /listen path/.test(error.sshMessage ?? '');
       if (!stale || plan.staleRemoteCleanup.length === 0) throw error;
       const live = await removeStaleRemoteSockets(plan, this.options.ssh.run, this.signal);
       if (live.length > 0) {
-        throw new TunnelError('SOCKET_IN_USE', `${live.join(', ')} on ${this.spec.to.host} is in use by a live listener (another tunnel or app); stop it or choose another path`, { hop: this.spec.to.host, sshMessage: error.sshMessage });
+        throw new TunnelError(
+          'SOCKET_IN_USE',
+          `${live.join(', ')} on ${this.spec.to.host} is in use by a live listener (another tunnel or app); stop it or choose another path`,
+          { hop: this.spec.to.host, sshMessage: error.sshMessage },
+        );
       }
       this.emit('line', `removed a stale remote socket: ${error.sshMessage ?? ''}`);
       return this.attempt(plan);
@@ -174,7 +192,8 @@ export class Tunnel extends EventEmitter {
   }
 
   private attempt(plan: Plan): Promise<ReadyAttempt> {
-    if (plan.mux !== undefined) return startMuxAttempt(plan.spec, plan.mux, this.muxUser, this.options.ssh.run, this.signal);
+    if (plan.mux !== undefined)
+      return startMuxAttempt(plan.spec, plan.mux, this.muxUser, this.options.ssh.run, this.signal);
     return startAttempt(plan, {
       spawn: this.options.ssh.spawn,
       readyTimeoutMs: this.options.readyTimeoutMs,
@@ -203,7 +222,12 @@ export class Tunnel extends EventEmitter {
     while (!this.stopping) {
       const failures = countFailure();
       if (failures > this.options.maxRetries) {
-        this.fail(new TunnelError('SSH_EXITED', `gave up after ${failures - 1} reconnect attempts: ${this.lastError?.message ?? ''}`));
+        this.fail(
+          new TunnelError(
+            'SSH_EXITED',
+            `gave up after ${failures - 1} reconnect attempts: ${this.lastError?.message ?? ''}`,
+          ),
+        );
         return;
       }
       this.setState('reconnecting', this.lastError);
@@ -229,7 +253,8 @@ export class Tunnel extends EventEmitter {
         return;
       } catch (error) {
         if (this.stopping) return;
-        const failure = error instanceof TunnelError ? error : new TunnelError('SSH_EXITED', String(error), { cause: error });
+        const failure =
+          error instanceof TunnelError ? error : new TunnelError('SSH_EXITED', String(error), { cause: error });
         this.lastError = failure;
         if (this.waitForPinnedPort(failure)) continue;
         if (failure.code === 'NEEDS_AUTH' && this.options.reconnect) {
@@ -250,7 +275,10 @@ export class Tunnel extends EventEmitter {
   /** Pins what this attempt was allocated; a port that moved is announced loudly. */
   private pin(attempt: ReadyAttempt): void {
     for (const change of this.pins.pin(attempt.progress())) {
-      this.emit('line', `remote port ${change.from} on ${this.spec.to.host} could not be had back; the forward now listens on port ${change.to}: point its users at the new port`);
+      this.emit(
+        'line',
+        `remote port ${change.from} on ${this.spec.to.host} could not be had back; the forward now listens on port ${change.to}: point its users at the new port`,
+      );
       this.emit('port-changed', change);
     }
   }
@@ -299,7 +327,8 @@ export class Tunnel extends EventEmitter {
   private async announceUp(): Promise<void> {
     // Without verdicts only a refusal is visible (ssh closes at once), so a short window suffices here.
     const options = this.probeOptions();
-    if (this.probing) this.health = await probeAll(this.spec.forwards, options.verdicts === undefined ? { windowMs: 300 } : options);
+    if (this.probing)
+      this.health = await probeAll(this.spec.forwards, options.verdicts === undefined ? { windowMs: 300 } : options);
     if (this.stopping) return;
     const problem = healthProblem(this.health, this.currentPlan.forwards, this.spec.keepalive);
     if (problem !== undefined) this.lastError = problem;
@@ -313,7 +342,8 @@ export class Tunnel extends EventEmitter {
     if (this.state !== 'up' && this.state !== 'degraded') return;
     const problem = healthProblem(health, this.currentPlan.forwards, this.spec.keepalive);
     if (problem !== undefined && changed) this.lastError = problem;
-    if ((problem !== undefined) !== (this.state === 'degraded')) this.setState(problem === undefined ? 'up' : 'degraded', problem);
+    if ((problem !== undefined) !== (this.state === 'degraded'))
+      this.setState(problem === undefined ? 'up' : 'degraded', problem);
     else if (changed) this.emit('health', health);
   }
 
@@ -323,7 +353,13 @@ export class Tunnel extends EventEmitter {
     if (live(state) && !live(this.state)) {
       this.upSince = new Date();
       this.stopHealth?.();
-      if (this.probing) this.stopHealth = watchHealth(this.spec.forwards, this.options.healthIntervalMs, (h) => this.onHealth(h), this.probeOptions());
+      if (this.probing)
+        this.stopHealth = watchHealth(
+          this.spec.forwards,
+          this.options.healthIntervalMs,
+          (h) => this.onHealth(h),
+          this.probeOptions(),
+        );
     }
     if (!live(state)) {
       this.stopHealth?.();

@@ -57,4 +57,3 @@ export async function up(input: TunnelOptions | TunnelSpec, options: UpOptions =
   options.signal?.addEventListener('abort', () => void tunnel.down(), { once: true });
   return tunnel;
 }
-

@@ -32,16 +32,20 @@ export function renderFactoryWrapper(template: string, input: FactoryWrapperInpu
   if (input.sshConfig !== undefined && (input.sshConfig === '' || input.sshConfig.startsWith('-'))) {
     throw badOption('--ssh-config', `--ssh-config '${input.sshConfig}': expected a file path`);
   }
-  return renderTemplate(template, {
-    NAME: name,
-    NAME_QUOTED: shQuote(name),
-    HEAD_ARGS: shJoin(destinationArgs(parseHop(input.head, '--head'))),
-    HEAD_PORT: String(parseInteger(input.headPort, '--head-port', 0, 1, 65535)),
-    KEEPALIVE: String(DEFAULTS.keepaliveInterval),
-    KEEPALIVE_COUNT: String(DEFAULTS.keepaliveCount),
-    CONNECT_TIMEOUT: String(DEFAULTS.connectTimeout),
-    SSH_EXTRA: input.sshConfig === undefined ? '' : shJoin(['-F', input.sshConfig]),
-    FORWARD_TIMEOUT: String(parseInteger(input.forwardTimeout, '--forward-timeout', 30, 1, 600)),
-    FORWARD_GIVE_UP: String(parseForwardGiveUp(input.forwardGiveUp)),
-  }, FACTORY_WRAPPER_TEMPLATE);
+  return renderTemplate(
+    template,
+    {
+      NAME: name,
+      NAME_QUOTED: shQuote(name),
+      HEAD_ARGS: shJoin(destinationArgs(parseHop(input.head, '--head'))),
+      HEAD_PORT: String(parseInteger(input.headPort, '--head-port', 0, 1, 65535)),
+      KEEPALIVE: String(DEFAULTS.keepaliveInterval),
+      KEEPALIVE_COUNT: String(DEFAULTS.keepaliveCount),
+      CONNECT_TIMEOUT: String(DEFAULTS.connectTimeout),
+      SSH_EXTRA: input.sshConfig === undefined ? '' : shJoin(['-F', input.sshConfig]),
+      FORWARD_TIMEOUT: String(parseInteger(input.forwardTimeout, '--forward-timeout', 30, 1, 600)),
+      FORWARD_GIVE_UP: String(parseForwardGiveUp(input.forwardGiveUp)),
+    },
+    FACTORY_WRAPPER_TEMPLATE,
+  );
 }

@@ -70,25 +70,46 @@ export function routeOfRecord(record: Pick<TunnelRecord, 'preset' | 'route'> | u
 export function planWorkerArray(input: WorkerArrayInput, running: LoginRoute | undefined): WorkerArrayPlan {
   const keepJob = input.keepJob === true;
   if (running === undefined && !keepJob) {
-    throw new TunnelError('NOT_FOUND', `worker --submit: no background tunnel '${input.name}' runs, so nothing would cancel the workers; start the manager's tunnel with 'tunnel up workqueue ... -d --name ${input.name}', or pass --keep-job (and --via LOGIN)`, { field: 'name' });
+    throw new TunnelError(
+      'NOT_FOUND',
+      `worker --submit: no background tunnel '${input.name}' runs, so nothing would cancel the workers; start the manager's tunnel with 'tunnel up workqueue ... -d --name ${input.name}', or pass --keep-job (and --via LOGIN)`,
+      { field: 'name' },
+    );
   }
   const host = schedulerHostFor(input, running);
   const sbatch = input.slurm === undefined ? [] : splitSbatchOptions(input.slurm, WORKER_REFUSED);
   const jobName = input.name;
   const commands = slurmCommands({ host, sbatch, jobName, output: arrayOutput(input.script) });
-  return { name: input.name, script: input.script, host, sbatch, jobName, keepJob, submit: commands.submit, cancel: commands.cancel };
+  return {
+    name: input.name,
+    script: input.script,
+    host,
+    sbatch,
+    jobName,
+    keepJob,
+    submit: commands.submit,
+    cancel: commands.cancel,
+  };
 }
 
 /** The login node where the scheduler's commands run: --via as given, else tunnel NAME's route. */
-export function schedulerHostFor(input: Pick<WorkerArrayInput, 'via' | 'connectTimeout'>, running: LoginRoute | undefined): SchedulerHost {
+export function schedulerHostFor(
+  input: Pick<WorkerArrayInput, 'via' | 'connectTimeout'>,
+  running: LoginRoute | undefined,
+): SchedulerHost {
   const hops = input.via === undefined ? undefined : parseHopList(input.via);
   const route = hops === undefined ? running : undefined;
-  if (hops !== undefined && hops.length === 0) throw new TunnelError('BAD_OPTION', '--via: name the login node where sbatch runs', { field: '--via' });
-  if (hops === undefined && route === undefined) throw new TunnelError('BAD_OPTION', `worker --submit: name the login node where sbatch runs with --via LOGIN`, { field: '--via' });
+  if (hops !== undefined && hops.length === 0)
+    throw new TunnelError('BAD_OPTION', '--via: name the login node where sbatch runs', { field: '--via' });
+  if (hops === undefined && route === undefined)
+    throw new TunnelError('BAD_OPTION', `worker --submit: name the login node where sbatch runs with --via LOGIN`, {
+      field: '--via',
+    });
   const via = hops ?? parseHopList(route!.via);
   const login = hops === undefined ? parseHopList(route!.login)[0]! : via.pop()!;
   return {
-    via, login,
+    via,
+    login,
     sshConfig: hops === undefined ? route!.sshConfig : undefined,
     connectTimeout: input.connectTimeout ?? DEFAULTS.connectTimeout,
     // The manager's tunnel reconnects in BatchMode; the submit and `down`'s scancel use the same keys.
@@ -115,11 +136,26 @@ const LIVE = new Set(['starting', 'up', 'degraded', 'reconnecting', 'needs-auth'
  * Submits the workers and, unless --keep-job, records the array under tunnel NAME so its `down`
  * cancels it. sbatch's refusal is one line (JOB_REFUSED) and nothing is submitted or recorded.
  */
-export async function submitWorkerArray(plan: WorkerArrayPlan, options: { run?: RunSsh; home?: string; what?: string } = {}): Promise<{ id: string; recorded: boolean }> {
-  const scheduler = slurm({ host: plan.host, sbatch: plan.sbatch, jobName: plan.jobName, output: arrayOutput(plan.script), ...(options.run === undefined ? {} : { run: options.run }) });
+export async function submitWorkerArray(
+  plan: WorkerArrayPlan,
+  options: { run?: RunSsh; home?: string; what?: string } = {},
+): Promise<{ id: string; recorded: boolean }> {
+  const scheduler = slurm({
+    host: plan.host,
+    sbatch: plan.sbatch,
+    jobName: plan.jobName,
+    output: arrayOutput(plan.script),
+    ...(options.run === undefined ? {} : { run: options.run }),
+  });
   const { id } = await scheduler.submit(plan.script);
   if (plan.keepJob) return { id, recorded: false };
-  const job = { id: id.split('_')[0]!, scheduler: 'slurm' as const, what: options.what ?? 'workers', cancel: plan.cancel(id), submittedAt: new Date().toISOString() };
+  const job = {
+    id: id.split('_')[0]!,
+    scheduler: 'slurm' as const,
+    what: options.what ?? 'workers',
+    cancel: plan.cancel(id),
+    submittedAt: new Date().toISOString(),
+  };
   try {
     await addTunnelJob(plan.name, job, options.home);
   } catch (error) {
@@ -134,7 +170,10 @@ export async function submitWorkerArray(plan: WorkerArrayPlan, options: { run?: 
 export function workerArrayDryRun(plan: WorkerArrayPlan): string[] {
   return [
     '# the worker script (sbatch reads it on stdin):',
-    ...plan.script.trimEnd().split('\n').map((l) => `#   ${l}`),
+    ...plan.script
+      .trimEnd()
+      .split('\n')
+      .map((l) => `#   ${l}`),
     `# submit it through ${formatHop(plan.host.login)} (prints the array's job id):`,
     `${shJoin(plan.submit)} < workers.sbatch`,
     plan.keepJob

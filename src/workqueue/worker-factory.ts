@@ -60,33 +60,60 @@ const FACTORY_REFUSED: Readonly<Record<string, string>> = {
   '--array': 'the factory submits one job per worker',
   '-D': 'the factory runs its jobs in its own directory',
   '--chdir': 'the factory runs its jobs in its own directory',
-  '-o': 'the factory collects its jobs\' output itself',
-  '--output': 'the factory collects its jobs\' output itself',
-  '-e': 'the factory collects its jobs\' output itself',
-  '--error': 'the factory collects its jobs\' output itself',
+  '-o': "the factory collects its jobs' output itself",
+  '--output': "the factory collects its jobs' output itself",
+  '-e': "the factory collects its jobs' output itself",
+  '--error': "the factory collects its jobs' output itself",
 };
 
 /** Checks the options and plans the launch and the stop. Pure but for the directory's random id. */
-export function planWorkerFactory(input: WorkerFactoryInput, running: LoginRoute | undefined, id = randomBytes(4).toString('hex')): WorkerFactoryPlan {
+export function planWorkerFactory(
+  input: WorkerFactoryInput,
+  running: LoginRoute | undefined,
+  id = randomBytes(4).toString('hex'),
+): WorkerFactoryPlan {
   if (running === undefined) {
-    throw new TunnelError('NOT_FOUND', `worker --factory: no background tunnel '${input.name}' runs, so nothing would stop the factory; start the manager's tunnel with 'tunnel up workqueue ... -d --name ${input.name}'`, { field: 'name' });
+    throw new TunnelError(
+      'NOT_FOUND',
+      `worker --factory: no background tunnel '${input.name}' runs, so nothing would stop the factory; start the manager's tunnel with 'tunnel up workqueue ... -d --name ${input.name}'`,
+      { field: 'name' },
+    );
   }
   const maxWorkers = parseInteger(input.maxWorkers, '--max-workers', 10, 1, 10_000);
   const minWorkers = parseInteger(input.minWorkers, '--min-workers', 0, 0, 10_000);
-  if (minWorkers > maxWorkers) throw new TunnelError('BAD_OPTION', `--min-workers ${minWorkers} is more than --max-workers ${maxWorkers}`, { field: '--min-workers' });
+  if (minWorkers > maxWorkers)
+    throw new TunnelError('BAD_OPTION', `--min-workers ${minWorkers} is more than --max-workers ${maxWorkers}`, {
+      field: '--min-workers',
+    });
   const host = schedulerHostFor(input, running);
   const sbatch = input.slurm === undefined ? [] : splitSbatchOptions(input.slurm, FACTORY_REFUSED);
   const factoryArgs = [
-    '-T', 'slurm', '--catalog', NO_CATALOG, '-d', 'all', '-O', '8',
-    '-w', String(minWorkers), '-W', String(maxWorkers),
+    '-T',
+    'slurm',
+    '--catalog',
+    NO_CATALOG,
+    '-d',
+    'all',
+    '-O',
+    '8',
+    '-w',
+    String(minWorkers),
+    '-W',
+    String(maxWorkers),
     // Its -B text reaches sbatch through a shell: shJoin keeps each word one word.
     ...(sbatch.length === 0 ? [] : ['-B', shJoin(sbatch)]),
     ...((input.workerArgs ?? []).length === 0 ? [] : ['-E', shJoin(input.workerArgs ?? [])]),
-    'localhost', String(input.headPort),
+    'localhost',
+    String(input.headPort),
   ];
   const dirName = `${input.name}-${id}`;
   return {
-    name: input.name, wrapper: input.wrapper, host, minWorkers, maxWorkers, factoryArgs,
+    name: input.name,
+    wrapper: input.wrapper,
+    host,
+    minWorkers,
+    maxWorkers,
+    factoryArgs,
     launch: planLoginCommand(host, launchFactoryScript({ dirName, args: factoryArgs })),
     stop: planLoginCommand(host, stopFactoryScript(dirName)),
   };
@@ -96,20 +123,32 @@ export function planWorkerFactory(input: WorkerFactoryInput, running: LoginRoute
  * Starts the factory on the login node and records it under tunnel NAME (a failed record stops it
  * again). A missing or failing factory is one line (APP_FAILED) and nothing is left.
  */
-export async function startWorkerFactory(plan: WorkerFactoryPlan, options: { run?: RunSsh; home?: string } = {}): Promise<{ pid: string }> {
+export async function startWorkerFactory(
+  plan: WorkerFactoryPlan,
+  options: { run?: RunSsh; home?: string } = {},
+): Promise<{ pid: string }> {
   const { run } = sshRunner({ run: options.run });
   const login = formatHop(plan.host.login);
   const timeoutMs = (plan.host.connectTimeout * (plan.host.via.length + 1) + 20) * 1000;
   const result = await run(plan.launch, { timeoutMs, input: plan.wrapper });
   const pid = /^tunnel-launched pid=(\d+)$/m.exec(result.stdout)?.[1];
   if (result.exitCode !== 0 || pid === undefined) {
-    throw new TunnelError(result.exitCode === 255 ? 'CONNECT_FAILED' : 'APP_FAILED', `work_queue_factory on ${login} did not start: ${slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`)}`, {
-      argv: plan.launch, exitCode: result.exitCode,
-    });
+    throw new TunnelError(
+      result.exitCode === 255 ? 'CONNECT_FAILED' : 'APP_FAILED',
+      `work_queue_factory on ${login} did not start: ${slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`)}`,
+      {
+        argv: plan.launch,
+        exitCode: result.exitCode,
+      },
+    );
   }
   const what = `work_queue_factory on ${login} (pid ${pid}, ${plan.minWorkers}-${plan.maxWorkers} workers)`;
   try {
-    await addTunnelJob(plan.name, { id: pid, scheduler: 'slurm', kind: 'factory', what, cancel: plan.stop, submittedAt: new Date().toISOString() }, options.home);
+    await addTunnelJob(
+      plan.name,
+      { id: pid, scheduler: 'slurm', kind: 'factory', what, cancel: plan.stop, submittedAt: new Date().toISOString() },
+      options.home,
+    );
   } catch (error) {
     // Unrecorded, the factory would outlive its manager: stop it rather than leave it.
     await run(plan.stop, { timeoutMs: timeoutMs + 30_000 }).catch(() => undefined);
@@ -122,7 +161,10 @@ export async function startWorkerFactory(plan: WorkerFactoryPlan, options: { run
 export function workerFactoryDryRun(plan: WorkerFactoryPlan): string[] {
   return [
     '# the wrapper each worker job runs (the ssh below reads it on stdin):',
-    ...plan.wrapper.trimEnd().split('\n').map((l) => `#   ${l}`),
+    ...plan.wrapper
+      .trimEnd()
+      .split('\n')
+      .map((l) => `#   ${l}`),
     `# start work_queue_factory on ${formatHop(plan.host.login)} (${plan.minWorkers} to ${plan.maxWorkers} workers; prints its pid):`,
     `${shJoin(plan.launch)} < wrapper.sh`,
     `# 'tunnel down ${plan.name}' stops it (SIGTERM: it cancels its workers) with:`,

@@ -46,37 +46,44 @@ export function renderWorkerScript(preset: ReversePreset, template: string, inpu
   if (worker === undefined) throw badOption('preset', `the '${preset.name}' preset has no worker script`);
   const name = parseName(input.name, 'NAME');
   const scheduler = input.scheduler ?? 'none';
-  if (scheduler !== 'slurm' && scheduler !== 'none') throw badOption('--scheduler', `--scheduler '${scheduler}': expected slurm or none`);
+  if (scheduler !== 'slurm' && scheduler !== 'none')
+    throw badOption('--scheduler', `--scheduler '${scheduler}': expected slurm or none`);
   const count = parseInteger(input.count, '--count', 1, 1, 10_000);
   const headPort = parseInteger(input.headPort, '--head-port', 0, 1, 65535);
   if (input.sshConfig !== undefined && (input.sshConfig === '' || input.sshConfig.startsWith('-'))) {
     throw badOption('--ssh-config', `--ssh-config '${input.sshConfig}': expected a file path`);
   }
   const giveUp = parseForwardGiveUp(input.forwardGiveUp);
-  return renderTemplate(template, {
-    DIRECTIVES: directives(scheduler, name, count),
-    NAME: name,
-    NAME_QUOTED: shQuote(name),
-    HEAD_ARGS: shJoin(destinationArgs(parseHop(input.head, '--head'))),
-    HEAD_PORT: String(headPort),
-    SLOTS: String(scheduler === 'slurm' ? 1 : count),
-    KEEPALIVE: String(DEFAULTS.keepaliveInterval),
-    KEEPALIVE_COUNT: String(DEFAULTS.keepaliveCount),
-    CONNECT_TIMEOUT: String(DEFAULTS.connectTimeout),
-    SSH_EXTRA: input.sshConfig === undefined ? '' : shJoin(['-F', input.sshConfig]),
-    WORKER: shJoin(worker.command),
-    WORKER_ARGS: shJoin(input.workerArgs ?? []),
-    WORKER_CONNECT_TIMEOUT: String(WORKER_CONNECT_WAIT + giveUp),
-    WORKER_MAX_BACKOFF: String(WORKER_MAX_BACKOFF),
-    FORWARD_TIMEOUT: String(parseInteger(input.forwardTimeout, '--forward-timeout', 30, 1, 600)),
-    FORWARD_GIVE_UP: String(giveUp),
-  }, worker.template);
+  return renderTemplate(
+    template,
+    {
+      DIRECTIVES: directives(scheduler, name, count),
+      NAME: name,
+      NAME_QUOTED: shQuote(name),
+      HEAD_ARGS: shJoin(destinationArgs(parseHop(input.head, '--head'))),
+      HEAD_PORT: String(headPort),
+      SLOTS: String(scheduler === 'slurm' ? 1 : count),
+      KEEPALIVE: String(DEFAULTS.keepaliveInterval),
+      KEEPALIVE_COUNT: String(DEFAULTS.keepaliveCount),
+      CONNECT_TIMEOUT: String(DEFAULTS.connectTimeout),
+      SSH_EXTRA: input.sshConfig === undefined ? '' : shJoin(['-F', input.sshConfig]),
+      WORKER: shJoin(worker.command),
+      WORKER_ARGS: shJoin(input.workerArgs ?? []),
+      WORKER_CONNECT_TIMEOUT: String(WORKER_CONNECT_WAIT + giveUp),
+      WORKER_MAX_BACKOFF: String(WORKER_MAX_BACKOFF),
+      FORWARD_TIMEOUT: String(parseInteger(input.forwardTimeout, '--forward-timeout', 30, 1, 600)),
+      FORWARD_GIVE_UP: String(giveUp),
+    },
+    worker.template,
+  );
 }
 
 /** Scheduler header lines; the name is parseName-validated, so it is safe unquoted here. */
 function directives(scheduler: 'slurm' | 'none', name: string, count: number): string {
   if (scheduler === 'none') {
-    return count === 1 ? '# Run it with: bash THIS_FILE' : `# Run it with: bash THIS_FILE (starts ${count} workers side by side)`;
+    return count === 1
+      ? '# Run it with: bash THIS_FILE'
+      : `# Run it with: bash THIS_FILE (starts ${count} workers side by side)`;
   }
   const lines = [`#SBATCH --job-name=${name}`, '#SBATCH --ntasks=1'];
   if (count > 1) lines.push(`#SBATCH --array=1-${count}`, `#SBATCH --output=${name}-%A_%a.log`);

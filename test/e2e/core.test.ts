@@ -13,7 +13,9 @@ const HTTP_SOURCE = fileURLToPath(new URL('../fixtures/http-unix-server.mjs', im
 let HTTP = HTTP_SOURCE;
 
 if (!can.ok) {
-  console.warn(`\n${'!'.repeat(72)}\n!! SKIPPING e2e core tests (laptop/login/isolated-node): ${can.why}\n${'!'.repeat(72)}\n`);
+  console.warn(
+    `\n${'!'.repeat(72)}\n!! SKIPPING e2e core tests (laptop/login/isolated-node): ${can.why}\n${'!'.repeat(72)}\n`,
+  );
   it.skip(`core e2e (skipped: ${can.why})`, () => undefined);
 } else {
   describe('tunnel through a login node to an isolated compute node', { timeout: 90_000 }, () => {
@@ -24,13 +26,24 @@ if (!can.ok) {
 
     /** Runs `tunnel` on the laptop; resolves with its first output line (the --json object). */
     const tunnelUp = async (args: string[]) => {
-      const child = await t.spawn('laptop', ['node', CLI, 'up', '-F', t.sshConfigPath, ...args, '--json'], { env: { TUNNEL_HOME: stateDir, NO_COLOR: '1' } });
+      const child = await t.spawn('laptop', ['node', CLI, 'up', '-F', t.sshConfigPath, ...args, '--json'], {
+        env: { TUNNEL_HOME: stateDir, NO_COLOR: '1' },
+      });
       running.push(child);
       const line = (await child.waitForOutput(/^\{.*\}$/m, 30_000)).split('\n').find((l) => l.startsWith('{'))!;
-      return { child, json: JSON.parse(line) as { state: string; strategy: string; pids: number[]; forwards: Array<{ listen: string; allocatedPort?: number }> } };
+      return {
+        child,
+        json: JSON.parse(line) as {
+          state: string;
+          strategy: string;
+          pids: number[];
+          forwards: Array<{ listen: string; allocatedPort?: number }>;
+        },
+      };
     };
     const curlFrom = (node: 'laptop' | 'node', url: string) => t.exec(node, ['curl', '-s', '-m', '5', url]);
-    const curlSocket = (node: 'laptop', path: string) => t.exec(node, ['curl', '-s', '-m', '5', '--unix-socket', path, 'http://x/']);
+    const curlSocket = (node: 'laptop', path: string) =>
+      t.exec(node, ['curl', '-s', '-m', '5', '--unix-socket', path, 'http://x/']);
     const sshOn = (node: 'laptop' | 'login' | 'node') => t.pids(node, /(^|\/)ssh /);
 
     beforeAll(async () => {
@@ -66,7 +79,16 @@ if (!can.ok) {
 
     it('port -> port and socket -> socket in one tunnel', async () => {
       const local = join(stateDir, 'db.sock');
-      const { child } = await tunnelUp(['--via', 'login', '--to', 'isolated-node', '-L', '5678:127.0.0.1:8080', '-L', `${local}:${APP_SOCK}`]);
+      const { child } = await tunnelUp([
+        '--via',
+        'login',
+        '--to',
+        'isolated-node',
+        '-L',
+        '5678:127.0.0.1:8080',
+        '-L',
+        `${local}:${APP_SOCK}`,
+      ]);
       expect((await curlFrom('laptop', 'http://127.0.0.1:5678/')).stdout).toBe('tcp on isolated-node');
       expect((await curlSocket('laptop', local)).stdout).toBe('hello from isolated-node');
       await child.kill('SIGTERM');
@@ -88,20 +110,43 @@ if (!can.ok) {
     });
 
     it('relay: the login node runs the inner ssh; its intermediate socket and inner ssh are gone after teardown', async () => {
-      const { child, json } = await tunnelUp(['--via', 'login', '--to', 'isolated-node', '--strategy', 'relay', '-L', `8898:${APP_SOCK}`]);
+      const { child, json } = await tunnelUp([
+        '--via',
+        'login',
+        '--to',
+        'isolated-node',
+        '--strategy',
+        'relay',
+        '-L',
+        `8898:${APP_SOCK}`,
+      ]);
       expect(json.strategy).toBe('relay');
       expect((await curlFrom('laptop', 'http://127.0.0.1:8898/')).stdout).toBe('hello from isolated-node');
       expect((await t.exec('login', ['sh', '-c', 'ls -d /tmp/tnl-*'])).stdout).toMatch(/\/tmp\/tnl-[0-9a-f]{12}/);
       await child.kill('SIGTERM');
       await child.exited;
       const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && (await t.pids('login', /ssh -N -T/)).length > 0) await new Promise((r) => setTimeout(r, 200));
+      while (Date.now() < deadline && (await t.pids('login', /ssh -N -T/)).length > 0)
+        await new Promise((r) => setTimeout(r, 200));
       expect(await t.pids('login', /ssh -N -T/)).toEqual([]);
       expect((await t.exec('login', ['sh', '-c', 'ls -d /tmp/tnl-* 2>/dev/null'])).stdout).toBe('');
     });
 
     it('--dry-run pasted into a shell on the laptop builds the same working tunnel', async () => {
-      const dry = await t.exec('laptop', ['node', CLI, 'up', '-F', t.sshConfigPath, '--via', 'login', '--to', 'isolated-node', '-L', `8897:${APP_SOCK}`, '--dry-run']);
+      const dry = await t.exec('laptop', [
+        'node',
+        CLI,
+        'up',
+        '-F',
+        t.sshConfigPath,
+        '--via',
+        'login',
+        '--to',
+        'isolated-node',
+        '-L',
+        `8897:${APP_SOCK}`,
+        '--dry-run',
+      ]);
       const line = dry.stdout.split('\n').find((l) => l.startsWith('ssh '))!;
       const shell = await t.spawn('laptop', ['bash', '-c', `exec ${line}`]);
       running.push(shell);

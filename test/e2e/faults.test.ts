@@ -23,7 +23,14 @@ if (!can.ok) {
     const APP_SOCK = '/tmp/app.sock';
     const env = () => ({ TUNNEL_HOME: stateDir, NO_COLOR: '1' });
     const tunnel = (args: string[]) => t.exec('laptop', ['node', CLI, ...args], { env: env(), timeoutMs: 60_000 });
-    const ls = async () => JSON.parse((await tunnel(['ls', '--json'])).stdout) as Array<{ name: string; state: string; restarts: number; supervisorPid: number; sshPids: number[] }>;
+    const ls = async () =>
+      JSON.parse((await tunnel(['ls', '--json'])).stdout) as Array<{
+        name: string;
+        state: string;
+        restarts: number;
+        supervisorPid: number;
+        sshPids: number[];
+      }>;
     const get = (port: number) => t.exec('laptop', ['curl', '-s', '-m', '3', `http://127.0.0.1:${port}/`]);
     const startApp = async () => {
       app = await t.spawn('node', ['node', HTTP, APP_SOCK, 'app'], { asUser: true });
@@ -39,8 +46,27 @@ if (!can.ok) {
       throw new Error(`no answer through port ${port} within ${timeoutMs} ms`);
     };
     const upDetached = async (name: string, port: number, extra: string[] = []) => {
-      const result = await tunnel(['up', '-F', t.sshConfigPath, '--via', 'login', '--to', 'isolated-node', '-L', `${port}:${APP_SOCK}`,
-        '-d', '--name', name, '--keepalive', '1', '--keepalive-count', '3', '--connect-timeout', '2', ...extra]);
+      const result = await tunnel([
+        'up',
+        '-F',
+        t.sshConfigPath,
+        '--via',
+        'login',
+        '--to',
+        'isolated-node',
+        '-L',
+        `${port}:${APP_SOCK}`,
+        '-d',
+        '--name',
+        name,
+        '--keepalive',
+        '1',
+        '--keepalive-count',
+        '3',
+        '--connect-timeout',
+        '2',
+        ...extra,
+      ]);
       expect(result.exitCode, result.stderr).toBe(0);
     };
 
@@ -120,15 +146,34 @@ if (!can.ok) {
 
     it('5. a stale socket at the -R path on the node is cleared before binding', async () => {
       const stale = '/tmp/pv.sock';
-      const crashed = await t.spawn('node', ['node', '-e', `require('net').createServer().listen('${stale}', () => console.log('up'))`], { asUser: true });
+      const crashed = await t.spawn(
+        'node',
+        ['node', '-e', `require('net').createServer().listen('${stale}', () => console.log('up'))`],
+        { asUser: true },
+      );
       await crashed.waitForOutput(/up/, 5000);
       await crashed.kill('SIGKILL');
       expect((await t.exec('node', ['test', '-S', stale])).exitCode).toBe(0);
       const laptopApp = await t.spawn('laptop', ['node', HTTP, '9124', 'reverse']);
       await laptopApp.waitForOutput(/listening/, 5000);
-      const result = await tunnel(['up', '-F', t.sshConfigPath, '--via', 'login', '--to', 'isolated-node', '-R', `${stale}:127.0.0.1:9124`, '-d', '--name', 'f5']);
+      const result = await tunnel([
+        'up',
+        '-F',
+        t.sshConfigPath,
+        '--via',
+        'login',
+        '--to',
+        'isolated-node',
+        '-R',
+        `${stale}:127.0.0.1:9124`,
+        '-d',
+        '--name',
+        'f5',
+      ]);
       expect(result.exitCode, result.stderr).toBe(0);
-      expect((await t.exec('node', ['curl', '-s', '-m', '3', '--unix-socket', stale, 'http://x/'])).stdout).toBe('reverse');
+      expect((await t.exec('node', ['curl', '-s', '-m', '3', '--unix-socket', stale, 'http://x/'])).stdout).toBe(
+        'reverse',
+      );
       await tunnel(['down', 'f5']);
       expect((await t.exec('node', ['test', '-e', stale])).exitCode).toBe(1);
       await laptopApp.kill('SIGTERM');

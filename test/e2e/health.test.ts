@@ -12,7 +12,9 @@ const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const HTTP_SOURCE = fileURLToPath(new URL('../fixtures/http-unix-server.mjs', import.meta.url));
 
 if (!can.ok) {
-  console.warn(`\n${'!'.repeat(72)}\n!! SKIPPING e2e health tests (laptop/login/isolated-node): ${can.why}\n${'!'.repeat(72)}\n`);
+  console.warn(
+    `\n${'!'.repeat(72)}\n!! SKIPPING e2e health tests (laptop/login/isolated-node): ${can.why}\n${'!'.repeat(72)}\n`,
+  );
   it.skip(`health e2e (skipped: ${can.why})`, () => undefined);
 } else {
   describe('health that a silent link cannot fool', { timeout: 120_000 }, () => {
@@ -20,8 +22,16 @@ if (!can.ok) {
     let stateDir: string;
     let http = HTTP_SOURCE;
     const running: Spawned[] = [];
-    const tunnel = (args: string[]) => t.exec('laptop', ['node', CLI, ...args], { env: { TUNNEL_HOME: stateDir, NO_COLOR: '1' }, timeoutMs: 60_000 });
-    const state = async () => (JSON.parse((await tunnel(['ls', '--json'])).stdout) as Array<{ state: string; restarts: number; lastError?: { message: string } }>)[0];
+    const tunnel = (args: string[]) =>
+      t.exec('laptop', ['node', CLI, ...args], { env: { TUNNEL_HOME: stateDir, NO_COLOR: '1' }, timeoutMs: 60_000 });
+    const state = async () =>
+      (
+        JSON.parse((await tunnel(['ls', '--json'])).stdout) as Array<{
+          state: string;
+          restarts: number;
+          lastError?: { message: string };
+        }>
+      )[0];
 
     async function waitForState(wanted: string, timeoutMs: number): Promise<Awaited<ReturnType<typeof state>>> {
       const deadline = Date.now() + timeoutMs;
@@ -52,7 +62,24 @@ if (!can.ok) {
 
     it('a blackhole of the laptop-login link is degraded within seconds (not up for the keepalive window), and up again after', async () => {
       // Keepalives of 10 s x 3: ssh itself would notice only after 30 s.
-      const started = await tunnel(['up', '-F', t.sshConfigPath, '--via', 'login', '--to', 'isolated-node', '-L', '7901:127.0.0.1:8080', '--keepalive', '10', '--health-interval', '1', '-d', '--name', 'watched']);
+      const started = await tunnel([
+        'up',
+        '-F',
+        t.sshConfigPath,
+        '--via',
+        'login',
+        '--to',
+        'isolated-node',
+        '-L',
+        '7901:127.0.0.1:8080',
+        '--keepalive',
+        '10',
+        '--health-interval',
+        '1',
+        '-d',
+        '--name',
+        'watched',
+      ]);
       expect(started.exitCode, started.stderr).toBe(0);
       expect((await state())?.state).toBe('up');
       await t.blackhole('laptop-login', true);

@@ -12,7 +12,9 @@ const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const HTTP_SOURCE = fileURLToPath(new URL('../fixtures/http-unix-server.mjs', import.meta.url));
 
 if (!can.ok) {
-  console.warn(`\n${'!'.repeat(72)}\n!! SKIPPING e2e multiplex tests (laptop/login/isolated-node): ${can.why}\n${'!'.repeat(72)}\n`);
+  console.warn(
+    `\n${'!'.repeat(72)}\n!! SKIPPING e2e multiplex tests (laptop/login/isolated-node): ${can.why}\n${'!'.repeat(72)}\n`,
+  );
   it.skip(`multiplex e2e (skipped: ${can.why})`, () => undefined);
 } else {
   describe('--multiplex through the login node to the isolated node', { timeout: 120_000 }, () => {
@@ -22,11 +24,33 @@ if (!can.ok) {
     const APP_SOCK = '/tmp/mux-app.sock';
     const running: Spawned[] = [];
 
-    const tunnel = (args: string[]) => t.exec('laptop', ['node', CLI, ...args], { env: { TUNNEL_HOME: stateDir, NO_COLOR: '1' }, timeoutMs: 60_000 });
-    const up = (name: string, forward: string) => tunnel(['up', '-F', t.sshConfigPath, '--via', 'login', '--to', 'isolated-node', '-L', forward, '-d', '--name', name, '--multiplex', '--keepalive', '2', '--json']);
+    const tunnel = (args: string[]) =>
+      t.exec('laptop', ['node', CLI, ...args], { env: { TUNNEL_HOME: stateDir, NO_COLOR: '1' }, timeoutMs: 60_000 });
+    const up = (name: string, forward: string) =>
+      tunnel([
+        'up',
+        '-F',
+        t.sshConfigPath,
+        '--via',
+        'login',
+        '--to',
+        'isolated-node',
+        '-L',
+        forward,
+        '-d',
+        '--name',
+        name,
+        '--multiplex',
+        '--keepalive',
+        '2',
+        '--json',
+      ]);
     const curl = (port: number) => t.exec('laptop', ['curl', '-s', '-m', '5', `http://127.0.0.1:${port}/`]);
     /** TCP connections from the laptop to the login node's sshd. */
-    const connectionsToLogin = async () => (await t.exec('laptop', ['ss', '-Htn', 'state', 'established', `( dst ${t.addr.login} and dport = :22 )`])).stdout.split('\n').filter(Boolean).length;
+    const connectionsToLogin = async () =>
+      (await t.exec('laptop', ['ss', '-Htn', 'state', 'established', `( dst ${t.addr.login} and dport = :22 )`])).stdout
+        .split('\n')
+        .filter(Boolean).length;
     const masters = () => t.pids('laptop', /^ssh -M /);
 
     beforeAll(async () => {
@@ -86,8 +110,15 @@ if (!can.ok) {
       expect(after).toHaveLength(1);
       expect(after[0]).not.toBe(before);
       expect(await connectionsToLogin()).toBe(1);
-      const listed = JSON.parse((await tunnel(['ls', '--json'])).stdout) as Array<{ name: string; state: string; restarts: number }>;
-      expect(listed.map((l) => [l.name, l.state, l.restarts])).toEqual([['a', 'up', 1], ['b', 'up', 1]]);
+      const listed = JSON.parse((await tunnel(['ls', '--json'])).stdout) as Array<{
+        name: string;
+        state: string;
+        restarts: number;
+      }>;
+      expect(listed.map((l) => [l.name, l.state, l.restarts])).toEqual([
+        ['a', 'up', 1],
+        ['b', 'up', 1],
+      ]);
       expect((await tunnel(['down', '--all'])).exitCode).toBe(0);
     });
   });

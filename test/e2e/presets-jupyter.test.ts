@@ -48,10 +48,16 @@ if (!can.ok || !existsSync(dist)) {
 
     it('token URL works from the laptop, the socket exists only on the node, down stops Jupyter and removes it', async () => {
       const input = { via: ['login'], to: 'isolated-node', sock: true, sshConfig: t.sshConfigPath, batchMode: true };
-      driver = await t.spawn('laptop', [process.execPath, '--input-type=module', '-e', DRIVER], { env: { TNL_PRESET_INPUT: JSON.stringify(input) } });
+      driver = await t.spawn('laptop', [process.execPath, '--input-type=module', '-e', DRIVER], {
+        env: { TNL_PRESET_INPUT: JSON.stringify(input) },
+      });
       const out = await driver.waitForOutput(/^RESULT .*$/m, 90_000);
       const result = JSON.parse(/^RESULT (.*)$/m.exec(out)![1]!) as {
-        ms: number; withToken: number; withoutToken: number; tokenLength: number; socket: string;
+        ms: number;
+        withToken: number;
+        withoutToken: number;
+        tokenLength: number;
+        socket: string;
         state: { pid: number; dir: string; to: string };
       };
       console.info(`e2e jupyter --sock: launch on the node + token + ProxyJump tunnel + 200 in ${result.ms} ms`);
@@ -66,7 +72,11 @@ if (!can.ok || !existsSync(dist)) {
       expect((await t.exec('login', ['test', '-e', result.socket])).exitCode).toBe(1);
       expect(existsSync(result.socket)).toBe(false);
       // Jupyter runs as the cluster user, detached from any ssh session.
-      expect((await t.exec('node', ['ps', '-o', 'user=,sid=,pid=', '-p', String(result.state.pid)])).stdout.trim().split(/\s+/)).toEqual([t.user, String(result.state.pid), String(result.state.pid)]);
+      expect(
+        (await t.exec('node', ['ps', '-o', 'user=,sid=,pid=', '-p', String(result.state.pid)])).stdout
+          .trim()
+          .split(/\s+/),
+      ).toEqual([t.user, String(result.state.pid), String(result.state.pid)]);
 
       await driver.kill('SIGTERM');
       expect(driver.output()).toMatch(/^DOWN$/m);

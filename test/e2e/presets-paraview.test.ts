@@ -47,7 +47,12 @@ print("POINTS", s.GetDataInformation().GetNumberOfPoints(), flush=True)
 Disconnect()
 `;
 
-interface Result { ms: number; received: string; json: { remotePort: number; layout: string; listenerOn: string }; lines: string[] }
+interface Result {
+  ms: number;
+  received: string;
+  json: { remotePort: number; layout: string; listenerOn: string };
+  lines: string[];
+}
 
 if (!can.ok || !existsSync(dist)) {
   const why = can.ok ? `${dist} is missing (run npx tsc -p . first)` : can.why;
@@ -88,9 +93,13 @@ if (!can.ok || !existsSync(dist)) {
       const { driver, result } = await run({ via: ['login'] });
       expect(result.json).toMatchObject({ layout: 'direct', listenerOn: 'login' });
       const port = result.json.remotePort;
-      const onLogin = await t.exec('login', ['/usr/bin/python3', '-c', connectScript('localhost', port)], { asUser: true });
+      const onLogin = await t.exec('login', ['/usr/bin/python3', '-c', connectScript('localhost', port)], {
+        asUser: true,
+      });
       expect(onLogin.stdout.trim(), onLogin.stderr).toBe('connected');
-      const fromNode = await t.exec('node', ['/usr/bin/python3', '-c', connectScript(t.addr.loginFromNode, port)], { asUser: true });
+      const fromNode = await t.exec('node', ['/usr/bin/python3', '-c', connectScript(t.addr.loginFromNode, port)], {
+        asUser: true,
+      });
       expect(fromNode.exitCode).not.toBe(0);
       expect(fromNode.stderr).toMatch(/Connection refused/);
       await driver.kill('SIGTERM');
@@ -107,12 +116,19 @@ if (!can.ok || !existsSync(dist)) {
           drivers.push(client);
           await client.waitForOutput(/Accepting connection\(s\)/, 60_000);
           const t0 = Date.now();
-          const { driver, result } = await run({ via: ['login'], to: 'isolated-node', port: 11111, launch: 'pvserver' });
+          const { driver, result } = await run({
+            via: ['login'],
+            to: 'isolated-node',
+            port: 11111,
+            launch: 'pvserver',
+          });
           expect(result.json).toMatchObject({ layout: 'jump', listenerOn: 'isolated-node' });
           await client.waitForOutput(/^POINTS 50$/m, 60_000).catch((e: Error) => {
             throw new Error(`${e.message}\ntunnel output:\n${driver.output()}`);
           });
-          console.info(`e2e paraview (real pvserver/pvpython): tunnel + pvserver start + Sphere through the reverse connection in ${Date.now() - t0} ms`);
+          console.info(
+            `e2e paraview (real pvserver/pvpython): tunnel + pvserver start + Sphere through the reverse connection in ${Date.now() - t0} ms`,
+          );
           // pvserver exits 0 even when it failed, so judge it by what it printed.
           expect(driver.output()).toMatch(/^LINE \[launch\] Client connected\.\s*$/m);
           await driver.kill('SIGTERM');

@@ -77,14 +77,29 @@ if (!can.ok || !ready) {
       const managerPort = Number(/^PORT (\d+)$/m.exec(await manager.waitForOutput(/^PORT \d+$/m, 20_000))![1]);
 
       const driver = await t.spawn('laptop', [process.execPath, '--input-type=module', '-e', DRIVER], {
-        env: { TNL_PRESET_INPUT: JSON.stringify({ via: ['login'], port: managerPort, sshConfig: t.sshConfigPath, batchMode: true }) },
+        env: {
+          TNL_PRESET_INPUT: JSON.stringify({
+            via: ['login'],
+            port: managerPort,
+            sshConfig: t.sshConfigPath,
+            batchMode: true,
+          }),
+        },
       });
       spawned.push(driver);
-      const report = JSON.parse(/^RESULT (.*)$/m.exec(await driver.waitForOutput(/^RESULT .*$/m, 60_000))![1]!) as { remotePort: number; listenerOn: string };
+      const report = JSON.parse(/^RESULT (.*)$/m.exec(await driver.waitForOutput(/^RESULT .*$/m, 60_000))![1]!) as {
+        remotePort: number;
+        listenerOn: string;
+      };
       expect(report.listenerOn).toBe('login');
 
       const preset = (await findPreset('workqueue')) as ReversePreset;
-      const script = renderWorkerScript(preset, await readTemplate('workqueue-worker.sh'), { name: 'e2e', head: 'login', headPort: report.remotePort, count: 2 });
+      const script = renderWorkerScript(preset, await readTemplate('workqueue-worker.sh'), {
+        name: 'e2e',
+        head: 'login',
+        headPort: report.remotePort,
+        count: 2,
+      });
       const scriptPath = join(t.home, `.tnl-workers-${t.id}.sh`);
       files.push(scriptPath);
       await writeFile(scriptPath, script, { mode: 0o700 });
@@ -95,13 +110,22 @@ if (!can.ok || !ready) {
       const workers = await t.spawn('node', ['bash', scriptPath], { asUser: true });
       spawned.push(workers);
       const out = await manager.waitForOutput(/^DONE 3$/m, 60_000);
-      console.info(`e2e workqueue: worker script start on the node -> 3 results on the laptop in ${Date.now() - t0} ms`);
-      expect(out.split('\n').filter((l) => l.startsWith('RESULT')).sort()).toEqual(
-        [0, 1, 2].map((i) => `RESULT 0 task-${i}-on-isolated-node`),
+      console.info(
+        `e2e workqueue: worker script start on the node -> 3 results on the laptop in ${Date.now() - t0} ms`,
       );
+      expect(
+        out
+          .split('\n')
+          .filter((l) => l.startsWith('RESULT'))
+          .sort(),
+      ).toEqual([0, 1, 2].map((i) => `RESULT 0 task-${i}-on-isolated-node`));
 
       // The second worker may still be opening its forward when the first has done all three tasks.
-      await waitFor(async () => (await t.pids('node', WORKER_PROCESS)).length === 4, 15_000, 'two ssh forwards and two workers on the node');
+      await waitFor(
+        async () => (await t.pids('node', WORKER_PROCESS)).length === 4,
+        15_000,
+        'two ssh forwards and two workers on the node',
+      );
       const tree = await t.pids('node', WORKER_PROCESS);
       await workers.kill('SIGTERM');
       for (const pid of tree) expect(await isAlive(pid), `pid ${pid}`).toBe(false);

@@ -25,16 +25,25 @@ if (!can.ok) {
     let http = HTTP_SOURCE;
     const running: Spawned[] = [];
     /** Runs tunnel on the laptop; `person` gives it the askpass a person would answer. */
-    const tunnel = (args: string[], person = false) => t.exec('laptop', ['node', CLI, ...args], {
-      env: { TUNNEL_HOME: stateDir, NO_COLOR: '1', ...(person ? { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force' } : {}) },
-      timeoutMs: 60_000,
-    });
-    const listed = async () => (JSON.parse((await tunnel(['ls', '--json'])).stdout) as Array<{ state: string; restarts: number }>)[0];
+    const tunnel = (args: string[], person = false) =>
+      t.exec('laptop', ['node', CLI, ...args], {
+        env: {
+          TUNNEL_HOME: stateDir,
+          NO_COLOR: '1',
+          ...(person ? { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force' } : {}),
+        },
+        timeoutMs: 60_000,
+      });
+    const listed = async () =>
+      (JSON.parse((await tunnel(['ls', '--json'])).stdout) as Array<{ state: string; restarts: number }>)[0];
     /** Logins that got past the key and were asked for the password (sshd VERBOSE log). */
-    const passwordRounds = async () => ((await readFile(t.sshdLogPath.login, 'utf8')).match(/Partial publickey for /g) ?? []).length;
+    const passwordRounds = async () =>
+      ((await readFile(t.sshdLogPath.login, 'utf8')).match(/Partial publickey for /g) ?? []).length;
 
     beforeAll(async () => {
-      t = await buildTopology({ sshdExtra: { login: ['PasswordAuthentication yes', 'AuthenticationMethods publickey,password'] } });
+      t = await buildTopology({
+        sshdExtra: { login: ['PasswordAuthentication yes', 'AuthenticationMethods publickey,password'] },
+      });
       await execa('chpasswd', [], { input: `${t.user}:${PASSWORD}\n` });
       http = (await stageForCluster(t, HTTP_SOURCE)).path;
       stateDir = await mkdtemp(join(tmpdir(), 'tnl-e2e-2fa-'));
@@ -59,25 +68,47 @@ if (!can.ok) {
     });
 
     it('one unattended try per outage, then needs-auth (logged); tunnel auth logs in here and the same tunnel resumes', async () => {
-      const started = await tunnel(['up', '-F', config, '--via', 'login', '--to', 'isolated-node', '-L', '7951:127.0.0.1:8080', '-d', '--name', 'twofa', '--multiplex', '--keepalive', '2'], true);
+      const started = await tunnel(
+        [
+          'up',
+          '-F',
+          config,
+          '--via',
+          'login',
+          '--to',
+          'isolated-node',
+          '-L',
+          '7951:127.0.0.1:8080',
+          '-d',
+          '--name',
+          'twofa',
+          '--multiplex',
+          '--keepalive',
+          '2',
+        ],
+        true,
+      );
       expect(started.exitCode, started.stderr).toBe(0);
       expect((await t.exec('laptop', ['curl', '-s', '-m', '5', 'http://127.0.0.1:7951/'])).stdout).toBe('behind 2FA');
 
       const before = await passwordRounds();
       await t.killSshdConnections('login');
       const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && (await listed())?.state !== 'needs-auth') await new Promise((r) => setTimeout(r, 250));
+      while (Date.now() < deadline && (await listed())?.state !== 'needs-auth')
+        await new Promise((r) => setTimeout(r, 250));
       expect((await listed())?.state).toBe('needs-auth');
       await new Promise((r) => setTimeout(r, 5000)); // would a loop try again?
       expect((await listed())?.state).toBe('needs-auth');
-      expect(await passwordRounds() - before).toBeLessThanOrEqual(1);
-      expect((await tunnel(['logs', 'twofa'])).stdout).toContain("needs a login: run 'tunnel auth twofa' from a terminal");
+      expect((await passwordRounds()) - before).toBeLessThanOrEqual(1);
+      expect((await tunnel(['logs', 'twofa'])).stdout).toContain(
+        "needs a login: run 'tunnel auth twofa' from a terminal",
+      );
 
       const auth = await tunnel(['auth', 'twofa'], true);
       expect(auth.exitCode, auth.stderr).toBe(0);
       expect(auth.stdout).toContain('twofa: up again');
       expect((await t.exec('laptop', ['curl', '-s', '-m', '5', 'http://127.0.0.1:7951/'])).stdout).toBe('behind 2FA');
-      expect((await listed())).toMatchObject({ state: 'up', restarts: 1 });
+      expect(await listed()).toMatchObject({ state: 'up', restarts: 1 });
     });
   });
 }

@@ -28,7 +28,8 @@ if (why !== undefined) {
     });
 
     it('sbatch --wrap hostname from the laptop through ssh to login runs on isolated-node', async () => {
-      const ssh = (cmd: string) => t.exec('laptop', ['ssh', '-F', t.sshConfigPath, 'login', cmd], { timeoutMs: 20_000 });
+      const ssh = (cmd: string) =>
+        t.exec('laptop', ['ssh', '-F', t.sshConfigPath, 'login', cmd], { timeoutMs: 20_000 });
       const submit = await ssh('sbatch --parsable --output=slurm-harness-%j.out --wrap hostname');
       expect(submit.stderr).toBe('');
       const id = submit.stdout.trim();

@@ -15,7 +15,8 @@ if (!can.ok) {
 } else {
   describe('laptop / login / isolated-node topology', { timeout: 60_000 }, () => {
     let t: Topology;
-    const ssh = (args: string[], timeoutMs = 20_000) => t.exec('laptop', ['ssh', '-F', t.sshConfigPath, ...args], { timeoutMs });
+    const ssh = (args: string[], timeoutMs = 20_000) =>
+      t.exec('laptop', ['ssh', '-F', t.sshConfigPath, ...args], { timeoutMs });
 
     beforeAll(async () => {
       t = await buildTopology();
@@ -70,15 +71,30 @@ if (!can.ok) {
 
       const port = 18080;
       const tunnel = await t.spawn('laptop', [
-        'ssh', '-F', t.sshConfigPath, '-J', 'login', '-L', `127.0.0.1:${port}:${sock}`,
-        '-N', '-T', '-o', 'ExitOnForwardFailure=yes', 'isolated-node',
+        'ssh',
+        '-F',
+        t.sshConfigPath,
+        '-J',
+        'login',
+        '-L',
+        `127.0.0.1:${port}:${sock}`,
+        '-N',
+        '-T',
+        '-o',
+        'ExitOnForwardFailure=yes',
+        'isolated-node',
       ]);
       let body = '';
-      await waitFor(async () => {
-        const r = await t.exec('laptop', ['curl', '-sS', '--max-time', '2', `http://127.0.0.1:${port}/`]);
-        body = r.stdout;
-        return r.exitCode === 0;
-      }, 10_000, `curl through the tunnel (ssh said: ${tunnel.output()})`, 200);
+      await waitFor(
+        async () => {
+          const r = await t.exec('laptop', ['curl', '-sS', '--max-time', '2', `http://127.0.0.1:${port}/`]);
+          body = r.stdout;
+          return r.exitCode === 0;
+        },
+        10_000,
+        `curl through the tunnel (ssh said: ${tunnel.output()})`,
+        200,
+      );
       expect(body).toBe('hello from the node');
 
       await tunnel.kill();
@@ -123,7 +139,15 @@ if (!can.ok) {
       const other = await buildTopology();
       try {
         expect(other.id).not.toBe(t.id);
-        const r = await other.exec('laptop', ['ssh', '-F', other.sshConfigPath, '-J', 'login', 'isolated-node', 'true']);
+        const r = await other.exec('laptop', [
+          'ssh',
+          '-F',
+          other.sshConfigPath,
+          '-J',
+          'login',
+          'isolated-node',
+          'true',
+        ]);
         expect(r.exitCode, r.stderr).toBe(0);
       } finally {
         await other.teardown();

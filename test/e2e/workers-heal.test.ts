@@ -61,87 +61,127 @@ if (!can.ok || !ready) {
   console.warn(`\n${'!'.repeat(72)}\n!! SKIPPING e2e workers-heal: ${why}\n${'!'.repeat(72)}\n`);
   it.skip(`workers heal e2e (skipped: ${why})`, () => undefined);
 } else {
-  describe('workqueue workers heal: sshd kill on login, 10 s blackhole of login<->node, then scancel', { timeout: 200_000 }, () => {
-    let t: Topology;
-    const spawned: Spawned[] = [];
-    const files: string[] = [];
+  describe(
+    'workqueue workers heal: sshd kill on login, 10 s blackhole of login<->node, then scancel',
+    { timeout: 200_000 },
+    () => {
+      let t: Topology;
+      const spawned: Spawned[] = [];
+      const files: string[] = [];
 
-    beforeAll(async () => {
-      t = await buildTopology();
-    }, 120_000);
-    afterAll(async () => {
-      if (t) {
-        const strays = await t.pids('node', WORKER_PROCESS);
-        if (strays.length > 0) await killPids(strays, 'SIGKILL');
-      }
-      for (const s of spawned.reverse()) await s.kill('SIGKILL').catch(() => undefined);
-      for (const f of files) await rm(f, { force: true });
-      await t?.teardown();
-    });
-
-    it('the same workers keep returning results through both faults; SIGTERM leaves nothing behind', async () => {
-      const managerPath = join(t.home, `.tnl-heal-manager-${t.id}.py`);
-      files.push(managerPath);
-      await writeFile(managerPath, MANAGER);
-      const manager = await t.spawn('laptop', ['/usr/bin/python3', managerPath]);
-      spawned.push(manager);
-      const managerPort = Number(/^PORT (\d+)$/m.exec(await manager.waitForOutput(/^PORT \d+$/m, 20_000))![1]);
-
-      const driver = await t.spawn('laptop', [process.execPath, '--input-type=module', '-e', DRIVER], {
-        env: { TNL_PRESET_INPUT: JSON.stringify({ via: ['login'], port: managerPort, remotePort: HEAD_PORT, sshConfig: t.sshConfigPath, batchMode: true, keepalive: 2 }) },
+      beforeAll(async () => {
+        t = await buildTopology();
+      }, 120_000);
+      afterAll(async () => {
+        if (t) {
+          const strays = await t.pids('node', WORKER_PROCESS);
+          if (strays.length > 0) await killPids(strays, 'SIGKILL');
+        }
+        for (const s of spawned.reverse()) await s.kill('SIGKILL').catch(() => undefined);
+        for (const f of files) await rm(f, { force: true });
+        await t?.teardown();
       });
-      spawned.push(driver);
-      const report = JSON.parse(/^RESULT (.*)$/m.exec(await driver.waitForOutput(/^RESULT .*$/m, 60_000))![1]!) as { remotePort: number };
-      expect(report.remotePort).toBe(HEAD_PORT);
 
-      const preset = (await findPreset('workqueue')) as ReversePreset;
-      const script = renderWorkerScript(preset, await readTemplate('workqueue-worker.sh'), { name: 'heal', head: 'login', headPort: HEAD_PORT, count: 2 });
-      const scriptPath = join(t.home, `.tnl-heal-workers-${t.id}.sh`);
-      files.push(scriptPath);
-      await writeFile(scriptPath, script, { mode: 0o700 });
-      const id = async (flag: string) => Number((await t.exec('node', ['id', flag, t.user])).stdout.trim());
-      await chown(scriptPath, await id('-u'), await id('-g'));
+      it('the same workers keep returning results through both faults; SIGTERM leaves nothing behind', async () => {
+        const managerPath = join(t.home, `.tnl-heal-manager-${t.id}.py`);
+        files.push(managerPath);
+        await writeFile(managerPath, MANAGER);
+        const manager = await t.spawn('laptop', ['/usr/bin/python3', managerPath]);
+        spawned.push(manager);
+        const managerPort = Number(/^PORT (\d+)$/m.exec(await manager.waitForOutput(/^PORT \d+$/m, 20_000))![1]);
 
-      const workers = await t.spawn('node', ['bash', scriptPath], { asUser: true });
-      spawned.push(workers);
-      const workerPids = async () => (await t.pids('node', /^work_queue_worker /)).sort();
-      await waitFor(() => resultTimes(manager.output()).length >= 4, 60_000, `4 results; workers said:\n${workers.output()}`);
-      await waitFor(async () => (await workerPids()).length === 2, 15_000, 'two workers on the node');
-      const before = await workerPids();
-      const ports = [...workers.output().matchAll(/forward 127\.0\.0\.1:(\d+) -> localhost:40123 on login is up/g)].map((m) => m[1]).sort();
-      expect(ports).toHaveLength(2);
+        const driver = await t.spawn('laptop', [process.execPath, '--input-type=module', '-e', DRIVER], {
+          env: {
+            TNL_PRESET_INPUT: JSON.stringify({
+              via: ['login'],
+              port: managerPort,
+              remotePort: HEAD_PORT,
+              sshConfig: t.sshConfigPath,
+              batchMode: true,
+              keepalive: 2,
+            }),
+          },
+        });
+        spawned.push(driver);
+        const report = JSON.parse(/^RESULT (.*)$/m.exec(await driver.waitForOutput(/^RESULT .*$/m, 60_000))![1]!) as {
+          remotePort: number;
+        };
+        expect(report.remotePort).toBe(HEAD_PORT);
 
-      /** Waits for 3 results after `since`; returns ms from `since` to the first. */
-      const resultsAfter = async (since: number, what: string): Promise<number> => {
-        await waitFor(() => resultTimes(manager.output()).filter((r) => r > since).length >= 3, 60_000, `results after ${what}; workers said:\n${workers.output()}`);
-        return Math.round(resultTimes(manager.output()).find((r) => r > since)! - since);
-      };
+        const preset = (await findPreset('workqueue')) as ReversePreset;
+        const script = renderWorkerScript(preset, await readTemplate('workqueue-worker.sh'), {
+          name: 'heal',
+          head: 'login',
+          headPort: HEAD_PORT,
+          count: 2,
+        });
+        const scriptPath = join(t.home, `.tnl-heal-workers-${t.id}.sh`);
+        files.push(scriptPath);
+        await writeFile(scriptPath, script, { mode: 0o700 });
+        const id = async (flag: string) => Number((await t.exec('node', ['id', flag, t.user])).stdout.trim());
+        await chown(scriptPath, await id('-u'), await id('-g'));
 
-      // (a) Every sshd session on login dies: the node's -L forwards and the laptop's -R alike.
-      await t.killSshdConnections('login');
-      const afterKill = await resultsAfter(Date.now(), 'the sshd kill');
-      const back = [...workers.output().matchAll(/forward 127\.0\.0\.1:(\d+) is back after \d+s; worker resumed/g)].map((m) => m[1]).sort();
-      expect(back).toEqual(ports);
-      expect(await workerPids()).toEqual(before);
+        const workers = await t.spawn('node', ['bash', scriptPath], { asUser: true });
+        spawned.push(workers);
+        const workerPids = async () => (await t.pids('node', /^work_queue_worker /)).sort();
+        await waitFor(
+          () => resultTimes(manager.output()).length >= 4,
+          60_000,
+          `4 results; workers said:\n${workers.output()}`,
+        );
+        await waitFor(async () => (await workerPids()).length === 2, 15_000, 'two workers on the node');
+        const before = await workerPids();
+        const ports = [...workers.output().matchAll(/forward 127\.0\.0\.1:(\d+) -> localhost:40123 on login is up/g)]
+          .map((m) => m[1])
+          .sort();
+        expect(ports).toHaveLength(2);
 
-      // (b) login<->node drops every packet for 10 s (shorter than ssh's 3 x 10 s keepalive, so the forwards may survive).
-      await t.blackhole('login-node', true);
-      await sleep(10_000);
-      await t.blackhole('login-node', false);
-      const afterBlackhole = await resultsAfter(Date.now(), 'the blackhole');
-      expect(await workerPids()).toEqual(before);
-      const reopened = [...workers.output().matchAll(/is back after/g)].length - back.length;
-      console.info(`e2e workers heal: next task result ${afterKill} ms after login's sshd sessions were killed, ${afterBlackhole} ms after a 10 s login<->node blackhole ended (forwards reopened for it: ${reopened})`);
+        /** Waits for 3 results after `since`; returns ms from `since` to the first. */
+        const resultsAfter = async (since: number, what: string): Promise<number> => {
+          await waitFor(
+            () => resultTimes(manager.output()).filter((r) => r > since).length >= 3,
+            60_000,
+            `results after ${what}; workers said:\n${workers.output()}`,
+          );
+          return Math.round(resultTimes(manager.output()).find((r) => r > since)! - since);
+        };
 
-      // scancel: SIGTERM to the job script.
-      const tree = await t.pids('node', WORKER_PROCESS);
-      expect(tree.length).toBe(4);
-      await workers.kill('SIGTERM');
-      await waitFor(async () => (await t.pids('node', WORKER_PROCESS)).length === 0, 10_000, 'no ssh and no worker left on the node');
-      for (const pid of tree) expect(await isAlive(pid), `pid ${pid}`).toBe(false);
-      // Neither the script's directories nor work_queue_worker's own workspaces (/tmp/worker-UID-PID).
-      expect((await t.exec('node', ['sh', '-c', 'ls -d /tmp/tnl-wq.* /tmp/worker-* 2>/dev/null'])).stdout.trim()).toBe('');
-      await driver.kill('SIGTERM');
-    });
-  });
+        // (a) Every sshd session on login dies: the node's -L forwards and the laptop's -R alike.
+        await t.killSshdConnections('login');
+        const afterKill = await resultsAfter(Date.now(), 'the sshd kill');
+        const back = [...workers.output().matchAll(/forward 127\.0\.0\.1:(\d+) is back after \d+s; worker resumed/g)]
+          .map((m) => m[1])
+          .sort();
+        expect(back).toEqual(ports);
+        expect(await workerPids()).toEqual(before);
+
+        // (b) login<->node drops every packet for 10 s (shorter than ssh's 3 x 10 s keepalive, so the forwards may survive).
+        await t.blackhole('login-node', true);
+        await sleep(10_000);
+        await t.blackhole('login-node', false);
+        const afterBlackhole = await resultsAfter(Date.now(), 'the blackhole');
+        expect(await workerPids()).toEqual(before);
+        const reopened = [...workers.output().matchAll(/is back after/g)].length - back.length;
+        console.info(
+          `e2e workers heal: next task result ${afterKill} ms after login's sshd sessions were killed, ${afterBlackhole} ms after a 10 s login<->node blackhole ended (forwards reopened for it: ${reopened})`,
+        );
+
+        // scancel: SIGTERM to the job script.
+        const tree = await t.pids('node', WORKER_PROCESS);
+        expect(tree.length).toBe(4);
+        await workers.kill('SIGTERM');
+        await waitFor(
+          async () => (await t.pids('node', WORKER_PROCESS)).length === 0,
+          10_000,
+          'no ssh and no worker left on the node',
+        );
+        for (const pid of tree) expect(await isAlive(pid), `pid ${pid}`).toBe(false);
+        // Neither the script's directories nor work_queue_worker's own workspaces (/tmp/worker-UID-PID).
+        expect(
+          (await t.exec('node', ['sh', '-c', 'ls -d /tmp/tnl-wq.* /tmp/worker-* 2>/dev/null'])).stdout.trim(),
+        ).toBe('');
+        await driver.kill('SIGTERM');
+      });
+    },
+  );
 }

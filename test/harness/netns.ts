@@ -9,7 +9,11 @@ export const TOPO_ROOT = '/run/tnl-topo';
 const STALE_ID = /^tnl(\d+)[a-z]$/;
 
 export async function run(file: string, args: string[], input?: string): Promise<string> {
-  const r = await execa(file, args, { reject: false, timeout: 20_000, ...(input === undefined ? { stdin: 'ignore' } : { input }) });
+  const r = await execa(file, args, {
+    reject: false,
+    timeout: 20_000,
+    ...(input === undefined ? { stdin: 'ignore' } : { input }),
+  });
   if (r.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} failed (${r.exitCode ?? r.signal}): ${r.stderr}`);
   return r.stdout;
 }
@@ -20,7 +24,10 @@ export async function addNetns(name: string): Promise<void> {
 }
 
 /** Creates the veth pair directly inside both namespaces, so interface names never clash across runs. */
-export async function addLink(a: { ns: string; ifname: string; cidr: string }, b: { ns: string; ifname: string; cidr: string }): Promise<void> {
+export async function addLink(
+  a: { ns: string; ifname: string; cidr: string },
+  b: { ns: string; ifname: string; cidr: string },
+): Promise<void> {
   await run('ip', ['-n', a.ns, 'link', 'add', a.ifname, 'type', 'veth', 'peer', 'name', b.ifname, 'netns', b.ns]);
   for (const end of [a, b]) {
     await run('ip', ['-n', end.ns, 'addr', 'add', end.cidr, 'dev', end.ifname]);
@@ -68,8 +75,16 @@ export async function addMountNs(dir: string, name: string, hostname: string): P
   await writeFile(ns.mnt, '');
   await writeFile(ns.uts, '');
   await run('unshare', [
-    `--mount=${ns.mnt}`, `--uts=${ns.uts}`, '--propagation', 'private', '--',
-    'sh', '-c', 'mount -t tmpfs -o mode=1777,size=64m tnl-tmp /tmp && hostname "$1"', 'sh', hostname,
+    `--mount=${ns.mnt}`,
+    `--uts=${ns.uts}`,
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    'mount -t tmpfs -o mode=1777,size=64m tnl-tmp /tmp && hostname "$1"',
+    'sh',
+    hostname,
   ]);
   return ns;
 }

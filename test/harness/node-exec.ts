@@ -33,14 +33,33 @@ export interface Spawned {
 
 /** Every wrapper in the chain execs (no fork), so the pid execa reports is the target program's. */
 export function userWrap(u: ClusterUser, env: Record<string, string> = {}): string[] {
-  const vars = { HOME: u.home, USER: u.name, LOGNAME: u.name, SHELL: u.shell, PATH: '/usr/local/bin:/usr/bin:/bin', ...env };
+  const vars = {
+    HOME: u.home,
+    USER: u.name,
+    LOGNAME: u.name,
+    SHELL: u.shell,
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    ...env,
+  };
   return [
-    'setpriv', `--reuid=${u.uid}`, `--regid=${u.gid}`, '--init-groups',
-    'env', '-i', '-C', u.home, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+    'setpriv',
+    `--reuid=${u.uid}`,
+    `--regid=${u.gid}`,
+    '--init-groups',
+    'env',
+    '-i',
+    '-C',
+    u.home,
+    ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
   ];
 }
 
-export async function execIn(prefix: string[], argv: string[], u: ClusterUser, o: ExecOptions = {}): Promise<ExecResult> {
+export async function execIn(
+  prefix: string[],
+  argv: string[],
+  u: ClusterUser,
+  o: ExecOptions = {},
+): Promise<ExecResult> {
   const full = [...prefix, ...(o.asUser ? userWrap(u, o.env) : []), ...argv];
   const [file, ...args] = full as [string, ...string[]];
   const r = await execa(file, args, {

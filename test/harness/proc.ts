@@ -126,7 +126,9 @@ export async function freezeTree(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const settled = async () =>
-      (await Promise.all([...frozen].map(readStat))).every((st) => st === undefined || st.state === 'T' || st.state === 'Z');
+      (await Promise.all([...frozen].map(readStat))).every(
+        (st) => st === undefined || st.state === 'T' || st.state === 'Z',
+      );
     await waitFor(settled, Math.max(0, deadline - Date.now()), 'processes to stop').catch(() => undefined);
     const fresh = (await descendants(root)).filter((p) => match(p) && !frozen.has(p.pid));
     if (fresh.length === 0 || Date.now() > deadline) return [...frozen];

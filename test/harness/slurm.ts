@@ -35,15 +35,20 @@ const TOOLS = ['munged', 'slurmctld', 'slurmd', 'sbatch', 'squeue', 'scancel', '
 const BIN_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 export function canRunSlurm(): { ok: true } | { ok: false; why: string } {
-  const missing = TOOLS.filter((tool) => !BIN_DIRS.some((dir) => {
-    try {
-      accessSync(join(dir, tool), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  }));
-  return missing.length === 0 ? { ok: true } : { ok: false, why: `missing ${missing.join(', ')} (apt-get install slurm-wlm munge)` };
+  const missing = TOOLS.filter(
+    (tool) =>
+      !BIN_DIRS.some((dir) => {
+        try {
+          accessSync(join(dir, tool), constants.X_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+  );
+  return missing.length === 0
+    ? { ok: true }
+    : { ok: false, why: `missing ${missing.join(', ')} (apt-get install slurm-wlm munge)` };
 }
 
 async function idOf(name: string): Promise<{ uid: number; gid: number }> {
@@ -125,7 +130,11 @@ export async function startSlurm(t: Topology): Promise<Slurm> {
       await symlink('libpmix.so.2', join(dir, 'pmix-dev', 'libpmix.so'));
     }
     // Each node's own /etc/hosts: the login node resolves the compute node's name (for ssh and slurmctld).
-    await writeFile(join(dir, 'hosts'), `127.0.0.1 localhost\n${t.addr.loginFromNode} login\n${t.addr.node} ${node}\n`, { mode: 0o644 });
+    await writeFile(
+      join(dir, 'hosts'),
+      `127.0.0.1 localhost\n${t.addr.loginFromNode} login\n${t.addr.node} ${node}\n`,
+      { mode: 0o644 },
+    );
     const key = join(dir, 'munge.key');
     await writeFile(key, randomBytes(1024), { mode: 0o400 });
     await chown(key, munge.uid, munge.gid);
@@ -141,31 +150,59 @@ export async function startSlurm(t: Topology): Promise<Slurm> {
       await must(where, ['mount', '--bind', join(dir, 'etc'), '/etc/slurm']);
       await must(where, ['mount', '--bind', join(dir, 'hosts'), '/etc/hosts']);
       // The missing libpmix.so link, in this node's own view of the library directory (read-only overlay).
-      if (existsSync(join(dir, 'pmix-dev'))) await must(where, ['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${join(dir, 'pmix-dev')}:${PMIX_LIB}`, PMIX_LIB]);
+      if (existsSync(join(dir, 'pmix-dev')))
+        await must(where, [
+          'mount',
+          '-t',
+          'overlay',
+          'overlay',
+          '-o',
+          `lowerdir=${join(dir, 'pmix-dev')}:${PMIX_LIB}`,
+          PMIX_LIB,
+        ]);
       const proc = await t.spawn(where, [
-        'setpriv', `--reuid=${munge.uid}`, `--regid=${munge.gid}`, '--clear-groups',
-        'munged', '-F', `--key-file=${key}`, '--socket=/run/munge/munge.socket.2',
-        `--pid-file=${run}/munged.pid`, `--log-file=${run}/munged.log`, `--seed-file=${run}/munged.seed`,
+        'setpriv',
+        `--reuid=${munge.uid}`,
+        `--regid=${munge.gid}`,
+        '--clear-groups',
+        'munged',
+        '-F',
+        `--key-file=${key}`,
+        '--socket=/run/munge/munge.socket.2',
+        `--pid-file=${run}/munged.pid`,
+        `--log-file=${run}/munged.log`,
+        `--seed-file=${run}/munged.seed`,
       ]);
       daemons.push({ what: `munged on ${where}`, proc, log: `${run}/munged.log` });
-      await waitFor(async () => (await rootIn(where, ['test', '-S', '/run/munge/munge.socket.2'])).exitCode === 0, 10_000, `munged on ${where}`)
-        .catch(async (e: Error) => {
-          throw new Error(`${e.message}\n${proc.output()}\n${await tail(`${run}/munged.log`)}`);
-        });
+      await waitFor(
+        async () => (await rootIn(where, ['test', '-S', '/run/munge/munge.socket.2'])).exitCode === 0,
+        10_000,
+        `munged on ${where}`,
+      ).catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${proc.output()}\n${await tail(`${run}/munged.log`)}`);
+      });
     }
 
     const ctld = await t.spawn('login', ['slurmctld', '-D', '-i']);
     daemons.push({ what: 'slurmctld', proc: ctld, log: join(dir, 'slurmctld.log') });
-    await waitFor(async () => (await rootIn('login', ['scontrol', 'ping'], 5000)).stdout.includes('UP'), 15_000, 'slurmctld to answer')
-      .catch(async (e: Error) => {
-        throw new Error(`${e.message}\n${ctld.output()}\n${await tail(join(dir, 'slurmctld.log'))}`);
-      });
+    await waitFor(
+      async () => (await rootIn('login', ['scontrol', 'ping'], 5000)).stdout.includes('UP'),
+      15_000,
+      'slurmctld to answer',
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${ctld.output()}\n${await tail(join(dir, 'slurmctld.log'))}`);
+    });
     const slurmd = await t.spawn('node', ['slurmd', '-D']);
     daemons.push({ what: 'slurmd', proc: slurmd, log: join(dir, 'slurmd.log') });
-    await waitFor(async () => /^idle/m.test((await rootIn('login', ['sinfo', '-h', '-N', '-o', '%T'], 5000)).stdout), 20_000, `${node} to be idle`)
-      .catch(async (e: Error) => {
-        throw new Error(`${e.message}\n${slurmd.output()}\n${await tail(join(dir, 'slurmd.log'))}\n${await tail(join(dir, 'slurmctld.log'))}`);
-      });
+    await waitFor(
+      async () => /^idle/m.test((await rootIn('login', ['sinfo', '-h', '-N', '-o', '%T'], 5000)).stdout),
+      20_000,
+      `${node} to be idle`,
+    ).catch(async (e: Error) => {
+      throw new Error(
+        `${e.message}\n${slurmd.output()}\n${await tail(join(dir, 'slurmd.log'))}\n${await tail(join(dir, 'slurmctld.log'))}`,
+      );
+    });
   } catch (error) {
     await stop();
     throw error;
@@ -181,7 +218,12 @@ export async function startSlurm(t: Topology): Promise<Slurm> {
     async waitForState(id, states, timeoutMs = 20_000) {
       let last = '';
       // The message is built once the wait is over: it names the state last seen, not the first.
-      await waitFor(async () => states.test((last = await state(id))), timeoutMs, `job ${id} to reach ${states}`, 100).catch((error: Error) => {
+      await waitFor(
+        async () => states.test((last = await state(id))),
+        timeoutMs,
+        `job ${id} to reach ${states}`,
+        100,
+      ).catch((error: Error) => {
         throw new Error(`${error.message} (last: ${last || 'none'})`);
       });
       return last;

@@ -40,7 +40,21 @@ export interface TopologyOptions {
 
 const ADDR = { laptop: '10.231.1.1', login: '10.231.1.2', loginFromNode: '10.231.2.1', node: '10.231.2.2' };
 const HOSTNAME: Record<ClusterNode, string> = { login: 'login', node: 'isolated-node' };
-const TOOLS = ['ip', 'nft', 'unshare', 'nsenter', 'setpriv', 'mount', 'umount', 'useradd', 'usermod', 'ssh', 'ssh-keygen', 'nc', 'sshd'];
+const TOOLS = [
+  'ip',
+  'nft',
+  'unshare',
+  'nsenter',
+  'setpriv',
+  'mount',
+  'umount',
+  'useradd',
+  'usermod',
+  'ssh',
+  'ssh-keygen',
+  'nc',
+  'sshd',
+];
 
 function onPath(tool: string): boolean {
   const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin'];
@@ -138,10 +152,19 @@ export async function buildTopology(opts: TopologyOptions = {}): Promise<Topolog
       await mkdir(nd, { mode: 0o700 });
       await copyKey(idn.hostKey[node], join(nd, 'host_ed25519'));
       const configPath = join(nd, 'sshd_config');
-      await writeFile(configPath, sshdConfig({
-        port: 22, listen: '0.0.0.0', hostKey: join(nd, 'host_ed25519'), pidFile: join(nd, 'sshd.pid'),
-        strictModes: true, permitRootLogin: 'no', allowUsers: u.name, extra: opts.sshdExtra?.[node],
-      }));
+      await writeFile(
+        configPath,
+        sshdConfig({
+          port: 22,
+          listen: '0.0.0.0',
+          hostKey: join(nd, 'host_ed25519'),
+          pidFile: join(nd, 'sshd.pid'),
+          strictModes: true,
+          permitRootLogin: 'no',
+          allowUsers: u.name,
+          extra: opts.sshdExtra?.[node],
+        }),
+      );
       const probe = async () =>
         (await execIn(prefix(node), ['nc', '-z', '-w', '1', '127.0.0.1', '22'], u, { timeoutMs: 3000 })).exitCode === 0;
       const runner = await runSshd({ prefix: prefix(node), configPath, logPath: join(nd, 'sshd.log'), probe });
@@ -168,8 +191,14 @@ export async function buildTopology(opts: TopologyOptions = {}): Promise<Topolog
     });
 
     const blackholeEnds: Record<Link, { ns: string; ifname: string }[]> = {
-      'laptop-login': [{ ns: netns.laptop, ifname: 'to-login' }, { ns: netns.login, ifname: 'to-laptop' }],
-      'login-node': [{ ns: netns.login, ifname: 'to-node' }, { ns: netns.node, ifname: 'to-login' }],
+      'laptop-login': [
+        { ns: netns.laptop, ifname: 'to-login' },
+        { ns: netns.login, ifname: 'to-laptop' },
+      ],
+      'login-node': [
+        { ns: netns.login, ifname: 'to-node' },
+        { ns: netns.node, ifname: 'to-login' },
+      ],
     };
     const runnerOf = (node: ClusterNode): SshdRunner => {
       const r = sshd[node];
@@ -215,10 +244,18 @@ async function writeLaptopConfig(
   const knownHosts = join(dir, 'laptop_known_hosts');
   await writeFile(knownHosts, `${ADDR.login} ${hostPub.login}\n${ADDR.node} ${hostPub.node}\n`, { mode: 0o600 });
   const host = (alias: string, addr: string) => [
-    `Host ${alias}`, `  HostName ${addr}`, `  User ${user}`, `  IdentityFile ${keyPath}`, '  IdentitiesOnly yes',
-    `  UserKnownHostsFile ${knownHosts}`, '  StrictHostKeyChecking yes', '  BatchMode yes',
+    `Host ${alias}`,
+    `  HostName ${addr}`,
+    `  User ${user}`,
+    `  IdentityFile ${keyPath}`,
+    '  IdentitiesOnly yes',
+    `  UserKnownHostsFile ${knownHosts}`,
+    '  StrictHostKeyChecking yes',
+    '  BatchMode yes',
   ];
   const path = join(dir, 'laptop_ssh_config');
-  await writeFile(path, [...host('login', ADDR.login), '', ...host('isolated-node', ADDR.node), ''].join('\n'), { mode: 0o600 });
+  await writeFile(path, [...host('login', ADDR.login), '', ...host('isolated-node', ADDR.node), ''].join('\n'), {
+    mode: 0o600,
+  });
   return path;
 }

@@ -4,7 +4,21 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The built library: start() runs the supervisor through dist/cli/main.js, as an installed package does.
-import { getSaved, list, listSaved, logs, removeSaved, removeSshConfig, renderSshConfig, save, start, status, stop, stopAll, writeSshConfig } from '../../dist/index.js';
+import {
+  getSaved,
+  list,
+  listSaved,
+  logs,
+  removeSaved,
+  removeSshConfig,
+  renderSshConfig,
+  save,
+  start,
+  status,
+  stop,
+  stopAll,
+  writeSshConfig,
+} from '../../dist/index.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
 import { startApp } from '../support/app.js';
 import { httpGet } from '../support/http.js';
@@ -40,7 +54,9 @@ afterAll(async () => {
 describe('background tunnels through the library', () => {
   it('start -> list -> status -> logs -> stop: a real tunnel that outlives nothing it should not', async () => {
     const port = await freePort();
-    const started = await start({ tunnel: { sshConfig: config, to: 'apiLogin', local: [`${port}:127.0.0.1:${app.port!}`], name: 'lib' } });
+    const started = await start({
+      tunnel: { sshConfig: config, to: 'apiLogin', local: [`${port}:127.0.0.1:${app.port!}`], name: 'lib' },
+    });
     expect(started.name).toBe('lib');
     expect(started.tunnel).toMatchObject({ name: 'lib', state: 'up', strategy: 'jump' });
     expect(started.report).toBeUndefined();
@@ -66,7 +82,10 @@ describe('background tunnels through the library', () => {
 
   it('an unnamed tunnel gets a generated name that list, status and stop accept', async () => {
     const port = await freePort();
-    const { name } = await start({ tunnel: { sshConfig: config, to: 'apiLogin', local: [`${port}:127.0.0.1:${app.port!}`] }, healthIntervalMs: 0 });
+    const { name } = await start({
+      tunnel: { sshConfig: config, to: 'apiLogin', local: [`${port}:127.0.0.1:${app.port!}`] },
+      healthIntervalMs: 0,
+    });
     expect(name).toMatch(/^t-[0-9a-f]{6}$/);
     expect((await status(name)).state).toBe('up');
     await stop(name);
@@ -75,8 +94,14 @@ describe('background tunnels through the library', () => {
 
   it('a tunnel that cannot come up: start rejects with a TunnelError and leaves nothing behind', async () => {
     // The app already listens on its port: ssh cannot bind it (ExitOnForwardFailure).
-    const error = await start({ tunnel: { sshConfig: config, to: 'apiLogin', local: [`${app.port!}:127.0.0.1:${app.port!}`], name: 'taken' }, readyTimeoutMs: 15_000 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'TunnelError', code: expect.stringMatching(/PORT_IN_USE|FORWARD_REFUSED|SSH_EXITED/) });
+    const error = await start({
+      tunnel: { sshConfig: config, to: 'apiLogin', local: [`${app.port!}:127.0.0.1:${app.port!}`], name: 'taken' },
+      readyTimeoutMs: 15_000,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'TunnelError',
+      code: expect.stringMatching(/PORT_IN_USE|FORWARD_REFUSED|SSH_EXITED/),
+    });
     expect((await list()).map((t) => t.name)).not.toContain('taken');
     expect(await pidsMatching(`127.0.0.1:${app.port!}:127.0.0.1:${app.port!}`)).toEqual([]);
   });
@@ -86,7 +111,11 @@ describe('saved tunnels through the library', () => {
   it('save -> listSaved -> start({ saved }) with an override -> stop -> removeSaved', async () => {
     const port = await freePort();
     const result = await save({ name: 'web', tunnel: { sshConfig: config, to: 'apiLogin', local: ['9:127.0.0.1:9'] } });
-    expect(result).toMatchObject({ name: 'web', replaced: false, tunnel: { to: 'apiLogin', local: ['9:127.0.0.1:9'], sshConfig: config } });
+    expect(result).toMatchObject({
+      name: 'web',
+      replaced: false,
+      tunnel: { to: 'apiLogin', local: ['9:127.0.0.1:9'], sshConfig: config },
+    });
     expect((await stat(result.file)).mode & 0o777).toBe(0o600);
     expect((await listSaved()).map((t) => t.name)).toEqual(['web']);
     expect(await getSaved('web')).toMatchObject({ name: 'web', to: 'apiLogin' });
@@ -104,8 +133,12 @@ describe('saved tunnels through the library', () => {
   });
 
   it('bad input is refused before anything is stored', async () => {
-    await expect(save({ name: 'bad', tunnel: { to: 'apiLogin', local: ['not-a-forward'] } })).rejects.toMatchObject({ code: 'BAD_SPEC' });
-    await expect(save({ name: '../escape', tunnel: { to: 'apiLogin', local: ['9:127.0.0.1:9'] } })).rejects.toMatchObject({ code: 'BAD_SPEC' });
+    await expect(save({ name: 'bad', tunnel: { to: 'apiLogin', local: ['not-a-forward'] } })).rejects.toMatchObject({
+      code: 'BAD_SPEC',
+    });
+    await expect(
+      save({ name: '../escape', tunnel: { to: 'apiLogin', local: ['9:127.0.0.1:9'] } }),
+    ).rejects.toMatchObject({ code: 'BAD_SPEC' });
     expect(await listSaved()).toEqual([]);
   });
 });
@@ -115,7 +148,11 @@ describe('ssh_config entries through the library', () => {
     const sshDir = join(dir, 'ssh');
     await mkdir(sshDir, { mode: 0o700 });
     const port = await freePort();
-    const entry = { alias: 'libweb', tunnel: { sshConfig: config, to: 'apiLogin', local: [`${port}:127.0.0.1:${app.port!}`] }, sshDir };
+    const entry = {
+      alias: 'libweb',
+      tunnel: { sshConfig: config, to: 'apiLogin', local: [`${port}:127.0.0.1:${app.port!}`] },
+      sshDir,
+    };
     const text = await renderSshConfig(entry);
     expect(text).toMatch(/^Host libweb$/m);
     expect(text).toMatch(new RegExp(`^  LocalForward 127\\.0\\.0\\.1:${port} 127\\.0\\.0\\.1:${app.port!}$`, 'm'));
@@ -130,7 +167,11 @@ describe('ssh_config entries through the library', () => {
     // What OpenSSH makes of it: plain ssh -N with the installed entry builds the same forward.
     const ssh = execa('ssh', ['-F', join(sshDir, 'config'), '-N', 'libweb'], { reject: false, stdin: 'ignore' });
     try {
-      await waitFor(async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.body === 'api answers', 15_000, 'ssh -N libweb to forward');
+      await waitFor(
+        async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.body === 'api answers',
+        15_000,
+        'ssh -N libweb to forward',
+      );
     } finally {
       ssh.kill('SIGTERM');
       await ssh;
@@ -142,6 +183,11 @@ describe('ssh_config entries through the library', () => {
   });
 
   it('relay cannot be written as ssh_config: BAD_SPEC, nothing written', async () => {
-    await expect(renderSshConfig({ alias: 'r', tunnel: { sshConfig: config, via: ['apiLogin'], to: 'apiLogin', strategy: 'relay', local: ['9:127.0.0.1:9'] } })).rejects.toMatchObject({ code: 'BAD_SPEC' });
+    await expect(
+      renderSshConfig({
+        alias: 'r',
+        tunnel: { sshConfig: config, via: ['apiLogin'], to: 'apiLogin', strategy: 'relay', local: ['9:127.0.0.1:9'] },
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_SPEC' });
   });
 });

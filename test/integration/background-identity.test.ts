@@ -36,7 +36,19 @@ afterAll(async () => {
 describe('a background run whose supervisor died', () => {
   it('up -d --name X again cleans the dead run exactly as down would, then starts', async () => {
     const port = await freePort();
-    const args = ['up', '-F', config, '--to', 'login', '-L', `${port}:127.0.0.1:${app.port!}`, '-d', '--name', 'again', '--json'];
+    const args = [
+      'up',
+      '-F',
+      config,
+      '--to',
+      'login',
+      '-L',
+      `${port}:127.0.0.1:${app.port!}`,
+      '-d',
+      '--name',
+      'again',
+      '--json',
+    ];
     const first = JSON.parse((await runCli(args, env())).stdout) as { supervisorPid: number; pids: number[] };
     process.kill(first.supervisorPid, 'SIGKILL');
     expect((await httpGet({ port })).body).toBe('app answers'); // the orphan still forwards
@@ -61,15 +73,30 @@ describe('recycled pids are never trusted', () => {
       const tunnelDir = join(home, 'tunnels', 'forged');
       await mkdir(tunnelDir, { recursive: true, mode: 0o700 });
       const record = {
-        name: 'forged', state: 'up', strategy: 'jump', route: ['localhost', 'login'], forwards: [],
+        name: 'forged',
+        state: 'up',
+        strategy: 'jump',
+        route: ['localhost', 'login'],
+        forwards: [],
         // The pid is the stranger's, as after pid reuse; even its exact identity is not our supervisor (no __supervise).
-        supervisorPid: stranger.pid, supervisor: identifyProcess(stranger.pid!),
-        sshPids: [theirSsh.pid], sshProcesses: [{ ...real, start: String(Number(real.start) - 100) }],
-        localSockets: [], remoteCleanup: [], commands: [],
-        startedAt: new Date().toISOString(), upSince: new Date().toISOString(), updatedAt: new Date().toISOString(), restarts: 0, lastError: undefined,
+        supervisorPid: stranger.pid,
+        supervisor: identifyProcess(stranger.pid!),
+        sshPids: [theirSsh.pid],
+        sshProcesses: [{ ...real, start: String(Number(real.start) - 100) }],
+        localSockets: [],
+        remoteCleanup: [],
+        commands: [],
+        startedAt: new Date().toISOString(),
+        upSince: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        restarts: 0,
+        lastError: undefined,
       };
       await writeFile(join(tunnelDir, 'record.json'), JSON.stringify(record), { mode: 0o600 });
-      const listed = JSON.parse((await runCli(['ls', '--json'], env())).stdout) as Array<{ name: string; state: string }>;
+      const listed = JSON.parse((await runCli(['ls', '--json'], env())).stdout) as Array<{
+        name: string;
+        state: string;
+      }>;
       expect(listed.find((t) => t.name === 'forged')?.state).toBe('dead');
       expect((await runCli(['down', 'forged'], env())).exitCode).toBe(0);
       expect(isAlive(theirSsh.pid!)).toBe(true);

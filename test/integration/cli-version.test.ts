@@ -6,7 +6,9 @@ import { runCli } from '../support/cli.js';
 
 // The built CLI (dist/): --version and -V print package.json's version, nothing else, exit 0;
 // --debug maps stack frames back to src/.
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 describe('tunnel --version', () => {
   it.each([['--version'], ['-V']])('%s prints the version from package.json', async (flag) => {
@@ -17,7 +19,9 @@ describe('tunnel --version', () => {
   });
 
   it('--debug: stack frames point at the TypeScript sources (dist/ ships source maps)', async () => {
-    const result = await runCli(['--debug', 'down', 'no-such-tunnel'], { TUNNEL_HOME: join(tmpdir(), `tnl-no-state-${process.pid}`) });
+    const result = await runCli(['--debug', 'down', 'no-such-tunnel'], {
+      TUNNEL_HOME: join(tmpdir(), `tnl-no-state-${process.pid}`),
+    });
     expect(result.exitCode).toBe(6);
     expect(result.stderr).toMatch(/^tunnel: no running tunnel named 'no-such-tunnel'/);
     expect(result.stderr).toMatch(/^\s+at .*\/src\/cli\/dispatch\.ts:\d+:\d+\)?$/m);

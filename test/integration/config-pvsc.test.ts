@@ -13,13 +13,35 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 describe('tunnel config paraview --pvsc', () => {
   it('writes a private .pvsc whose startup command runs tunnel up paraview with the given route', async () => {
     const file = join(dir, 'cluster.pvsc');
-    const result = await runCli(['config', 'paraview', '--pvsc', file, '--via', 'login', '--to', 'node7', '--launch', 'mpiexec -n 4 pvserver']);
+    const result = await runCli([
+      'config',
+      'paraview',
+      '--pvsc',
+      file,
+      '--via',
+      'login',
+      '--to',
+      'node7',
+      '--launch',
+      'mpiexec -n 4 pvserver',
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     const text = await readFile(file, 'utf8');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(text).toContain('resource="csrc://localhost:11111"');
     const args = [...text.matchAll(/<Argument value="([^"]*)"\/>/g)].map((m) => m[1]);
-    expect(args).toEqual(['up', 'paraview', '--via', 'login', '--to', 'node7', '--port', '11111', '--launch', 'mpiexec -n 4 pvserver']);
+    expect(args).toEqual([
+      'up',
+      'paraview',
+      '--via',
+      'login',
+      '--to',
+      'node7',
+      '--port',
+      '11111',
+      '--launch',
+      'mpiexec -n 4 pvserver',
+    ]);
   });
 
   it.each([

@@ -33,7 +33,9 @@ describe('tunnel demo (built CLI, real ssh, embedded sandbox)', () => {
     expect(summary.reconnect.answer).toEqual({ status: 200, body: 'hello from isolated-node\n' });
     // The printed command is the real argv: plain OpenSSH, jumping through login to the node.
     expect(summary.argv[0]).toBe('ssh');
-    expect(summary.argv).toEqual(expect.arrayContaining(['-J', 'login', 'isolated-node', '-F', summary.sandbox.sshConfigPath]));
+    expect(summary.argv).toEqual(
+      expect.arrayContaining(['-J', 'login', 'isolated-node', '-F', summary.sandbox.sshConfigPath]),
+    );
     expect(summary.cleanup).toEqual({ alivePids: [], processesUsingConfig: [], sandboxDirRemoved: true });
     // Checked again from outside the CLI, after it exited.
     expect(await pidsMatching(summary.sandbox.sshConfigPath)).toEqual([]);
@@ -47,14 +49,21 @@ describe('tunnel demo (built CLI, real ssh, embedded sandbox)', () => {
     expect(result.stdout).not.toContain(ESC);
     expect(result.stdout).toMatch(/reachable only through login/);
     expect(result.stdout).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/ → 200 "hello from isolated-node"/);
-    expect(result.stdout).toMatch(/ssh -N -T -v -F \S+ssh_config .* -J login -L 127\.0\.0\.1:\d+:\S+app\.sock isolated-node/);
+    expect(result.stdout).toMatch(
+      /ssh -N -T -v -F \S+ssh_config .* -J login -L 127\.0\.0\.1:\d+:\S+app\.sock isolated-node/,
+    );
     expect(result.stdout).toMatch(/reconnected by itself \(restart 1/);
     expect(result.stdout).toMatch(/no ssh process left, sandbox directory removed/);
   });
 
   it('on a terminal: colour and a spinner, but NO_COLOR turns every escape off', async () => {
     const onTty = (env: Record<string, string>) =>
-      execa('script', ['-qec', `node ${CLI} demo`, '/dev/null'], { reject: false, timeout: 30_000, stdin: 'ignore', env: { TERM: 'xterm', ...env } });
+      execa('script', ['-qec', `node ${CLI} demo`, '/dev/null'], {
+        reject: false,
+        timeout: 30_000,
+        stdin: 'ignore',
+        env: { TERM: 'xterm', ...env },
+      });
     const coloured = await onTty({});
     expect(coloured.exitCode, coloured.stdout).toBe(0);
     expect(coloured.stdout).toContain(ESC);

@@ -30,7 +30,10 @@ describe('tunnel doctor HOST against real sshds on loopback', { timeout: 60_000 
 
   const doctor = async (alias: string) => {
     const result = await execa('node', [CLI, 'doctor', alias, '-F', config, '--json', '--connect-timeout', '5'], {
-      reject: false, timeout: 45_000, stdin: 'ignore', env: { NO_COLOR: '1', TUNNEL_HOME: stateHome },
+      reject: false,
+      timeout: 45_000,
+      stdin: 'ignore',
+      env: { NO_COLOR: '1', TUNNEL_HOME: stateHome },
     });
     expect(result.stderr).toBe('');
     return { exitCode: result.exitCode, findings: JSON.parse(result.stdout) as Finding[] };
@@ -44,7 +47,9 @@ describe('tunnel doctor HOST against real sshds on loopback', { timeout: 60_000 
     await mkdir(join(stateHome, 'cm'), { recursive: true, mode: 0o700 });
     await leaveStaleSocket(join(stateHome, 'cm', 'deadbeef0000'));
     for (const [alias, extraConfig] of Object.entries(SERVERS)) {
-      sshds.push(await startSshd({ alias, extraConfig, ...(sshds[0] ? { clientKeyPath: sshds[0].clientKeyPath } : {}) }));
+      sshds.push(
+        await startSshd({ alias, extraConfig, ...(sshds[0] ? { clientKeyPath: sshds[0].clientKeyPath } : {}) }),
+      );
     }
     config = await writeClientConfig(dir, sshds);
     const before = await doctorSockets();
@@ -62,7 +67,10 @@ describe('tunnel doctor HOST against real sshds on loopback', { timeout: 60_000 
     for (const alias of Object.keys(SERVERS)) {
       expect(check(alias, 'login').status).toBe('ok');
       expect(check(alias, 'ssh-version')).toMatchObject({ status: 'ok', value: expect.stringMatching(/^\d+\.\d+/) });
-      expect(check(alias, 'identity-files')).toMatchObject({ status: 'ok', detail: expect.stringContaining(sshds[0]!.clientKeyPath) });
+      expect(check(alias, 'identity-files')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining(sshds[0]!.clientKeyPath),
+      });
     }
   });
 
@@ -79,20 +87,34 @@ describe('tunnel doctor HOST against real sshds on loopback', { timeout: 60_000 
 
   it('proves socket forwarding with a round trip, and fails AllowStreamLocalForwarding no with the fix', () => {
     expect(check('plain', 'socket-forwarding')).toMatchObject({ status: 'ok', value: 'yes' });
-    expect(check('nosocket', 'socket-forwarding')).toMatchObject({ status: 'fail', value: 'no', fix: expect.stringContaining('AllowStreamLocalForwarding yes') });
+    expect(check('nosocket', 'socket-forwarding')).toMatchObject({
+      status: 'fail',
+      value: 'no',
+      fix: expect.stringContaining('AllowStreamLocalForwarding yes'),
+    });
     expect(check('nosocket', 'tcp-forwarding')).toMatchObject({ status: 'ok', value: 'yes' });
     expect(results.get('nosocket')!.exitCode).toBe(2);
   });
 
   it('fails AllowTcpForwarding no, and says -R sockets are blocked by it too', () => {
-    expect(check('notcp', 'tcp-forwarding')).toMatchObject({ status: 'fail', value: 'refused', fix: expect.stringContaining('--strategy relay') });
-    expect(check('notcp', 'socket-forwarding')).toMatchObject({ status: 'fail', detail: expect.stringContaining('AllowTcpForwarding no blocks it too') });
+    expect(check('notcp', 'tcp-forwarding')).toMatchObject({
+      status: 'fail',
+      value: 'refused',
+      fix: expect.stringContaining('--strategy relay'),
+    });
+    expect(check('notcp', 'socket-forwarding')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('AllowTcpForwarding no blocks it too'),
+    });
     expect(check('notcp', 'gateway-ports').status).toBe('unknown');
   });
 
   it('reads the remote home for socket path budget and permissions', () => {
     const home = os.homedir();
-    expect(check('plain', 'socket-path-length')).toMatchObject({ status: 'ok', value: String(107 - Buffer.byteLength(home) - 1) });
+    expect(check('plain', 'socket-path-length')).toMatchObject({
+      status: 'ok',
+      value: String(107 - Buffer.byteLength(home) - 1),
+    });
     expect(check('plain', 'home-permissions').detail).toContain(`$HOME on plain has mode`);
   });
 
@@ -104,7 +126,8 @@ describe('tunnel doctor HOST against real sshds on loopback', { timeout: 60_000 
   it('exits 1 for warnings only and leaves no probe process behind', async () => {
     expect(results.get('open')!.exitCode).toBe(1); // GatewayPorts yes + the stale control socket
     const leftovers = [];
-    for (const proc of await listProcs()) if ((await cmdline(proc.pid))?.includes('tnl-doctor-')) leftovers.push(proc.pid);
+    for (const proc of await listProcs())
+      if ((await cmdline(proc.pid))?.includes('tnl-doctor-')) leftovers.push(proc.pid);
     expect(leftovers).toEqual([]);
   });
 
@@ -112,17 +135,35 @@ describe('tunnel doctor HOST against real sshds on loopback', { timeout: 60_000 
     const closed = sshds[0]!;
     const cfg = join(dir, 'closed_config');
     await execa('sh', ['-c', `sed 's/Port ${closed.port}$/Port 1/' ${config} > ${cfg}`]);
-    const result = await execa('node', [CLI, 'doctor', 'plain', '-F', cfg, '--json'], { reject: false, timeout: 30_000, env: { TUNNEL_HOME: stateHome } });
+    const result = await execa('node', [CLI, 'doctor', 'plain', '-F', cfg, '--json'], {
+      reject: false,
+      timeout: 30_000,
+      env: { TUNNEL_HOME: stateHome },
+    });
     const findings = JSON.parse(result.stdout) as Finding[];
     expect(result.exitCode).toBe(2);
-    expect(findings.find((f) => f.check === 'login')).toMatchObject({ status: 'fail', detail: expect.stringContaining('Connection refused') });
-    expect(findings.filter((f) => f.status === 'unknown').map((f) => f.check)).toEqual(['tcp-forwarding', 'socket-forwarding', 'gateway-ports', 'socket-bind-unlink', 'socket-path-length', 'home-permissions']);
+    expect(findings.find((f) => f.check === 'login')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('Connection refused'),
+    });
+    expect(findings.filter((f) => f.status === 'unknown').map((f) => f.check)).toEqual([
+      'tcp-forwarding',
+      'socket-forwarding',
+      'gateway-ports',
+      'socket-bind-unlink',
+      'socket-path-length',
+      'home-permissions',
+    ]);
   });
 });
 
 /** A socket file whose listener is gone: bound by a child we then SIGKILL (nothing unlinks it). */
 async function leaveStaleSocket(path: string): Promise<void> {
-  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
   child.kill('SIGKILL');
   await waitFor(() => child.exitCode !== null || child.signalCode !== null, 5000, 'socket holder to die');

@@ -2,7 +2,17 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_INPUT_CASES, type BadInputCase } from '../fixtures/hardening/bad-input-cases.js';
 import {
-  CLI, makeSandbox, makeTripwire, mapPool, pidsWithMark, plant, removeDir, runInSandbox, snapshot, sshPids, type CliResult,
+  CLI,
+  makeSandbox,
+  makeTripwire,
+  mapPool,
+  pidsWithMark,
+  plant,
+  removeDir,
+  runInSandbox,
+  snapshot,
+  sshPids,
+  type CliResult,
 } from '../fixtures/hardening/cli-sandbox.js';
 
 // Bad input through the real CLI: documented exit code, one stderr line naming the field,
@@ -27,7 +37,13 @@ async function registeredCommands(): Promise<Set<string>> {
   const help = await execa(process.execPath, [CLI, '--help'], { reject: false, env: { NO_COLOR: '1' } });
   const lines = String(help.stdout).split('\n');
   const start = lines.findIndex((line) => line.startsWith('Commands:'));
-  return new Set(['*', ...lines.slice(start + 1).map((line) => line.trim().split(/[\s[<]/)[0]!).filter(Boolean)]);
+  return new Set([
+    '*',
+    ...lines
+      .slice(start + 1)
+      .map((line) => line.trim().split(/[\s[<]/)[0]!)
+      .filter(Boolean),
+  ]);
 }
 
 async function runCase(c: BadInputCase, index: number): Promise<Outcome> {
@@ -38,7 +54,13 @@ async function runCase(c: BadInputCase, index: number): Promise<Outcome> {
     const before = await snapshot(box.root);
     const result = await runInSandbox(c.args, box, { path: tripwire!.dir, mark });
     const after = await snapshot(box.root);
-    return { result, before, after, tripwireCalls: await tripwire!.calls(mark), markedSsh: await pidsWithMark(await sshPids(), mark) };
+    return {
+      result,
+      before,
+      after,
+      tripwireCalls: await tripwire!.calls(mark),
+      markedSsh: await pidsWithMark(await sshPids(), mark),
+    };
   } finally {
     await removeDir(box.root);
   }

@@ -9,7 +9,15 @@ import { EXIT } from '../../src/cli/exit-codes.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
 import { startApp } from '../support/app.js';
 import { freePort } from '../support/processes.js';
-import { CLI, makeSandbox, plant, removeDir, runInSandbox, sandboxEnv, type Sandbox } from '../fixtures/hardening/cli-sandbox.js';
+import {
+  CLI,
+  makeSandbox,
+  plant,
+  removeDir,
+  runInSandbox,
+  sandboxEnv,
+  type Sandbox,
+} from '../fixtures/hardening/cli-sandbox.js';
 import { makeShortDir } from '../fixtures/hardening/odd-names.js';
 import { randomTools } from '../support/prng.js';
 
@@ -54,7 +62,10 @@ async function processesWithMark(mark: string): Promise<Tagged[]> {
     if (!environ.split('\0').includes(`TNL_HARDENING_MARK=${mark}`)) continue;
     const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
     if (/^\d+ \(.*\) Z/.test(stat)) continue;
-    found.push({ pid: Number(name), argv: (await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean) });
+    found.push({
+      pid: Number(name),
+      argv: (await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean),
+    });
   }
   return found;
 }
@@ -91,14 +102,37 @@ describe(`up -d killed with SIGKILL at ${ITERATIONS} seeded moments (seed ${SEED
         const target = i % 2 === 0 ? '__supervise' : 'up';
         // The CLI hands over to the supervisor within a few hundred ms: aim its kills inside that window.
         const delayMs = target === 'up' ? r.int(0, 300) : r.int(0, 1200);
-        const cli = execa(process.execPath, [CLI, 'up', '-d', '--name', 'crash', '-F', config, '--to', 'hopA', '-L', `${port}:${appSocket}`, '--health-interval', '0'], {
-          env: sandboxEnv(box, { mark }), extendEnv: false, reject: false, stdin: 'ignore', timeout: 40_000,
-        });
+        const cli = execa(
+          process.execPath,
+          [
+            CLI,
+            'up',
+            '-d',
+            '--name',
+            'crash',
+            '-F',
+            config,
+            '--to',
+            'hopA',
+            '-L',
+            `${port}:${appSocket}`,
+            '--health-interval',
+            '0',
+          ],
+          {
+            env: sandboxEnv(box, { mark }),
+            extendEnv: false,
+            reject: false,
+            stdin: 'ignore',
+            timeout: 40_000,
+          },
+        );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         const running = await processesWithMark(mark);
         const victim = running.find((p) => p.argv.includes(target)) ?? running.find((p) => p.argv.includes('up'));
         if (victim !== undefined) kill(victim.pid);
-        const label = victim === undefined ? 'none (already exited)' : victim.argv.includes('__supervise') ? 'supervisor' : 'cli';
+        const label =
+          victim === undefined ? 'none (already exited)' : victim.argv.includes('__supervise') ? 'supervisor' : 'cli';
         killed[label] = (killed[label] ?? 0) + 1;
         const context = `iteration ${i}: killed the ${label} after ${delayMs} ms`;
         await cli;
@@ -113,7 +147,10 @@ describe(`up -d killed with SIGKILL at ${ITERATIONS} seeded moments (seed ${SEED
         expect([EXIT.ok, EXIT.notFound], `${context}: ${down.stderr}`).toContain(down.exitCode);
         const left = await processesWithMark(mark);
         left.forEach((p) => kill(p.pid));
-        expect(left.map((p) => p.argv.join(' ')), `${context}: left running after down`).toEqual([]);
+        expect(
+          left.map((p) => p.argv.join(' ')),
+          `${context}: left running after down`,
+        ).toEqual([]);
         expect(existsSync(join(box.state, 'tunnels', 'crash')), context).toBe(false);
       }
     } finally {
@@ -131,7 +168,11 @@ describe('an ssh that no record names', () => {
     const box = await makeSandbox();
     try {
       const port = await freePort();
-      const started = await runInSandbox(['up', '-d', '--name', 'orphan', '-F', config, '--to', 'hopA', '-L', `${port}:${appSocket}`, '--json'], box, { mark: 'orphan', timeoutMs: 40_000 });
+      const started = await runInSandbox(
+        ['up', '-d', '--name', 'orphan', '-F', config, '--to', 'hopA', '-L', `${port}:${appSocket}`, '--json'],
+        box,
+        { mark: 'orphan', timeoutMs: 40_000 },
+      );
       expect(started.exitCode, started.stderr).toBe(EXIT.ok);
       const { supervisorPid, pids } = JSON.parse(started.stdout) as { supervisorPid: number; pids: number[] };
       expect(pids).toHaveLength(1);
@@ -166,7 +207,9 @@ process.stdout.write('ready\\n');
 for (let i = 0; ; i += 1) await writeFileAtomic(${JSON.stringify(target)}, versions[i % 2]);`;
     try {
       for (let i = 0; i < ITERATIONS; i += 1) {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', writer], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, ['--input-type=module', '-e', writer], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         await new Promise((resolve) => child.stdout.once('data', resolve));
         await new Promise((resolve) => setTimeout(resolve, r.int(1, 60)));
         child.kill('SIGKILL');
@@ -183,7 +226,7 @@ for (let i = 0; ; i += 1) await writeFileAtomic(${JSON.stringify(target)}, versi
 });
 
 describe('a lock left by a dead process', () => {
-  it('is taken over: up -d --name same succeeds, and a dead run\'s old record is not mistaken for the new one', async () => {
+  it("is taken over: up -d --name same succeeds, and a dead run's old record is not mistaken for the new one", async () => {
     const box = await makeSandbox();
     try {
       const dead = spawn('true');
@@ -191,24 +234,48 @@ describe('a lock left by a dead process', () => {
       const deadPid = dead.pid!;
       // What a SIGKILLed run leaves: its lock, and a record that still says "up".
       const oldRecord = {
-        name: 'same', supervisorPid: deadPid, state: 'up', strategy: 'jump', route: ['localhost', 'hopA'], forwards: [], sshPids: [],
-        localSockets: [], remoteCleanup: [], commands: [], startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), restarts: 0,
+        name: 'same',
+        supervisorPid: deadPid,
+        state: 'up',
+        strategy: 'jump',
+        route: ['localhost', 'hopA'],
+        forwards: [],
+        sshPids: [],
+        localSockets: [],
+        remoteCleanup: [],
+        commands: [],
+        startedAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        restarts: 0,
       };
-      await plant(box.state, { 'tunnels/same/supervisor.lock': `${deadPid}\n`, 'tunnels/same/record.json': JSON.stringify(oldRecord) });
+      await plant(box.state, {
+        'tunnels/same/supervisor.lock': `${deadPid}\n`,
+        'tunnels/same/record.json': JSON.stringify(oldRecord),
+      });
 
       // A start that must fail (the remote socket's directory does not exist) is reported as failed,
       // not as the dead run's "up".
-      const failing = await runInSandbox(['up', '-d', '--name', 'same', '-F', config, '--to', 'hopA', '-R', `${dir}/missing/r.sock:127.0.0.1:9`], box, { timeoutMs: 40_000 });
+      const failing = await runInSandbox(
+        ['up', '-d', '--name', 'same', '-F', config, '--to', 'hopA', '-R', `${dir}/missing/r.sock:127.0.0.1:9`],
+        box,
+        { timeoutMs: 40_000 },
+      );
       expect(failing.exitCode, failing.stdout + failing.stderr).toBe(EXIT.forward);
 
       await plant(box.state, { 'tunnels/same/supervisor.lock': `${deadPid}\n` });
       const port = await freePort();
-      const started = await runInSandbox(['up', '-d', '--name', 'same', '-F', config, '--to', 'hopA', '-L', `${port}:${appSocket}`, '--json'], box, { timeoutMs: 40_000 });
+      const started = await runInSandbox(
+        ['up', '-d', '--name', 'same', '-F', config, '--to', 'hopA', '-L', `${port}:${appSocket}`, '--json'],
+        box,
+        { timeoutMs: 40_000 },
+      );
       expect(started.exitCode, started.stderr).toBe(EXIT.ok);
       const record = JSON.parse(started.stdout) as { state: string; supervisorPid: number };
       expect(record.state).toBe('up');
       expect(record.supervisorPid).not.toBe(deadPid);
-      expect(parseLock(await readFile(join(box.state, 'tunnels', 'same', 'supervisor.lock'), 'utf8'))?.pid).toBe(record.supervisorPid);
+      expect(parseLock(await readFile(join(box.state, 'tunnels', 'same', 'supervisor.lock'), 'utf8'))?.pid).toBe(
+        record.supervisorPid,
+      );
       const down = await runInSandbox(['down', 'same'], box, { timeoutMs: 30_000 });
       expect(down.exitCode, down.stderr).toBe(EXIT.ok);
     } finally {

@@ -20,7 +20,14 @@ import { startApp } from '../support/app.js';
 import { httpGet } from '../support/http.js';
 import { waitFor } from '../support/processes.js';
 import {
-  DECOY_SOCKETS, forwardPath, makeRecordingSsh, makeShortDir, oddSocketPaths, oddWords, plantDecoys, plantStaleSocket,
+  DECOY_SOCKETS,
+  forwardPath,
+  makeRecordingSsh,
+  makeShortDir,
+  oddSocketPaths,
+  oddWords,
+  plantDecoys,
+  plantStaleSocket,
 } from '../fixtures/hardening/odd-names.js';
 
 // Names with ; $() backticks quotes spaces globs and ':' through every path that reaches a
@@ -65,7 +72,12 @@ describe('-R socket paths: bound verbatim by sshd, removed verbatim by the remot
     const app = await startApp('0', 'reached through an odd socket');
     try {
       const tunnel = await up(
-        { to: 'hopA', sshConfig: config, batchMode: true, remote: paths.map((p) => `${forwardPath(p)}:127.0.0.1:${app.port!}`) },
+        {
+          to: 'hopA',
+          sshConfig: config,
+          batchMode: true,
+          remote: paths.map((p) => `${forwardPath(p)}:127.0.0.1:${app.port!}`),
+        },
         { readyTimeoutMs: 20_000, reconnect: false, healthIntervalMs: 0 },
       );
       try {
@@ -87,7 +99,9 @@ describe('-R socket paths: bound verbatim by sshd, removed verbatim by the remot
   });
 
   it('newlines never get as far as a shell: the spec is refused', () => {
-    expect(() => parseTunnelSpec({ to: 'hopA', remote: [`${dir}/n\ntouch ${canary()}\n.sock:127.0.0.1:1`] })).toThrow(/control characters/);
+    expect(() => parseTunnelSpec({ to: 'hopA', remote: [`${dir}/n\ntouch ${canary()}\n.sock:127.0.0.1:1`] })).toThrow(
+      /control characters/,
+    );
   });
 });
 
@@ -100,7 +114,9 @@ function expectedInnerArgv(spec: TunnelSpec, relayDir: string): string[] {
 function relaySpec(): TunnelSpec {
   // 127.0.0.1:9 (discard, closed): were the recorder ever bypassed, the inner ssh fails at once.
   return parseTunnelSpec({
-    via: 'hopA', to: '127.0.0.1:9', strategy: 'relay',
+    via: 'hopA',
+    to: '127.0.0.1:9',
+    strategy: 'relay',
     local: oddSocketPaths(dir).map((p, i) => `${30000 + i}:${forwardPath(p)}`),
   });
 }
@@ -112,7 +128,12 @@ describe('relay: the script the login node runs hands the inner ssh every argume
     const remoteCommand = plan(spec, { strategy: 'relay', runId }).tunnel.argv.at(-1)!;
     expect(remoteCommand.startsWith('exec /bin/sh -c ')).toBe(true);
     await rm(recorder.out, { force: true });
-    const result = await execa(shell, ['-c', remoteCommand], { reject: false, timeout: 10_000, env: { PATH: `${recorder.dir}:${process.env.PATH ?? ''}` }, stdin: 'ignore' });
+    const result = await execa(shell, ['-c', remoteCommand], {
+      reject: false,
+      timeout: 10_000,
+      env: { PATH: `${recorder.dir}:${process.env.PATH ?? ''}` },
+      stdin: 'ignore',
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     const seen = await recorder.read();
     expect(seen?.argv).toEqual(expectedInnerArgv(spec, `/tmp/tnl-${runId}`));
@@ -127,7 +148,11 @@ describe('relay: the script the login node runs hands the inner ssh every argume
     const runId = randomBytes(6).toString('hex');
     const remoteCommand = plan(spec, { strategy: 'relay', runId }).tunnel.argv.at(-1)!;
     await rm(recorder.out, { force: true });
-    const result = await execa('ssh', ['-F', config, '-T', 'hopA', remoteCommand], { reject: false, timeout: 20_000, stdin: 'ignore' });
+    const result = await execa('ssh', ['-F', config, '-T', 'hopA', remoteCommand], {
+      reject: false,
+      timeout: 20_000,
+      stdin: 'ignore',
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     const seen = await recorder.read();
     expect(seen, 'the recording ssh was not first in the session PATH').toBeDefined();
@@ -143,7 +168,12 @@ describe('relay: the script the login node runs hands the inner ssh every argume
     try {
       const remoteCommand = plan(relaySpec(), { strategy: 'relay', runId }).tunnel.argv.at(-1)!;
       await rm(recorder.out, { force: true });
-      const result = await execa('sh', ['-c', remoteCommand], { reject: false, timeout: 10_000, env: { PATH: `${recorder.dir}:${process.env.PATH ?? ''}` }, stdin: 'ignore' });
+      const result = await execa('sh', ['-c', remoteCommand], {
+        reject: false,
+        timeout: 10_000,
+        env: { PATH: `${recorder.dir}:${process.env.PATH ?? ''}` },
+        stdin: 'ignore',
+      });
       expect(result.exitCode).toBe(97);
       expect(result.stderr).toMatch(/cannot create private directory/);
       expect(await recorder.read(), 'inner ssh started in a planted directory').toBeUndefined();
@@ -160,10 +190,19 @@ describe('preset launch: every word of a server argv reaches the server as one a
     const out = join(dir, 'server-argv');
     const recorderScript = join(clientDir, 'record-args');
     const { writeFile, readFile } = await import('node:fs/promises');
-    await writeFile(recorderScript, `#!/bin/sh\nprintf '%s\\0' "$@" > '${out}.tmp' && mv '${out}.tmp' '${out}'\n`, { mode: 0o755 });
+    await writeFile(recorderScript, `#!/bin/sh\nprintf '%s\\0' "$@" > '${out}.tmp' && mv '${out}.tmp' '${out}'\n`, {
+      mode: 0o755,
+    });
     const words = [...oddWords(dir), '{socket}', '--port={port}', 'x{socket}y'];
-    const script = launchScript({ dir: runDir, socket: join(runDir, 'app.sock'), command: commandFromArgv([recorderScript, ...words]) });
-    const argv = planRemoteCommand({ via: [], to: { user: undefined, host: 'hopA', port: undefined }, sshConfig: config, connectTimeout: 10 }, script);
+    const script = launchScript({
+      dir: runDir,
+      socket: join(runDir, 'app.sock'),
+      command: commandFromArgv([recorderScript, ...words]),
+    });
+    const argv = planRemoteCommand(
+      { via: [], to: { user: undefined, host: 'hopA', port: undefined }, sshConfig: config, connectTimeout: 10 },
+      script,
+    );
     const result = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 20_000, stdin: 'ignore' });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/tunnel-launched pid=\d+/);

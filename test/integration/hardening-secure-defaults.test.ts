@@ -10,7 +10,16 @@ import { startApp } from '../support/app.js';
 import { httpGet } from '../support/http.js';
 import { freePort } from '../support/processes.js';
 import {
-  makeSandbox, makeTripwire, pidsWithMark, removeDir, runInSandbox, sandboxEnv, snapshot, sshPids, startInSandbox, type Sandbox,
+  makeSandbox,
+  makeTripwire,
+  pidsWithMark,
+  removeDir,
+  runInSandbox,
+  sandboxEnv,
+  snapshot,
+  sshPids,
+  startInSandbox,
+  type Sandbox,
 } from '../fixtures/hardening/cli-sandbox.js';
 import { makeShortDir } from '../fixtures/hardening/odd-names.js';
 
@@ -46,7 +55,10 @@ afterAll(async () => {
 /** Local addresses ss reports listening on a TCP port. */
 async function listeningAddresses(port: number): Promise<string[]> {
   const result = await execa('ss', ['-ltnH', `sport = :${port}`]);
-  return String(result.stdout).split('\n').filter(Boolean).map((line) => line.trim().split(/\s+/)[3]!);
+  return String(result.stdout)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.trim().split(/\s+/)[3]!);
 }
 
 describe('what a running tunnel binds and creates', () => {
@@ -59,11 +71,27 @@ describe('what a running tunnel binds and creates', () => {
     await chmod(stickyDir, 0o1777); // like /tmp: others may create, not replace
     const privateSocket = join(privateDir, 'l.sock');
     const stickySocket = join(stickyDir, 'l.sock');
-    const { child, first } = await startInSandbox([
-      'up', '-F', config, '--to', 'hopA', '--json', '--health-interval', '0',
-      '-L', `${plain}:${appSocket}`, '-L', `127.0.0.2:${asked}:${appSocket}`,
-      '-L', `${privateSocket}:${appSocket}`, '-L', `${stickySocket}:${appSocket}`,
-    ], box);
+    const { child, first } = await startInSandbox(
+      [
+        'up',
+        '-F',
+        config,
+        '--to',
+        'hopA',
+        '--json',
+        '--health-interval',
+        '0',
+        '-L',
+        `${plain}:${appSocket}`,
+        '-L',
+        `127.0.0.2:${asked}:${appSocket}`,
+        '-L',
+        `${privateSocket}:${appSocket}`,
+        '-L',
+        `${stickySocket}:${appSocket}`,
+      ],
+      box,
+    );
     try {
       expect(JSON.parse(first).state).toBe('up');
       expect(await listeningAddresses(plain)).toEqual([`127.0.0.1:${plain}`]);
@@ -84,7 +112,11 @@ describe('what a running tunnel binds and creates', () => {
 
   it('an existing state dir open to others is refused (never chmod-ed behind your back), and nothing starts', async () => {
     await chmod(box.state, 0o755);
-    const refused = await runInSandbox(['up', '-d', '--name', 'sec', '-F', config, '--to', 'hopA', '-L', `${await freePort()}:${appSocket}`], box, { timeoutMs: 40_000 });
+    const refused = await runInSandbox(
+      ['up', '-d', '--name', 'sec', '-F', config, '--to', 'hopA', '-L', `${await freePort()}:${appSocket}`],
+      box,
+      { timeoutMs: 40_000 },
+    );
     expect(refused.exitCode).toBe(4);
     expect(refused.stderr.trim()).toMatch(/is open to other users \(mode 755\); run chmod 700 /);
     expect((await stat(box.state)).mode & 0o777).toBe(0o755);
@@ -93,11 +125,22 @@ describe('what a running tunnel binds and creates', () => {
 
   it('a background tunnel keeps its state 0700/0600 and ls --json holds no secrets', async () => {
     const port = await freePort();
-    const started = await runInSandbox(['up', '-d', '--name', 'sec', '-F', config, '--to', 'hopA', '-L', `${port}:${appSocket}`], box, { timeoutMs: 40_000 });
+    const started = await runInSandbox(
+      ['up', '-d', '--name', 'sec', '-F', config, '--to', 'hopA', '-L', `${port}:${appSocket}`],
+      box,
+      { timeoutMs: 40_000 },
+    );
     expect(started.exitCode, started.stderr).toBe(0);
     try {
       const tree = await snapshot(box.state);
-      expect(Object.keys(tree)).toEqual(expect.arrayContaining(['tunnels/sec/record.json', 'tunnels/sec/request.json', 'tunnels/sec/log', 'tunnels/sec/supervisor.lock']));
+      expect(Object.keys(tree)).toEqual(
+        expect.arrayContaining([
+          'tunnels/sec/record.json',
+          'tunnels/sec/request.json',
+          'tunnels/sec/log',
+          'tunnels/sec/supervisor.lock',
+        ]),
+      );
       for (const [path, entry] of Object.entries(tree)) {
         if (entry.startsWith('dir')) expect(entry, path).toBe('dir 700');
         else expect(entry.slice(0, 9), path).toBe('file 600 ');
@@ -116,10 +159,26 @@ describe('what a running tunnel binds and creates', () => {
 describe('local socket paths in unsafe places are refused before ssh starts', () => {
   type UnsafeCase = [string, (path: string) => Promise<void>, RegExp];
   const cases: UnsafeCase[] = [
-    ['a world-writable directory without the sticky bit', async (p) => chmod(join(p, '..'), 0o777), /writable by other users or owned by someone else/],
-    ['a group-writable directory', async (p) => chmod(join(p, '..'), 0o770), /writable by other users or owned by someone else/],
+    [
+      'a world-writable directory without the sticky bit',
+      async (p) => chmod(join(p, '..'), 0o777),
+      /writable by other users or owned by someone else/,
+    ],
+    [
+      'a group-writable directory',
+      async (p) => chmod(join(p, '..'), 0o770),
+      /writable by other users or owned by someone else/,
+    ],
     // chown needs root (the CI machine runs as root); elsewhere this one case is left out.
-    ...(process.getuid?.() === 0 ? [['a directory owned by someone else', async (p: string) => chown(join(p, '..'), 65534, 65534), /writable by other users or owned by someone else/] satisfies UnsafeCase] : []),
+    ...(process.getuid?.() === 0
+      ? [
+          [
+            'a directory owned by someone else',
+            async (p: string) => chown(join(p, '..'), 65534, 65534),
+            /writable by other users or owned by someone else/,
+          ] satisfies UnsafeCase,
+        ]
+      : []),
     ['a path that is a regular file', async (p) => writeFile(p, 'precious\n'), /exists and is not a socket/],
     ['a path that is a symlink', async (p) => symlink(appSocket, p), /exists and is not a socket/],
   ];
@@ -131,7 +190,10 @@ describe('local socket paths in unsafe places are refused before ssh starts', ()
       await prepare(path);
       const before = await snapshot(parent);
       const mark = `unsafe-${Date.now()}`;
-      const result = await runInSandbox(['up', '-F', config, '--to', 'hopA', '-L', `${path}:${appSocket}`], box, { path: tripwire.dir, mark });
+      const result = await runInSandbox(['up', '-F', config, '--to', 'hopA', '-L', `${path}:${appSocket}`], box, {
+        path: tripwire.dir,
+        mark,
+      });
       expect(result.exitCode, result.stderr).toBe(EXIT.forward);
       expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(message);
@@ -149,7 +211,10 @@ describe('local socket paths in unsafe places are refused before ssh starts', ()
     const server: Server = createServer();
     await new Promise<void>((resolve) => server.listen(path, resolve));
     try {
-      const result = await runInSandbox(['up', '-F', config, '--to', 'hopA', '-L', `${path}:${appSocket}`], box, { path: tripwire.dir, mark: 'busy' });
+      const result = await runInSandbox(['up', '-F', config, '--to', 'hopA', '-L', `${path}:${appSocket}`], box, {
+        path: tripwire.dir,
+        mark: 'busy',
+      });
       expect(result.exitCode).toBe(EXIT.forward);
       expect(result.stderr).toMatch(/in use by a live process/);
       expect((await lstat(path)).isSocket()).toBe(true);
@@ -167,13 +232,20 @@ describe('the environment ssh gets is the one the tool was given', () => {
     const bin = join(box.root, 'env-bin');
     await mkdir(bin, { recursive: true });
     const out = join(box.root, 'ssh-env.json');
-    await writeFile(join(bin, 'ssh'), `#!${process.execPath}\nrequire('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.env));\nprocess.exit(255);\n`, { mode: 0o755 });
+    await writeFile(
+      join(bin, 'ssh'),
+      `#!${process.execPath}\nrequire('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.env));\nprocess.exit(255);\n`,
+      { mode: 0o755 },
+    );
     return { bin, out };
   }
 
   it.each([
     ['foreground up', ['up', '--to', 'hopA', '-L', '127.0.0.1:1:localhost:1', '--no-reconnect']],
-    ['up -d (via the detached supervisor)', ['up', '-d', '--name', 'envcheck', '--to', 'hopA', '-L', '127.0.0.1:1:localhost:1', '--no-reconnect']],
+    [
+      'up -d (via the detached supervisor)',
+      ['up', '-d', '--name', 'envcheck', '--to', 'hopA', '-L', '127.0.0.1:1:localhost:1', '--no-reconnect'],
+    ],
   ])('%s: no variable added, removed or changed', async (_, args) => {
     const { bin, out } = await envRecorder();
     await rm(out, { force: true });

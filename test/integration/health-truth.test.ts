@@ -33,7 +33,10 @@ afterAll(async () => {
 describe('a forward to nothing is never reported up', () => {
   it('foreground: a socket that does not exist on the target is degraded from the first line, with the reason', async () => {
     const missing = join(dir, 'nonexistent.sock');
-    const { child, first, stderr } = await startCli(['up', '-F', config, '--to', 'login', '-L', `${await freePort()}:${missing}`, '--json'], env());
+    const { child, first, stderr } = await startCli(
+      ['up', '-F', config, '--to', 'login', '-L', `${await freePort()}:${missing}`, '--json'],
+      env(),
+    );
     try {
       expect(JSON.parse(first)).toMatchObject({ state: 'degraded' });
       for (let i = 0; i < 40 && !stderr().includes('degraded:'); i++) await new Promise((r) => setTimeout(r, 50));
@@ -45,17 +48,26 @@ describe('a forward to nothing is never reported up', () => {
   });
 
   it('background: up -d to a closed port is degraded at once (status fails, ls names the reason)', async () => {
-    const result = await runCli(['up', '-F', config, '--to', 'login', '-L', `${await freePort()}:127.0.0.1:1`, '-d', '--name', 'closed'], env());
+    const result = await runCli(
+      ['up', '-F', config, '--to', 'login', '-L', `${await freePort()}:127.0.0.1:1`, '-d', '--name', 'closed'],
+      env(),
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain('degraded: nothing listens on 127.0.0.1:1 on login');
     expect((await runCli(['status', 'closed'], env())).exitCode).not.toBe(0);
-    const [listed] = JSON.parse((await runCli(['ls', '--json'], env())).stdout) as Array<{ state: string; lastError?: { code: string; message: string } }>;
+    const [listed] = JSON.parse((await runCli(['ls', '--json'], env())).stdout) as Array<{
+      state: string;
+      lastError?: { code: string; message: string };
+    }>;
     expect(listed).toMatchObject({ state: 'degraded', lastError: { code: 'TARGET_UNREACHABLE' } });
     await runCli(['down', 'closed'], env());
   });
 
   it('a target that answers is up, confirmed by a round trip the tunnel ssh reports', async () => {
-    const tunnel = await up({ sshConfig: config, to: 'login', local: [`${await freePort()}:${join(dir, 'app.sock')}`] }, { healthIntervalMs: 60_000 });
+    const tunnel = await up(
+      { sshConfig: config, to: 'login', local: [`${await freePort()}:${join(dir, 'app.sock')}`] },
+      { healthIntervalMs: 60_000 },
+    );
     try {
       expect(tunnel.state).toBe('up');
       expect(tunnel.forwards()[0]?.health).toBe('ok');
@@ -64,9 +76,12 @@ describe('a forward to nothing is never reported up', () => {
     }
   });
 
-  it('a tunnel that says probe: false (ParaView\'s reverse-connection listener) is never probed', async () => {
+  it("a tunnel that says probe: false (ParaView's reverse-connection listener) is never probed", async () => {
     const listener = await startApp('0', 'not for probes');
-    const tunnel = await up({ sshConfig: config, to: 'login', remote: [`0:127.0.0.1:${listener.port!}`], probe: false }, { healthIntervalMs: 200 });
+    const tunnel = await up(
+      { sshConfig: config, to: 'login', remote: [`0:127.0.0.1:${listener.port!}`], probe: false },
+      { healthIntervalMs: 200 },
+    );
     try {
       await new Promise((r) => setTimeout(r, 800));
       expect(tunnel.state).toBe('up');

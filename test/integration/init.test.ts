@@ -50,7 +50,24 @@ describe('tunnel init --yes against a real sshd', () => {
     const loginHop = `${login.user}@127.0.0.1:${login.port}`;
     const started = Date.now();
     const result = await runCli(
-      ['init', '--yes', '--login', loginHop, '--name', 'lab', '--node', 'nodeb', '--apps', 'jupyter', '--write-config', '--ssh-config', userConfig, '--ssh-dir', sshDir, '--json'],
+      [
+        'init',
+        '--yes',
+        '--login',
+        loginHop,
+        '--name',
+        'lab',
+        '--node',
+        'nodeb',
+        '--apps',
+        'jupyter',
+        '--write-config',
+        '--ssh-config',
+        userConfig,
+        '--ssh-dir',
+        sshDir,
+        '--json',
+      ],
       { TUNNEL_CONFIG_DIR: confDir },
     );
     const initMs = Date.now() - started;
@@ -66,7 +83,12 @@ describe('tunnel init --yes against a real sshd', () => {
     expect(statSync(profileFile).mode & 0o777).toBe(0o600);
     const profile = JSON.parse(await readFile(profileFile, 'utf8'));
     expect(profile.defaults.via).toEqual([loginHop]);
-    expect(profile.tunnels['lab-jupyter']).toEqual({ via: [loginHop], to: 'nodeb', sshConfig: userConfig, preset: 'jupyter' });
+    expect(profile.tunnels['lab-jupyter']).toEqual({
+      via: [loginHop],
+      to: 'nodeb',
+      sshConfig: userConfig,
+      preset: 'jupyter',
+    });
 
     // OpenSSH accepts the written config and resolves both entries as init meant.
     const sshConfigFile = join(sshDir, 'config');
@@ -79,13 +101,21 @@ describe('tunnel init --yes against a real sshd', () => {
 
     // Plain ssh with nothing but that file builds a tunnel, and a request goes through it.
     const port = await freePort();
-    const tunnel = execa('ssh', ['-F', sshConfigFile, '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${port}:${appSocket}`, 'lab'], { reject: false, stdin: 'ignore' });
+    const tunnel = execa(
+      'ssh',
+      ['-F', sshConfigFile, '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${port}:${appSocket}`, 'lab'],
+      { reject: false, stdin: 'ignore' },
+    );
     try {
       let body = '';
-      await waitFor(async () => {
-        body = (await httpGet({ port }, '/', 1000).catch(() => ({ body: '' }))).body;
-        return body !== '';
-      }, 10_000, 'a request through ssh -F <written config> -N lab');
+      await waitFor(
+        async () => {
+          body = (await httpGet({ port }, '/', 1000).catch(() => ({ body: '' }))).body;
+          return body !== '';
+        },
+        10_000,
+        'a request through ssh -F <written config> -N lab',
+      );
       expect(body).toBe('hello through the new config');
     } finally {
       tunnel.kill('SIGTERM');
@@ -96,7 +126,19 @@ describe('tunnel init --yes against a real sshd', () => {
   it('the tunnel options init derives reach the example node through the login node', async () => {
     const { sshDir, confDir } = await freshDirs('options');
     const result = await runCli(
-      ['init', '--yes', '--login', `127.0.0.1:${login.port}`, '--node', 'nodeb', '--ssh-config', userConfig, '--ssh-dir', sshDir, '--json'],
+      [
+        'init',
+        '--yes',
+        '--login',
+        `127.0.0.1:${login.port}`,
+        '--node',
+        'nodeb',
+        '--ssh-config',
+        userConfig,
+        '--ssh-dir',
+        sshDir,
+        '--json',
+      ],
       { TUNNEL_CONFIG_DIR: confDir },
     );
     expect(result.exitCode, result.stderr).toBe(0);
@@ -106,7 +148,10 @@ describe('tunnel init --yes against a real sshd', () => {
     expect(summary.sshConfig.written).toBe(false);
     expect(existsSync(join(sshDir, 'config'))).toBe(false);
     const port = await freePort();
-    const tunnel = await up({ ...summary.tunnelOptions, local: [`${port}:${appSocket}`] }, { readyTimeoutMs: 10_000, healthIntervalMs: 0 });
+    const tunnel = await up(
+      { ...summary.tunnelOptions, local: [`${port}:${appSocket}`] },
+      { readyTimeoutMs: 10_000, healthIntervalMs: 0 },
+    );
     try {
       expect(tunnel.plan.route).toEqual(['localhost', `127.0.0.1:${login.port}`, 'nodeb']);
       expect((await httpGet({ port })).body).toBe('hello through the new config');
@@ -115,10 +160,14 @@ describe('tunnel init --yes against a real sshd', () => {
     }
   });
 
-  it('a login that fails ends init with OpenSSH\'s reason and the connect exit code, saving nothing', async () => {
+  it("a login that fails ends init with OpenSSH's reason and the connect exit code, saving nothing", async () => {
     const { sshDir, confDir } = await freshDirs('refused');
     const closed = await freePort();
-    const result = await runCli(['init', '--yes', '--login', `127.0.0.1:${closed}`, '--ssh-config', userConfig, '--ssh-dir', sshDir], { TUNNEL_CONFIG_DIR: confDir }, 30_000);
+    const result = await runCli(
+      ['init', '--yes', '--login', `127.0.0.1:${closed}`, '--ssh-config', userConfig, '--ssh-dir', sshDir],
+      { TUNNEL_CONFIG_DIR: confDir },
+      30_000,
+    );
     expect(result.exitCode).toBe(5);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/Connection refused/);
@@ -128,7 +177,10 @@ describe('tunnel init --yes against a real sshd', () => {
 
 describe('tunnel init without a terminal', () => {
   it.each([
-    [[], /missing --login, --isolated or --no-isolated, --apps, --write-config or --no-write-config \(stdin is not a terminal/],
+    [
+      [],
+      /missing --login, --isolated or --no-isolated, --apps, --write-config or --no-write-config \(stdin is not a terminal/,
+    ],
     [['--login', 'somewhere.invalid', '--isolated'], /missing --node, --apps, --write-config or --no-write-config/],
     [['--yes'], /missing --login \(no default exists, even with --yes\)/],
   ])('init %j exits 2 at once, naming the missing flags', async (args, message) => {

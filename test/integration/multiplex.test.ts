@@ -47,7 +47,11 @@ async function masterPid(home = env.TUNNEL_HOME!): Promise<number> {
 describe('multiplexing through one ControlMaster', () => {
   it('two tunnels share one authenticated connection; one going down leaves the other working; the last closes the master', async () => {
     const [p1, p2] = [await freePort(), await freePort()];
-    const start = (name: string, port: number) => runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', name, '--multiplex'], env);
+    const start = (name: string, port: number) =>
+      runCli(
+        ['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', name, '--multiplex'],
+        env,
+      );
     expect((await start('one', p1)).exitCode).toBe(0);
     expect((await start('two', p2)).exitCode).toBe(0);
     expect(await connectionsToSshd()).toBe(1);
@@ -65,15 +69,40 @@ describe('multiplexing through one ControlMaster', () => {
 
   it('when the master dies, every tunnel on it recovers', async () => {
     const [p1, p2] = [await freePort(), await freePort()];
-    for (const [name, port] of [['a', p1], ['b', p2]] as const) {
-      await runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', name, '--multiplex', '--keepalive', '1'], env);
+    for (const [name, port] of [
+      ['a', p1],
+      ['b', p2],
+    ] as const) {
+      await runCli(
+        [
+          'up',
+          '-F',
+          config,
+          '--to',
+          'login',
+          '-L',
+          `${port}:${appSocket}`,
+          '-d',
+          '--name',
+          name,
+          '--multiplex',
+          '--keepalive',
+          '1',
+        ],
+        env,
+      );
     }
     process.kill(await masterPid(), 'SIGKILL');
     for (const port of [p1, p2]) {
-      await waitFor(async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.status === 200, 15_000, `tunnel on ${port} to recover`);
+      await waitFor(
+        async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.status === 200,
+        15_000,
+        `tunnel on ${port} to recover`,
+      );
     }
     // A forward answers a moment before its probe confirms it and the record says up again.
-    const listing = async () => JSON.parse((await runCli(['ls', '--json'], env)).stdout) as Array<{ restarts: number; state: string }>;
+    const listing = async () =>
+      JSON.parse((await runCli(['ls', '--json'], env)).stdout) as Array<{ restarts: number; state: string }>;
     await waitFor(async () => (await listing()).every((t) => t.state === 'up'), 10_000, 'both records to say up');
     expect((await listing()).map((t) => t.restarts)).toEqual([1, 1]);
     expect(await connectionsToSshd()).toBe(1);
@@ -83,13 +112,42 @@ describe('multiplexing through one ControlMaster', () => {
   it('a -R 0 port on a shared master stays the same after the master dies (asked for again by number)', async () => {
     const app = await startApp('0', 'pinned');
     try {
-      await runCli(['up', '-F', config, '--to', 'login', '-R', `0:127.0.0.1:${app.port}`, '-d', '--name', 'pin', '--multiplex', '--keepalive', '1'], env);
-      const listing = async () => (JSON.parse((await runCli(['ls', '--json'], env)).stdout) as Array<{ name: string; state: string; restarts: number; forwards: Array<{ allocatedPort?: number }> }>).find((t) => t.name === 'pin')!;
+      await runCli(
+        [
+          'up',
+          '-F',
+          config,
+          '--to',
+          'login',
+          '-R',
+          `0:127.0.0.1:${app.port}`,
+          '-d',
+          '--name',
+          'pin',
+          '--multiplex',
+          '--keepalive',
+          '1',
+        ],
+        env,
+      );
+      const listing = async () =>
+        (
+          JSON.parse((await runCli(['ls', '--json'], env)).stdout) as Array<{
+            name: string;
+            state: string;
+            restarts: number;
+            forwards: Array<{ allocatedPort?: number }>;
+          }>
+        ).find((t) => t.name === 'pin')!;
       const port = (await listing()).forwards[0]!.allocatedPort!;
       expect(port).toBeGreaterThan(0);
       expect((await httpGet({ port })).body).toBe('pinned');
       process.kill(await masterPid(), 'SIGKILL');
-      await waitFor(async () => (await listing()).restarts === 1 && (await listing()).state === 'up', 20_000, 'the tunnel to come back on a new master');
+      await waitFor(
+        async () => (await listing()).restarts === 1 && (await listing()).state === 'up',
+        20_000,
+        'the tunnel to come back on a new master',
+      );
       expect((await listing()).forwards[0]!.allocatedPort).toBe(port);
       expect((await httpGet({ port })).body).toBe('pinned');
       const logs = await runCli(['logs', 'pin'], env);
@@ -101,7 +159,10 @@ describe('multiplexing through one ControlMaster', () => {
   });
 
   it('--dry-run shows the master and the -O forward that adds the tunnel', async () => {
-    const result = await runCli(['up', '-F', config, '--to', 'login', '-L', `1234:${appSocket}`, '--multiplex', '--dry-run'], env);
+    const result = await runCli(
+      ['up', '-F', config, '--to', 'login', '-L', `1234:${appSocket}`, '--multiplex', '--dry-run'],
+      env,
+    );
     expect(result.stdout).toMatch(/^ssh -M -N -T -f /m);
     expect(result.stdout).toMatch(/-O forward -L 127\.0\.0\.1:1234:/);
   });
@@ -114,7 +175,14 @@ describe('multiplexing through the library', () => {
     process.env.TUNNEL_HOME = env.TUNNEL_HOME;
     try {
       const [p1, p2] = [await freePort(), await freePort()];
-      const tunnels = await Promise.all([p1, p2].map((port) => up({ sshConfig: config, to: 'login', local: [`${port}:${appSocket}`], multiplex: true }, { healthIntervalMs: 0 })));
+      const tunnels = await Promise.all(
+        [p1, p2].map((port) =>
+          up(
+            { sshConfig: config, to: 'login', local: [`${port}:${appSocket}`], multiplex: true },
+            { healthIntervalMs: 0 },
+          ),
+        ),
+      );
       expect(await connectionsToSshd()).toBe(1);
       expect((await httpGet({ port: p2 })).body).toBe('shared');
       const master = await masterPid();
@@ -134,7 +202,10 @@ describe('multiplexing through the library', () => {
     const app = await startApp('0', 'moved');
     let squatters: Server[] = [];
     try {
-      const tunnel = await up({ sshConfig: config, to: 'login', remote: [`0:127.0.0.1:${app.port}`], multiplex: true, keepalive: 1 }, { healthIntervalMs: 0, pinWaitMs: 2000 });
+      const tunnel = await up(
+        { sshConfig: config, to: 'login', remote: [`0:127.0.0.1:${app.port}`], multiplex: true, keepalive: 1 },
+        { healthIntervalMs: 0, pinWaitMs: 2000 },
+      );
       const lines: string[] = [];
       const changes: unknown[] = [];
       tunnel.on('line', (l: string) => lines.push(l));
@@ -144,12 +215,18 @@ describe('multiplexing through the library', () => {
       // The dead session's listener goes with its sshd process; take the port before the tunnel asks for it back.
       // sshd binds "localhost": both 127.0.0.1 and ::1, and one of them is enough for it.
       squatters = [await listenWhenFree(port, '127.0.0.1', 10_000), await listenWhenFree(port, '::1', 10_000)];
-      await waitFor(() => tunnel.state === 'up' && tunnel.restarts === 1, 30_000, 'the tunnel to come back on another port');
+      await waitFor(
+        () => tunnel.state === 'up' && tunnel.restarts === 1,
+        30_000,
+        'the tunnel to come back on another port',
+      );
       const moved = tunnel.forwards()[0]!.allocatedPort!;
       expect(moved).not.toBe(port);
       expect(changes).toEqual([{ forward: 0, from: port, to: moved }]);
       expect(lines.join('\n')).toMatch(new RegExp(`remote port ${port} on login is still held`));
-      expect(lines.join('\n')).toMatch(new RegExp(`remote port ${port} on login could not be had back; the forward now listens on port ${moved}`));
+      expect(lines.join('\n')).toMatch(
+        new RegExp(`remote port ${port} on login could not be had back; the forward now listens on port ${moved}`),
+      );
       expect((await httpGet({ port: moved })).body).toBe('moved');
       await tunnel.down();
     } finally {
@@ -194,7 +271,25 @@ describe('multiplexing through a --via hop', () => {
   it('two tunnels via login share one connection from the laptop; one down leaves the other; the last removes the master', async () => {
     const [p1, p2] = [await freePort(), await freePort()];
     const start = (name: string, port: number) =>
-      runCli(['up', '-F', hopConfig, '--via', 'login', '--to', 'node', '-L', `${port}:${appSocket}`, '-d', '--name', name, '--multiplex'], hopEnv, 40_000);
+      runCli(
+        [
+          'up',
+          '-F',
+          hopConfig,
+          '--via',
+          'login',
+          '--to',
+          'node',
+          '-L',
+          `${port}:${appSocket}`,
+          '-d',
+          '--name',
+          name,
+          '--multiplex',
+        ],
+        hopEnv,
+        40_000,
+      );
     const one = await start('one', p1);
     expect(one.exitCode, one.stderr).toBe(0);
     expect((await start('two', p2)).exitCode).toBe(0);
@@ -214,7 +309,26 @@ describe('multiplexing through a --via hop', () => {
 
   it('down after the supervisor was SIGKILLed gives the lease back and closes the master it was the last user of', async () => {
     const port = await freePort();
-    const started = await runCli(['up', '-F', hopConfig, '--via', 'login', '--to', 'node', '-L', `${port}:${appSocket}`, '-d', '--name', 'orphan', '--multiplex', '--json'], hopEnv, 40_000);
+    const started = await runCli(
+      [
+        'up',
+        '-F',
+        hopConfig,
+        '--via',
+        'login',
+        '--to',
+        'node',
+        '-L',
+        `${port}:${appSocket}`,
+        '-d',
+        '--name',
+        'orphan',
+        '--multiplex',
+        '--json',
+      ],
+      hopEnv,
+      40_000,
+    );
     expect(started.exitCode, started.stderr).toBe(0);
     const master = await masterPid(hopEnv.TUNNEL_HOME);
     process.kill((JSON.parse(started.stdout) as { supervisorPid: number }).supervisorPid, 'SIGKILL');

@@ -11,14 +11,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * built dist/) installed offline into a temporary prefix, then run from that prefix only.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const { name, version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+const { name, version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+};
 
 // npm run from `npm test` exports npm_config_* (prefix, global, ...): the installs here must not inherit them.
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
+const cleanEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')),
+);
 const npm = (args: string[], cwd: string) =>
   execa('npm', args, { cwd, env: cleanEnv, extendEnv: false, reject: false, timeout: 120_000, stdin: 'ignore' });
 
-interface PackResult { filename: string; size: number; entryCount: number; files: { path: string }[] }
+interface PackResult {
+  filename: string;
+  size: number;
+  entryCount: number;
+  files: { path: string }[];
+}
 
 describe('npm pack, then npm i -g from the tarball (offline, temporary prefix)', { timeout: 180_000 }, () => {
   let dir = '';
@@ -27,8 +37,11 @@ describe('npm pack, then npm i -g from the tarball (offline, temporary prefix)',
   let install: Awaited<ReturnType<typeof npm>>;
   const runInstalled = (args: string[], env: Record<string, string> = {}) =>
     execa(join(prefix, 'bin/tunnel'), args, {
-      reject: false, timeout: 30_000, stdin: 'ignore',
-      env: { ...cleanEnv, PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}`, NO_COLOR: '1', ...env }, extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+      stdin: 'ignore',
+      env: { ...cleanEnv, PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}`, NO_COLOR: '1', ...env },
+      extendEnv: false,
     });
 
   beforeAll(async () => {
@@ -39,7 +52,10 @@ describe('npm pack, then npm i -g from the tarball (offline, temporary prefix)',
     expect(packed.exitCode, packed.stderr).toBe(0);
     pack = (JSON.parse(packed.stdout) as PackResult[])[0]!;
     prefix = join(dir, 'prefix');
-    install = await npm(['install', '--global', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, join(dir, pack.filename)], dir);
+    install = await npm(
+      ['install', '--global', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, join(dir, pack.filename)],
+      dir,
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -49,9 +65,15 @@ describe('npm pack, then npm i -g from the tarball (offline, temporary prefix)',
   it('packs only what runs: the bundle, the library types, templates and the man page', () => {
     expect(pack.filename).toBe(`${name}-${version}.tgz`);
     const paths = pack.files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'man/tunnel.1']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['package.json', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'man/tunnel.1']),
+    );
     expect(paths.some((p) => p.startsWith('templates/presets/'))).toBe(true);
-    const unwanted = paths.filter((p) => /^(src|test|bench|scripts)\/|\.ts\.map$|meta\.json$|gen-man|^dist\/(?!index\.|lib\/|cli\/main\.|chunks\/).*\.js$/.test(p));
+    const unwanted = paths.filter((p) =>
+      /^(src|test|bench|scripts)\/|\.ts\.map$|meta\.json$|gen-man|^dist\/(?!index\.|lib\/|cli\/main\.|chunks\/).*\.js$/.test(
+        p,
+      ),
+    );
     expect(unwanted).toEqual([]);
   });
 
@@ -70,7 +92,12 @@ describe('npm pack, then npm i -g from the tarball (offline, temporary prefix)',
   it('tunnel demo --json works from the installed copy', async () => {
     const result = await runInstalled(['demo', '--json']);
     expect(result.exitCode, result.stderr).toBe(0);
-    const summary = JSON.parse(result.stdout) as { ok: boolean; answer: { status: number }; reconnect: { restarts: number }; cleanup: { alivePids: number[]; sandboxDirRemoved: boolean } };
+    const summary = JSON.parse(result.stdout) as {
+      ok: boolean;
+      answer: { status: number };
+      reconnect: { restarts: number };
+      cleanup: { alivePids: number[]; sandboxDirRemoved: boolean };
+    };
     expect(summary.ok).toBe(true);
     expect(summary.answer.status).toBe(200);
     expect(summary.reconnect.restarts).toBeGreaterThanOrEqual(1);
@@ -79,14 +106,22 @@ describe('npm pack, then npm i -g from the tarball (offline, temporary prefix)',
 
   it('the man page is linked where man looks: PREFIX/share/man/man1/tunnel.1', async () => {
     const page = join(prefix, 'share/man/man1/tunnel.1');
-    const rendered = await execa('man', ['-l', page], { reject: false, timeout: 30_000, env: { MANPAGER: 'cat', MANWIDTH: '80' }, stdin: 'ignore' });
+    const rendered = await execa('man', ['-l', page], {
+      reject: false,
+      timeout: 30_000,
+      env: { MANPAGER: 'cat', MANWIDTH: '80' },
+      stdin: 'ignore',
+    });
     expect(rendered.exitCode, rendered.stderr).toBe(0);
     expect(rendered.stdout).toMatch(/tunnel up/);
     expect(rendered.stdout).toContain(`tunnel ${version}`);
     // No MANPATH: man-db searches PREFIX/share/man for every PREFIX/bin on PATH.
     const { MANPATH: _ignored, ...withoutManpath } = cleanEnv;
     const found = await execa('man', ['-w', 'tunnel'], {
-      reject: false, timeout: 30_000, stdin: 'ignore', extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+      stdin: 'ignore',
+      extendEnv: false,
       env: { ...withoutManpath, PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}` },
     });
     // man follows npm's link to the page inside the installed package.

@@ -32,7 +32,13 @@ describe('expose preset: a NAT-ed sshd reachable through the jump host', { timeo
   });
 
   it('reports the allocated port and an entry with which `ssh -F FILE NAME true` works', async () => {
-    const presetUp = await resolvePresetUp('expose', { via: ['jump'], port: natbox.port, name: 'lab-pc', sshConfig: cfg, batchMode: true });
+    const presetUp = await resolvePresetUp('expose', {
+      via: ['jump'],
+      port: natbox.port,
+      name: 'lab-pc',
+      sshConfig: cfg,
+      batchMode: true,
+    });
     expect(presetUp.dryRun().join('\n')).toContain(`-R 0:localhost:${natbox.port} jump`);
     started = await startPreset(presetUp, { readyTimeoutMs: 20_000 });
     const port = Number(started.report.json.remotePort);
@@ -48,13 +54,23 @@ describe('expose preset: a NAT-ed sshd reachable through the jump host', { timeo
     await writeFile(knownHosts, `lab-pc ${natbox.hostPublicKey}\n`, { mode: 0o600 });
     const userConfig = join(dir, 'user_ssh_config');
     const identity = [
-      'Host lab-pc', `  User ${natbox.user}`, `  IdentityFile ${natbox.clientKeyPath}`, '  IdentitiesOnly yes',
-      `  UserKnownHostsFile ${knownHosts}`, '  StrictHostKeyChecking yes', '  BatchMode yes', '',
+      'Host lab-pc',
+      `  User ${natbox.user}`,
+      `  IdentityFile ${natbox.clientKeyPath}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${knownHosts}`,
+      '  StrictHostKeyChecking yes',
+      '  BatchMode yes',
+      '',
     ].join('\n');
     await writeFile(userConfig, `${entry}\n${identity}\n${await readFile(cfg, 'utf8')}`, { mode: 0o600 });
 
     const t0 = Date.now();
-    const r = await execa('ssh', ['-F', userConfig, 'lab-pc', 'echo through-$((6*7))'], { reject: false, stdin: 'ignore', timeout: 20_000 });
+    const r = await execa('ssh', ['-F', userConfig, 'lab-pc', 'echo through-$((6*7))'], {
+      reject: false,
+      stdin: 'ignore',
+      timeout: 20_000,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('through-42');
     console.info(`expose: ssh through the printed entry answered in ${Date.now() - t0} ms`);

@@ -3,7 +3,13 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolvePresetUp, startPreset, stopPresetApp, type PresetInput, type StartedPreset } from '../../src/presets/index.js';
+import {
+  resolvePresetUp,
+  startPreset,
+  stopPresetApp,
+  type PresetInput,
+  type StartedPreset,
+} from '../../src/presets/index.js';
 import { isAlive, waitFor } from '../harness/proc.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
 
@@ -27,7 +33,10 @@ describe.skipIf(!hasJupyter)('jupyter preset through a real login + node sshd', 
     dir = await mkdtemp(join(os.tmpdir(), 'tnl-jup-'));
     const jupyterConfig = join(dir, 'jupyter-config');
     await mkdir(jupyterConfig);
-    await writeFile(join(jupyterConfig, 'jupyter_notebook_config.json'), JSON.stringify({ NotebookApp: { allow_root: true } }));
+    await writeFile(
+      join(jupyterConfig, 'jupyter_notebook_config.json'),
+      JSON.stringify({ NotebookApp: { allow_root: true } }),
+    );
     // A private runtime dir: `jupyter notebook list` then sees only this test's servers.
     const env = `SetEnv JUPYTER_CONFIG_DIR=${jupyterConfig} JUPYTER_RUNTIME_DIR=${join(dir, 'runtime')} PATH=/usr/bin:/bin`;
     login = await startSshd({ alias: 'login' });
@@ -43,7 +52,13 @@ describe.skipIf(!hasJupyter)('jupyter preset through a real login + node sshd', 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const input = (extra: PresetInput): PresetInput => ({ via: ['login'], to: 'isolated-node', sshConfig: cfg, batchMode: true, ...extra });
+  const input = (extra: PresetInput): PresetInput => ({
+    via: ['login'],
+    to: 'isolated-node',
+    sshConfig: cfg,
+    batchMode: true,
+    ...extra,
+  });
   const start = async (extra: PresetInput) => {
     const t0 = Date.now();
     const s = await startPreset(await resolvePresetUp('jupyter', input(extra)), { readyTimeoutMs: 20_000 });
@@ -83,7 +98,11 @@ describe.skipIf(!hasJupyter)('jupyter preset through a real login + node sshd', 
     await login.killConnections();
     await waitFor(() => s.tunnel.restarts > 0 && s.tunnel.state === 'up', 20_000, 'the tunnel to reconnect');
     expect(await isAlive(s.session.state.pid!)).toBe(true);
-    await waitFor(async () => (await statusOf(url.replace('/?', '/api/status?')).catch(() => 0)) === 200, 10_000, '200 after reconnect');
+    await waitFor(
+      async () => (await statusOf(url.replace('/?', '/api/status?')).catch(() => 0)) === 200,
+      10_000,
+      '200 after reconnect',
+    );
     await s.down();
     expect(await isAlive(s.session.state.pid!)).toBe(false);
   });
@@ -108,15 +127,28 @@ describe.skipIf(!hasJupyter)('jupyter preset through a real login + node sshd', 
     const cmd = `echo "starting http://localhost:1/?token=deadbeef0123"; : {socket}; exec sleep 60`;
     const presetUp = await resolvePresetUp('jupyter', input({ sock: true, cmd, startTimeout: '2' }));
     const t0 = Date.now();
-    const error = (await presetUp.prepare().then(() => undefined, (e: unknown) => e)) as Error & { code: string };
+    const error = (await presetUp.prepare().then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error & { code: string };
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(error).toMatchObject({ code: 'READY_TIMEOUT' });
-    expect(error.message).toMatch(/within 2 s \(raise --start-timeout\); its log ends:\nstarting http:\/\/localhost:1\/\?token=<redacted>/);
+    expect(error.message).toMatch(
+      /within 2 s \(raise --start-timeout\); its log ends:\nstarting http:\/\/localhost:1\/\?token=<redacted>/,
+    );
     expect(error.message).not.toContain('deadbeef0123');
   });
 
   it('a server that exits at once: APP_FAILED with its own words', async () => {
-    const presetUp = await resolvePresetUp('jupyter', input({ sock: true, cmd: 'echo "cannot bind {socket}" >&2; exit 3' }));
-    await expect(presetUp.prepare()).rejects.toMatchObject({ code: 'APP_FAILED', message: expect.stringMatching(/exited on isolated-node \(via login\) before it answered; its log ends:\ncannot bind \/tmp\/tnl-jupyter-[0-9a-f]{12}\/jupyter\.sock/) });
+    const presetUp = await resolvePresetUp(
+      'jupyter',
+      input({ sock: true, cmd: 'echo "cannot bind {socket}" >&2; exit 3' }),
+    );
+    await expect(presetUp.prepare()).rejects.toMatchObject({
+      code: 'APP_FAILED',
+      message: expect.stringMatching(
+        /exited on isolated-node \(via login\) before it answered; its log ends:\ncannot bind \/tmp\/tnl-jupyter-[0-9a-f]{12}\/jupyter\.sock/,
+      ),
+    });
   });
 });

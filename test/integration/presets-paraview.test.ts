@@ -46,7 +46,14 @@ describe('paraview preset: the -R listener lands on the node through -J, no Gate
   const standIn = `/usr/bin/python3 -c 'import socket, sys; s = socket.create_connection(("localhost", int(sys.argv[1]))); s.sendall(b"hello from the node"); s.close(); print("connected")' {port}`;
 
   it('--to node: ssh -J login -R PORT:localhost:CLIENT node, reports the layout, and --launch connects back', async () => {
-    const presetUp = await resolvePresetUp('paraview', { via: ['login'], to: 'node', port: clientPort, launch: standIn, sshConfig: cfg, batchMode: true });
+    const presetUp = await resolvePresetUp('paraview', {
+      via: ['login'],
+      to: 'node',
+      port: clientPort,
+      launch: standIn,
+      sshConfig: cfg,
+      batchMode: true,
+    });
     const output: string[] = [];
     const t0 = Date.now();
     const s = await startPreset(presetUp, { readyTimeoutMs: 20_000 }, { onLine: (l) => output.push(l) });
@@ -58,7 +65,11 @@ describe('paraview preset: the -R listener lands on the node through -J, no Gate
     const port = Number(s.report.json.remotePort);
     expect(s.report.json).toMatchObject({ layout: 'jump', listenerOn: 'node' });
     expect(s.report.lines.join('\n')).toContain(`layout: jump (ssh -J login -R ${port}:localhost:${clientPort} node)`);
-    await waitFor(() => received.join('') === 'hello from the node', 15_000, `the stand-in to connect back; launch output:\n${output.join('\n')}`);
+    await waitFor(
+      () => received.join('') === 'hello from the node',
+      15_000,
+      `the stand-in to connect back; launch output:\n${output.join('\n')}`,
+    );
     console.info(`paraview (jump layout): tunnel up + launched command connected back in ${Date.now() - t0} ms`);
     await waitFor(() => output.some((l) => l === '[launch] connected'), 5000, 'the launch output');
     const launchPid = (s.report.json.launch as { pid: number }).pid;
@@ -68,11 +79,20 @@ describe('paraview preset: the -R listener lands on the node through -J, no Gate
 
   it('without --to: the listener is on the login node, and the report says pvserver must run there', async () => {
     received.length = 0;
-    const s = await startPreset(await resolvePresetUp('paraview', { via: ['login'], port: clientPort, sshConfig: cfg, batchMode: true }), { readyTimeoutMs: 20_000 });
+    const s = await startPreset(
+      await resolvePresetUp('paraview', { via: ['login'], port: clientPort, sshConfig: cfg, batchMode: true }),
+      { readyTimeoutMs: 20_000 },
+    );
     started.push(s);
     const port = Number(s.report.json.remotePort);
-    expect(s.report.json).toMatchObject({ layout: 'direct', listenerOn: 'login', remoteCommand: `pvserver --reverse-connection --client-host=localhost --server-port=${port}` });
-    expect(s.report.lines.join('\n')).toMatch(/unless login's sshd has GatewayPorts, so to run on a node pass --via login --to NODE/);
+    expect(s.report.json).toMatchObject({
+      layout: 'direct',
+      listenerOn: 'login',
+      remoteCommand: `pvserver --reverse-connection --client-host=localhost --server-port=${port}`,
+    });
+    expect(s.report.lines.join('\n')).toMatch(
+      /unless login's sshd has GatewayPorts, so to run on a node pass --via login --to NODE/,
+    );
     await s.down();
   });
 });

@@ -22,7 +22,10 @@ describe.skipIf(!hasJupyter)('tunnel up jupyter (CLI)', { timeout: 90_000 }, () 
     const jupyterConfig = join(dir, 'jupyter-config');
     await mkdir(jupyterConfig);
     // As root, Jupyter needs allow_root; given through the node sshd's SetEnv (the preset's command is unchanged).
-    await writeFile(join(jupyterConfig, 'jupyter_notebook_config.json'), JSON.stringify({ NotebookApp: { allow_root: true } }));
+    await writeFile(
+      join(jupyterConfig, 'jupyter_notebook_config.json'),
+      JSON.stringify({ NotebookApp: { allow_root: true } }),
+    );
     const setEnv = `SetEnv JUPYTER_CONFIG_DIR=${jupyterConfig} JUPYTER_RUNTIME_DIR=${join(dir, 'runtime')} PATH=/usr/bin:/bin`;
     login = await startSshd({ alias: 'login' });
     node = await startSshd({ alias: 'isolated-node', clientKeyPath: login.clientKeyPath, extraConfig: [setEnv] });
@@ -37,11 +40,23 @@ describe.skipIf(!hasJupyter)('tunnel up jupyter (CLI)', { timeout: 90_000 }, () 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const status = (url: string) => fetch(url, { signal: AbortSignal.timeout(5000) }).then((r) => r.status, () => 0);
-  const apiStatus = (url: string) => { const u = new URL(url); u.pathname = '/api/status'; return u.toString(); };
+  const status = (url: string) =>
+    fetch(url, { signal: AbortSignal.timeout(5000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+  const apiStatus = (url: string) => {
+    const u = new URL(url);
+    u.pathname = '/api/status';
+    return u.toString();
+  };
 
   it('foreground --sock: prints a URL with the token that answers /api/status; SIGTERM stops the server too', async () => {
-    const { child, first } = await startCli(['up', 'jupyter', '-F', cfg, '--via', 'login', '--to', 'isolated-node', '--sock', '--json'], env, 60_000);
+    const { child, first } = await startCli(
+      ['up', 'jupyter', '-F', cfg, '--via', 'login', '--to', 'isolated-node', '--sock', '--json'],
+      env,
+      60_000,
+    );
     const json = JSON.parse(first) as { url: string; state: string; preset: string };
     expect(json).toMatchObject({ state: 'up', preset: 'jupyter' });
     expect(json.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/);
@@ -52,7 +67,11 @@ describe.skipIf(!hasJupyter)('tunnel up jupyter (CLI)', { timeout: 90_000 }, () 
   });
 
   it('-d: the token is printed once to the caller but never appears in ls/status; down stops the server', async () => {
-    const started = await runCli(['up', 'jupyter', '-F', cfg, '--via', 'login', '--to', 'isolated-node', '--sock', '-d', '--name', 'nb', '--json'], env, 90_000);
+    const started = await runCli(
+      ['up', 'jupyter', '-F', cfg, '--via', 'login', '--to', 'isolated-node', '--sock', '-d', '--name', 'nb', '--json'],
+      env,
+      90_000,
+    );
     expect(started.exitCode, started.stderr).toBe(0);
     const { url } = JSON.parse(started.stdout) as { url: string };
     const token = new URL(url).searchParams.get('token')!;
@@ -63,7 +82,22 @@ describe.skipIf(!hasJupyter)('tunnel up jupyter (CLI)', { timeout: 90_000 }, () 
     }
     expect((await runCli(['down', 'nb'], env)).exitCode).toBe(0);
     await waitFor(async () => (await status(apiStatus(url))) === 0, 10_000, 'the tunnel to close');
-    const left = await runCli(['up', 'jupyter', '-F', cfg, '--via', 'login', '--to', 'isolated-node', '--attach', '/nonexistent.sock', '--dry-run'], env);
+    const left = await runCli(
+      [
+        'up',
+        'jupyter',
+        '-F',
+        cfg,
+        '--via',
+        'login',
+        '--to',
+        'isolated-node',
+        '--attach',
+        '/nonexistent.sock',
+        '--dry-run',
+      ],
+      env,
+    );
     expect(left.exitCode).toBe(0);
   });
 });

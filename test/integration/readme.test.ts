@@ -10,7 +10,15 @@ import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js'
 import { startApp } from '../support/app.js';
 import { CLI } from '../support/cli.js';
 import { freePort, waitFor } from '../support/processes.js';
-import { applyMapping, codeBlocks, consoleSteps, isForeground, normaliseOutput, shellCommands, type CodeBlock } from '../support/readme-blocks.js';
+import {
+  applyMapping,
+  codeBlocks,
+  consoleSteps,
+  isForeground,
+  normaliseOutput,
+  shellCommands,
+  type CodeBlock,
+} from '../support/readme-blocks.js';
 
 /*
  * Every code block of README.md runs here, as a user would run it, so the README cannot drift.
@@ -50,12 +58,23 @@ beforeAll(async () => {
   const jupyterConfig = join(dir, 'jupyter-config');
   await mkdir(jupyterConfig);
   // As root, Jupyter needs allow_root: given through the node sshd's SetEnv, the preset is unchanged.
-  await writeFile(join(jupyterConfig, 'jupyter_notebook_config.json'), JSON.stringify({ NotebookApp: { allow_root: true } }));
+  await writeFile(
+    join(jupyterConfig, 'jupyter_notebook_config.json'),
+    JSON.stringify({ NotebookApp: { allow_root: true } }),
+  );
   const setEnv = `SetEnv JUPYTER_CONFIG_DIR=${jupyterConfig} JUPYTER_RUNTIME_DIR=${join(dir, 'runtime')} PATH=/usr/bin:/bin`;
   login = await startSshd({ alias: 'login' });
   node = await startSshd({ alias: 'isolated-node', clientKeyPath: login.clientKeyPath, extraConfig: [setEnv] });
   const as = (sshd: TestSshd, alias: string): TestSshd => ({ ...sshd, alias });
-  const cfg = await writeClientConfig(dir, [login, as(login, 'gw1'), as(login, 'headnode'), as(login, 'jump'), node, as(node, 'gw2'), as(node, 'node7')]);
+  const cfg = await writeClientConfig(dir, [
+    login,
+    as(login, 'gw1'),
+    as(login, 'headnode'),
+    as(login, 'jump'),
+    node,
+    as(node, 'gw2'),
+    as(node, 'node7'),
+  ]);
   const bin = join(dir, 'bin');
   await mkdir(bin);
   await writeFile(join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F '${cfg}' "$@"\n`);
@@ -65,7 +84,12 @@ beforeAll(async () => {
   await mkdir(join(dir, 'work', 'node_modules'), { recursive: true });
   await symlink(ROOT, join(dir, 'work', 'node_modules', 'ssh-tunnel-orchestrator'));
   await mkdir(join(dir, 'me'));
-  env = { NO_COLOR: '1', PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, TUNNEL_HOME: join(dir, 'state'), TUNNEL_CONFIG_DIR: join(dir, 'conf') };
+  env = {
+    NO_COLOR: '1',
+    PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    TUNNEL_HOME: join(dir, 'state'),
+    TUNNEL_CONFIG_DIR: join(dir, 'conf'),
+  };
   const app = async (target: string) => {
     const started = await startApp(target, 'stand-in');
     apps.push(started);
@@ -133,7 +157,13 @@ async function runModule(block: CodeBlock, code: string): Promise<void> {
   const source = block.lang === 'ts' ? await compile(join(dir, 'work', `block-${block.line}.mts`), code) : code;
   const file = join(dir, 'work', `block-${block.line}.mjs`);
   await writeFile(file, source);
-  const result = await execa(process.execPath, [file], { env, cwd: join(dir, 'work'), reject: false, timeout: 90_000, stdin: 'ignore' });
+  const result = await execa(process.execPath, [file], {
+    env,
+    cwd: join(dir, 'work'),
+    reject: false,
+    timeout: 90_000,
+    stdin: 'ignore',
+  });
   expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
   expect(result.stderr).toBe('');
 }
@@ -152,9 +182,12 @@ async function compile(file: string, code: string): Promise<string> {
     typeRoots: [join(ROOT, 'node_modules', '@types')],
   };
   const program = ts.createProgram([file], options);
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const diagnostics = ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   expect(diagnostics).toEqual([]);
-  return ts.transpileModule(code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
+  return ts.transpileModule(code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } })
+    .outputText;
 }
 
 /** One command line; returns what it printed (stdout and stderr, as a terminal shows them). */
@@ -171,7 +204,11 @@ async function runCommand(command: string): Promise<string> {
   child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   let result: Result | undefined;
   void child.then((r) => (result = r));
-  await waitFor(() => result !== undefined || printed.includes('Press Ctrl-C to stop.'), 90_000, `${command} to be up; printed: ${printed}`);
+  await waitFor(
+    () => result !== undefined || printed.includes('Press Ctrl-C to stop.'),
+    90_000,
+    `${command} to be up; printed: ${printed}`,
+  );
   expect(result, `${command} exited early:\n${printed}`).toBeUndefined();
   process.kill(-child.pid!, 'SIGINT');
   expect((await child).exitCode, `${command}\n${printed}`).toBe(130);

@@ -24,7 +24,8 @@ let config: string;
 let home: string;
 let app: Awaited<ReturnType<typeof startApp>>;
 const env = () => ({ TUNNEL_HOME: home });
-const listed = async (name: string) => (JSON.parse((await runCli(['ls', '--json'], env())).stdout) as Listed[]).find((t) => t.name === name)!;
+const listed = async (name: string) =>
+  (JSON.parse((await runCli(['ls', '--json'], env())).stdout) as Listed[]).find((t) => t.name === name)!;
 
 beforeAll(async () => {
   login = await startSshd({ alias: 'login' });
@@ -44,16 +45,36 @@ afterAll(async () => {
 /** Drops the target's sessions and waits until the record shows the reconnect. */
 async function dropAndWaitForReconnect(sshd: TestSshd, name: string, restarts: number): Promise<Listed> {
   await sshd.killConnections();
-  await waitFor(async () => {
-    const now = await listed(name);
-    return now.restarts >= restarts && now.state === 'up';
-  }, 30_000, `${name} to reconnect`);
+  await waitFor(
+    async () => {
+      const now = await listed(name);
+      return now.restarts >= restarts && now.state === 'up';
+    },
+    30_000,
+    `${name} to reconnect`,
+  );
   return listed(name);
 }
 
 describe('the record follows every reconnect', () => {
   it('-R 0 (jump): new ssh pids, the same allocated port, a new upSince; the port still reaches the laptop app', async () => {
-    const started = await runCli(['up', '-F', config, '--to', 'login', '-R', `0:127.0.0.1:${app.port!}`, '--keepalive', '1', '-d', '--name', 'rport'], env());
+    const started = await runCli(
+      [
+        'up',
+        '-F',
+        config,
+        '--to',
+        'login',
+        '-R',
+        `0:127.0.0.1:${app.port!}`,
+        '--keepalive',
+        '1',
+        '-d',
+        '--name',
+        'rport',
+      ],
+      env(),
+    );
     expect(started.exitCode, started.stderr).toBe(0);
     const before = await listed('rport');
     const port = before.forwards[0]!.allocatedPort!;
@@ -69,12 +90,28 @@ describe('the record follows every reconnect', () => {
     expect((await httpGet({ port })).body).toBe('manager answers');
     await runCli(['down', 'rport'], env());
   });
-
 });
 
 describe('a -R 0 port someone else took during the outage', () => {
   it('is asked for again for a bounded time, then moves loudly: ls and logs show the new port, and it works', async () => {
-    const started = await runCli(['up', '-F', config, '--to', 'login', '-R', `0:127.0.0.1:${app.port!}`, '--keepalive', '1', '-d', '--name', 'moved'], env(), 60_000);
+    const started = await runCli(
+      [
+        'up',
+        '-F',
+        config,
+        '--to',
+        'login',
+        '-R',
+        `0:127.0.0.1:${app.port!}`,
+        '--keepalive',
+        '1',
+        '-d',
+        '--name',
+        'moved',
+      ],
+      env(),
+      60_000,
+    );
     expect(started.exitCode, started.stderr).toBe(0);
     const port = (await listed('moved')).forwards[0]!.allocatedPort!;
     // Freeze the sshd so the reconnect cannot rebind before our squatter does (the "server" is this host).
@@ -82,28 +119,40 @@ describe('a -R 0 port someone else took during the outage', () => {
     process.kill(login.pid, 'SIGSTOP');
     let squatter: Server | undefined;
     try {
-      await waitFor(async () => {
-        try {
-          squatter = await listen(port);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 10_000, 'the old session to release the port');
+      await waitFor(
+        async () => {
+          try {
+            squatter = await listen(port);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        10_000,
+        'the old session to release the port',
+      );
     } finally {
       process.kill(login.pid, 'SIGCONT');
     }
     try {
-      await waitFor(async () => {
-        const now = await listed('moved');
-        return now.state === 'up' && now.forwards[0]!.allocatedPort !== port;
-      }, 90_000, 'the forward to move to a new port');
+      await waitFor(
+        async () => {
+          const now = await listed('moved');
+          return now.state === 'up' && now.forwards[0]!.allocatedPort !== port;
+        },
+        90_000,
+        'the forward to move to a new port',
+      );
       const moved = (await listed('moved')).forwards[0]!;
       expect(moved.listen).toBe(`localhost:${moved.allocatedPort!} on login`);
       expect((await httpGet({ port: moved.allocatedPort! })).body).toBe('manager answers');
       const logs = (await runCli(['logs', 'moved'], env())).stdout;
       expect(logs).toMatch(new RegExp(`remote port ${port} on login is still held`));
-      expect(logs).toMatch(new RegExp(`remote port ${port} on login could not be had back; the forward now listens on port ${moved.allocatedPort!}`));
+      expect(logs).toMatch(
+        new RegExp(
+          `remote port ${port} on login could not be had back; the forward now listens on port ${moved.allocatedPort!}`,
+        ),
+      );
     } finally {
       squatter?.close();
       await runCli(['down', 'moved'], env());

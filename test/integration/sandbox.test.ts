@@ -5,7 +5,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/sandbox/keys.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import {
-  freePort, httpGet, portAccepts, sleep, ssh, sshOnce, startTunnel, stopSsh, waitForExit, waitForTunnel, waitUntil,
+  freePort,
+  httpGet,
+  portAccepts,
+  sleep,
+  ssh,
+  sshOnce,
+  startTunnel,
+  stopSsh,
+  waitForExit,
+  waitForTunnel,
+  waitUntil,
   type SshProc,
 } from '../fixtures/sandbox-helpers.js';
 
@@ -34,7 +44,9 @@ function readAll(to: { host: string; port: number } | { path: string }): Promise
   return new Promise((resolve, reject) => {
     let d = '';
     const c = createConnection(to as never).setTimeout(5000, () => c.destroy(new Error('read timed out')));
-    c.on('data', (chunk) => (d += chunk.toString())).on('end', () => resolve(d)).on('error', reject);
+    c.on('data', (chunk) => (d += chunk.toString()))
+      .on('end', () => resolve(d))
+      .on('error', reject);
   });
 }
 
@@ -77,8 +89,21 @@ describe('sandbox with the real OpenSSH client', () => {
       const targetPort = (target.address() as { port: number }).port;
       const port = await freePort();
       const denied = await freePort();
-      const proc = track(ssh(['-F', sb.sshConfigPath, '-N', '-T', '-J', 'login',
-        '-L', `127.0.0.1:${port}:127.0.0.1:${targetPort}`, '-L', `127.0.0.1:${denied}:/etc/passwd`, 'isolated-node']));
+      const proc = track(
+        ssh([
+          '-F',
+          sb.sshConfigPath,
+          '-N',
+          '-T',
+          '-J',
+          'login',
+          '-L',
+          `127.0.0.1:${port}:127.0.0.1:${targetPort}`,
+          '-L',
+          `127.0.0.1:${denied}:/etc/passwd`,
+          'isolated-node',
+        ]),
+      );
       await waitForTunnel(proc, port);
       expect(await readAll({ host: '127.0.0.1', port })).toBe('tcp-ok');
       await expect(httpGet(denied)).rejects.toThrow();
@@ -121,19 +146,24 @@ describe('sandbox with the real OpenSSH client', () => {
 });
 
 describe('sandbox faults', () => {
-  it.each(['login', 'isolated-node'] as const)('dropConnections(%s) makes a running ssh -N exit', async (node) => {
-    const { proc } = await tunnelUp();
-    sb.dropConnections(node);
-    const res = await waitForExit(proc, 5000);
-    expect(res.exitCode).not.toBe(0);
-    await waitUntil('connections to drain', 5000, () => sb.connections() === 0);
-  }, 20_000);
+  it.each(['login', 'isolated-node'] as const)(
+    'dropConnections(%s) makes a running ssh -N exit',
+    async (node) => {
+      const { proc } = await tunnelUp();
+      sb.dropConnections(node);
+      const res = await waitForExit(proc, 5000);
+      expect(res.exitCode).not.toBe(0);
+      await waitUntil('connections to drain', 5000, () => sb.connections() === 0);
+    },
+    20_000,
+  );
 
   it('pause(login) is noticed by ServerAlive keepalives; resume lets new tunnels in', async () => {
     const { proc, port } = await tunnelUp();
     // -o options do not reach the -J child, so login's own keepalive replies need a direct session.
-    const direct = track(ssh(['-F', sb.sshConfigPath, '-N', '-T',
-      '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', 'login']));
+    const direct = track(
+      ssh(['-F', sb.sshConfigPath, '-N', '-T', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', 'login']),
+    );
     // Unanswered keepalives would end both within ~3 s; outliving that proves both servers reply.
     await sleep(4000);
     expect(proc.exitCode).toBeNull();
@@ -166,8 +196,23 @@ describe('sandbox faults', () => {
     try {
       const tp = (target.address() as { port: number }).port;
       const sock = join(sb.dir, 'r.sock');
-      const proc = track(ssh(['-F', sb.sshConfigPath, '-N', '-T', '-o', 'ExitOnForwardFailure=yes', '-J', 'login',
-        '-R', `0:127.0.0.1:${tp}`, '-R', `${sock}:127.0.0.1:${tp}`, 'isolated-node']));
+      const proc = track(
+        ssh([
+          '-F',
+          sb.sshConfigPath,
+          '-N',
+          '-T',
+          '-o',
+          'ExitOnForwardFailure=yes',
+          '-J',
+          'login',
+          '-R',
+          `0:127.0.0.1:${tp}`,
+          '-R',
+          `${sock}:127.0.0.1:${tp}`,
+          'isolated-node',
+        ]),
+      );
       let stderr = '';
       proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
       await waitUntil('allocated port message', 10_000, () => /Allocated port \d+/.test(stderr) && existsSync(sock));

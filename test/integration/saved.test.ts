@@ -35,7 +35,9 @@ afterAll(async () => {
 describe('saved tunnels', () => {
   it('tunnel up NAME runs what tunnel save stored; flags on the command line override it', async () => {
     const port = await freePort();
-    expect((await runCli(['save', 'web', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`], env)).exitCode).toBe(0);
+    expect(
+      (await runCli(['save', 'web', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`], env)).exitCode,
+    ).toBe(0);
     expect((await runCli(['ls', '--saved'], env)).stdout).toMatch(/^web\t.*--to login/m);
     const { child, first } = await startCli(['up', 'web', '--json'], env);
     expect(JSON.parse(first)).toMatchObject({ name: 'web', state: 'up' });
@@ -43,7 +45,10 @@ describe('saved tunnels', () => {
     child.kill('SIGTERM');
     await child;
     const other = await freePort();
-    const { child: overridden, first: json } = await startCli(['up', 'web', '-L', `${other}:${appSocket}`, '--json'], env);
+    const { child: overridden, first: json } = await startCli(
+      ['up', 'web', '-L', `${other}:${appSocket}`, '--json'],
+      env,
+    );
     expect(JSON.parse(json).forwards[0].listen).toBe(`127.0.0.1:${other}`);
     overridden.kill('SIGTERM');
     await overridden;
@@ -71,10 +76,22 @@ describe('tunnel service', () => {
     expect(unit.trimEnd()).toBe(dry.stdout);
     // No systemd here: run the unit's own ExecStart with its Environment, as systemd would.
     const exec = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(' ');
-    const unitEnv = Object.fromEntries(/^Environment=(.*)$/m.exec(unit)![1]!.split(' ').map((kv) => kv.split('=') as [string, string]));
-    const service = execa(exec[0]!, exec.slice(1), { env: { ...unitEnv, TUNNEL_CONFIG_DIR: env.TUNNEL_CONFIG_DIR! }, reject: false });
+    const unitEnv = Object.fromEntries(
+      /^Environment=(.*)$/m
+        .exec(unit)![1]!
+        .split(' ')
+        .map((kv) => kv.split('=') as [string, string]),
+    );
+    const service = execa(exec[0]!, exec.slice(1), {
+      env: { ...unitEnv, TUNNEL_CONFIG_DIR: env.TUNNEL_CONFIG_DIR! },
+      reject: false,
+    });
     try {
-      await waitFor(async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.status === 200, 15_000, 'the unit to bring the tunnel up');
+      await waitFor(
+        async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.status === 200,
+        15_000,
+        'the unit to bring the tunnel up',
+      );
     } finally {
       service.kill('SIGTERM');
       const ended = await service;

@@ -28,7 +28,10 @@ beforeAll(async () => {
   appSocket = join(dir, 'app.sock');
   app = await startApp(appSocket, 'through the runner');
   const real = (await execa('sh', ['-c', 'command -v ssh'])).stdout.trim();
-  await writeFile(join(dir, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${join(dir, 'invocations')}'\nexec '${real}' "$@"\n`);
+  await writeFile(
+    join(dir, 'ssh'),
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${join(dir, 'invocations')}'\nexec '${real}' "$@"\n`,
+  );
   await chmod(join(dir, 'ssh'), 0o755);
   process.env.PATH = `${dir}:${saved.path ?? ''}`;
   process.env.TUNNEL_HOME = join(dir, 'state');
@@ -66,10 +69,19 @@ describe('one ssh runner, handed to up()', () => {
     await invocations();
     const ssh = recording();
     const port = await freePort();
-    const tunnel = await up({ sshConfig: config, via: ['hopA'], to: 'hopB', local: [`${port}:${appSocket}`], multiplex: true }, { ssh, healthIntervalMs: 0 });
+    const tunnel = await up(
+      { sshConfig: config, via: ['hopA'], to: 'hopB', local: [`${port}:${appSocket}`], multiplex: true },
+      { ssh, healthIntervalMs: 0 },
+    );
     expect((await httpGet({ port })).body).toBe('through the runner');
     await tunnel.down();
-    const ops = ssh.seen.map((argv) => (argv.includes('-O') ? argv[argv.indexOf('-O') + 1] : argv.some((w) => /^ControlMaster=(yes|auto)$/.test(w)) || argv.includes('-M') ? 'master' : argv.join(' ')));
+    const ops = ssh.seen.map((argv) =>
+      argv.includes('-O')
+        ? argv[argv.indexOf('-O') + 1]
+        : argv.some((w) => /^ControlMaster=(yes|auto)$/.test(w)) || argv.includes('-M')
+          ? 'master'
+          : argv.join(' '),
+    );
     expect(ops).toEqual(expect.arrayContaining(['master', 'check', 'forward', 'cancel', 'exit']));
     expect(ssh.seen).toHaveLength((await invocations()).length);
   });
@@ -78,10 +90,15 @@ describe('one ssh runner, handed to up()', () => {
     await invocations();
     const ssh = recording();
     const remote = join(dir, `r-${process.pid}.sock`);
-    const tunnel = await up({ sshConfig: config, to: 'hopA', remote: [`${remote}:${appSocket}`] }, { ssh, healthIntervalMs: 0 });
+    const tunnel = await up(
+      { sshConfig: config, to: 'hopA', remote: [`${remote}:${appSocket}`] },
+      { ssh, healthIntervalMs: 0 },
+    );
     await tunnel.down();
     expect(ssh.seen.length).toBeGreaterThanOrEqual(2); // the tunnel, then the short ssh that removes the socket on hopA
-    expect(ssh.seen.some((argv) => argv.some((word) => word.includes('rm -f')) || argv.at(-1)?.includes(remote))).toBe(true);
+    expect(ssh.seen.some((argv) => argv.some((word) => word.includes('rm -f')) || argv.at(-1)?.includes(remote))).toBe(
+      true,
+    );
     expect(ssh.seen).toHaveLength((await invocations()).length);
   });
 });

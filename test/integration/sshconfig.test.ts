@@ -54,10 +54,17 @@ async function requestThrough(alias: string, port: number): Promise<string> {
   const ssh = execa('ssh', ['-F', config, '-N', alias], { reject: false, stdin: 'ignore' });
   try {
     let body = '';
-    await waitFor(async () => {
-      body = await httpGet({ port }, '/', 1000).then((r) => r.body, () => '');
-      return body !== '';
-    }, 15_000, `a request through ssh -N ${alias}`);
+    await waitFor(
+      async () => {
+        body = await httpGet({ port }, '/', 1000).then(
+          (r) => r.body,
+          () => '',
+        );
+        return body !== '';
+      },
+      15_000,
+      `a request through ssh -N ${alias}`,
+    );
     return body;
   } finally {
     ssh.kill('SIGTERM');
@@ -67,7 +74,21 @@ async function requestThrough(alias: string, port: number): Promise<string> {
 
 describe('tunnel config --write: plain ssh builds the tunnel', () => {
   let port: number;
-  const writeArgs = () => ['config', 'web', '-F', config, '--via', 'cfgLogin', '--to', 'cfgNode', '-L', `${port}:${appSocket}`, '--ssh-dir', sshDir, '--write'];
+  const writeArgs = () => [
+    'config',
+    'web',
+    '-F',
+    config,
+    '--via',
+    'cfgLogin',
+    '--to',
+    'cfgNode',
+    '-L',
+    `${port}:${appSocket}`,
+    '--ssh-dir',
+    sshDir,
+    '--write',
+  ];
 
   it('installs the entry, adds one Include above the user lines, and ssh -F config -N web reaches the far side', async () => {
     port = await freePort();
@@ -79,7 +100,10 @@ describe('tunnel config --write: plain ssh builds the tunnel', () => {
 
     const result = await runCli([...writeArgs(), '--json']);
     expect(result.exitCode, result.stderr).toBe(0);
-    const json = JSON.parse(result.stdout) as { changed: boolean; files: Array<{ path: string; changed: boolean; backup: string | null }> };
+    const json = JSON.parse(result.stdout) as {
+      changed: boolean;
+      files: Array<{ path: string; changed: boolean; backup: string | null }>;
+    };
     expect(json.changed).toBe(true);
     expect(json.files).toEqual([
       { path: tunnelConf, changed: true, backup: null },
@@ -118,7 +142,19 @@ describe('tunnel config --write: plain ssh builds the tunnel', () => {
   it('an entry OpenSSH rejects is refused with its own message, and nothing changes', async () => {
     const before = await snapshot();
     // A socket path ssh would rewrite ('%z') is now refused before OpenSSH is asked; nothing changes either way.
-    const cli = await runCli(['config', 'bad', '-F', config, '--to', 'cfgNode', '-L', `${await freePort()}:/tmp/a%z.sock`, '--ssh-dir', sshDir, '--write']);
+    const cli = await runCli([
+      'config',
+      'bad',
+      '-F',
+      config,
+      '--to',
+      'cfgNode',
+      '-L',
+      `${await freePort()}:/tmp/a%z.sock`,
+      '--ssh-dir',
+      sshDir,
+      '--write',
+    ]);
     expect(cli.exitCode).toBe(2);
     expect(cli.stderr).toMatch(/contains '%', '\$\{' or '\\', which ssh rewrites/);
     expect(await snapshot()).toEqual(before);
@@ -126,11 +162,15 @@ describe('tunnel config --write: plain ssh builds the tunnel', () => {
     const forced = writeEntries({ sshDir, entries: [{ name: 'bad', text: 'Host bad\n  ServerAliveInterval soon\n' }] });
     await expect(forced).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
-      message: expect.stringMatching(new RegExp(`^${tunnelConf} line \\d+: invalid time value\\. — nothing was changed$`)),
+      message: expect.stringMatching(
+        new RegExp(`^${tunnelConf} line \\d+: invalid time value\\. — nothing was changed$`),
+      ),
     });
     expect(await snapshot()).toEqual(before);
     expect((await readdir(sshDir)).filter((n) => n.includes('tunnel-tmp'))).toEqual([]);
-    expect((await readdir(join(sshDir, 'config.d'))).filter((n) => n !== 'tunnel.conf' && n !== 'tunnel.conf.bak')).toEqual([]);
+    expect(
+      (await readdir(join(sshDir, 'config.d'))).filter((n) => n !== 'tunnel.conf' && n !== 'tunnel.conf.bak'),
+    ).toEqual([]);
   });
 
   it('--remove takes the entry out and leaves the user lines untouched', async () => {
@@ -149,7 +189,20 @@ describe('tunnel config --write: plain ssh builds the tunnel', () => {
 describe('tunnel config: printing and usage', () => {
   it('--json without --write prints the entry and writes nothing', async () => {
     const before = await readdir(sshDir);
-    const result = await runCli(['config', '--host-alias', 'peek', '-F', config, '--to', 'cfgNode', '-L', '9:/tmp/x.sock', '--ssh-dir', sshDir, '--json']);
+    const result = await runCli([
+      'config',
+      '--host-alias',
+      'peek',
+      '-F',
+      config,
+      '--to',
+      'cfgNode',
+      '-L',
+      '9:/tmp/x.sock',
+      '--ssh-dir',
+      sshDir,
+      '--json',
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout) as { name: string; action: string; text: string };
     expect(json).toMatchObject({ name: 'peek', action: 'print' });
@@ -160,7 +213,11 @@ describe('tunnel config: printing and usage', () => {
   it.each([
     ['no alias at all', ['config', '--to', 'cfgNode', '-L', '9:/tmp/x.sock'], /name the Host entry/],
     ['a hostile alias', ['config', 'x\nHost *', '--to', 'cfgNode', '-L', '9:/tmp/x.sock'], /--host-alias/],
-    ['relay cannot be ssh_config', ['config', 'r', '--via', 'cfgLogin', '--to', 'cfgNode', '--strategy', 'relay', '-L', '9:/tmp/x.sock'], /--strategy relay cannot be written/],
+    [
+      'relay cannot be ssh_config',
+      ['config', 'r', '--via', 'cfgLogin', '--to', 'cfgNode', '--strategy', 'relay', '-L', '9:/tmp/x.sock'],
+      /--strategy relay cannot be written/,
+    ],
   ])('exit 2 for %s', async (_, args, message) => {
     const result = await runCli([...args, '-F', config, '--ssh-dir', sshDir, '--write']);
     expect(result.exitCode).toBe(2);
@@ -171,7 +228,20 @@ describe('tunnel config: printing and usage', () => {
 describe('tunnel config --control-master', () => {
   it('ssh -N returns at once, the background master carries the forward, ssh -O exit stops it', async () => {
     const port = await freePort();
-    const result = await runCli(['config', 'cm', '-F', config, '--to', 'cfgNode', '-L', `${port}:${appSocket}`, '--control-master', '--ssh-dir', sshDir, '--write']);
+    const result = await runCli([
+      'config',
+      'cm',
+      '-F',
+      config,
+      '--to',
+      'cfgNode',
+      '-L',
+      `${port}:${appSocket}`,
+      '--control-master',
+      '--ssh-dir',
+      sshDir,
+      '--write',
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await readFile(tunnelConf, 'utf8')).toContain(`ControlPath ${sshDir}/cm-%C`);
     const first = await execa('ssh', ['-F', config, '-N', 'cm'], { reject: false, stdin: 'ignore', timeout: 15_000 });
@@ -209,7 +279,10 @@ describe('what OpenSSH itself makes of the file', () => {
   it('a relative Include in a -F config resolves against the real ~/.ssh, which is why other dirs get an absolute one', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tnl-rel-'));
     try {
-      await writeEntries({ sshDir: dir, entries: [{ name: 'relcheck', text: 'Host relcheck\n  HostName 127.0.0.9\n' }] });
+      await writeEntries({
+        sshDir: dir,
+        entries: [{ name: 'relcheck', text: 'Host relcheck\n  HostName 127.0.0.9\n' }],
+      });
       await writeFile(join(dir, 'relative'), 'Include config.d/tunnel.conf\n');
       const relative = await execa('ssh', ['-F', join(dir, 'relative'), '-G', 'relcheck'], { stdin: 'ignore' });
       expect(relative.stdout).toMatch(/^hostname relcheck$/m);
@@ -230,9 +303,14 @@ describe('a symlinked config (dotfile managers)', () => {
       await Promise.all([mkdir(dotfiles), mkdir(linkDir, { mode: 0o700 })]);
       await writeFile(join(dotfiles, 'ssh_config'), 'Host x\n  User y\n', { mode: 0o600 });
       await symlink(join(dotfiles, 'ssh_config'), join(linkDir, 'config'));
-      await writeEntries({ sshDir: linkDir, entries: [{ name: 'linked', text: 'Host linked\n  HostName 127.0.0.7\n' }] });
+      await writeEntries({
+        sshDir: linkDir,
+        entries: [{ name: 'linked', text: 'Host linked\n  HostName 127.0.0.7\n' }],
+      });
       expect((await lstat(join(linkDir, 'config'))).isSymbolicLink()).toBe(true);
-      expect(await readFile(join(dotfiles, 'ssh_config'), 'utf8')).toBe(`Include ${linkDir}/config.d/tunnel.conf\nHost x\n  User y\n`);
+      expect(await readFile(join(dotfiles, 'ssh_config'), 'utf8')).toBe(
+        `Include ${linkDir}/config.d/tunnel.conf\nHost x\n  User y\n`,
+      );
       expect(await readdir(dotfiles)).toEqual(['ssh_config']);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -243,7 +321,19 @@ describe('a symlinked config (dotfile managers)', () => {
 describe('the lock', () => {
   it('concurrent writers do not lose each other’s entries', async () => {
     const runs = ['c1', 'c2', 'c3'].map((name, i) =>
-      runCli(['config', name, '-F', config, '--to', 'cfgNode', '-L', `${20_001 + i}:${appSocket}`, '--ssh-dir', sshDir, '--write']),
+      runCli([
+        'config',
+        name,
+        '-F',
+        config,
+        '--to',
+        'cfgNode',
+        '-L',
+        `${20_001 + i}:${appSocket}`,
+        '--ssh-dir',
+        sshDir,
+        '--write',
+      ]),
     );
     for (const run of await Promise.all(runs)) expect(run.exitCode, run.stderr).toBe(0);
     const text = await readFile(tunnelConf, 'utf8');
@@ -263,7 +353,9 @@ describe('the lock', () => {
     await writeFile(lock, `${process.pid}\n`, { mode: 0o600 });
     try {
       const started = Date.now();
-      await expect(removeEntries({ sshDir, names: ['stale'], lockTimeoutMs: 300 })).rejects.toMatchObject({ code: 'LOCKED' });
+      await expect(removeEntries({ sshDir, names: ['stale'], lockTimeoutMs: 300 })).rejects.toMatchObject({
+        code: 'LOCKED',
+      });
       expect(Date.now() - started).toBeGreaterThanOrEqual(300);
       expect(await readFile(tunnelConf, 'utf8')).toContain('Host stale');
     } finally {

@@ -49,7 +49,11 @@ afterAll(async () => {
 async function freezeDuringReconnect(needle: string, before: number[]): Promise<void> {
   await node.killConnections();
   process.kill(node.pid, 'SIGSTOP');
-  await waitFor(async () => (await pidsMatching(needle)).some((pid) => !before.includes(pid)), 10_000, 'a reconnect attempt');
+  await waitFor(
+    async () => (await pidsMatching(needle)).some((pid) => !before.includes(pid)),
+    10_000,
+    'a reconnect attempt',
+  );
 }
 
 async function expectNothingForwards(port: number, needle: string): Promise<void> {
@@ -63,7 +67,10 @@ describe('down during a reconnect attempt in flight', () => {
   it('library: down() aborts the attempt, and no ssh forwards afterwards', async () => {
     const port = await freePort();
     const needle = `127.0.0.1:${port}:127.0.0.1:${appPort}`;
-    const tunnel = await up({ sshConfig: config, via: ['login'], to: 'node', local: [`${port}:127.0.0.1:${appPort}`], keepalive: 1 }, { healthIntervalMs: 0 });
+    const tunnel = await up(
+      { sshConfig: config, via: ['login'], to: 'node', local: [`${port}:127.0.0.1:${appPort}`], keepalive: 1 },
+      { healthIntervalMs: 0 },
+    );
     expect((await httpGet({ port })).body).toBe('app answers');
     await freezeDuringReconnect(needle, tunnel.pids());
     const started = Date.now();
@@ -76,7 +83,26 @@ describe('down during a reconnect attempt in flight', () => {
   it('background: down returns through the supervisor and leaves no ssh', async () => {
     const port = await freePort();
     const needle = `127.0.0.1:${port}:127.0.0.1:${appPort}`;
-    const started = await runCli(['up', '-F', config, '--via', 'login', '--to', 'node', '-L', `${port}:127.0.0.1:${appPort}`, '--keepalive', '1', '-d', '--name', 'midway', '--json'], env());
+    const started = await runCli(
+      [
+        'up',
+        '-F',
+        config,
+        '--via',
+        'login',
+        '--to',
+        'node',
+        '-L',
+        `${port}:127.0.0.1:${appPort}`,
+        '--keepalive',
+        '1',
+        '-d',
+        '--name',
+        'midway',
+        '--json',
+      ],
+      env(),
+    );
     expect(started.exitCode, started.stderr).toBe(0);
     const { pids } = JSON.parse(started.stdout) as { pids: number[] };
     await freezeDuringReconnect(needle, pids);
@@ -89,8 +115,30 @@ describe('down during a reconnect attempt in flight', () => {
   it('foreground: one Ctrl-C during the reconnect ends the process and its ssh', async () => {
     const port = await freePort();
     const needle = `127.0.0.1:${port}:127.0.0.1:${appPort}`;
-    const child = execa('node', [join(import.meta.dirname, '../../dist/cli/main.js'), 'up', '-F', config, '--via', 'login', '--to', 'node', '-L', `${port}:127.0.0.1:${appPort}`, '--keepalive', '1', '--json'], { reject: false, env: { ...env(), NO_COLOR: '1' }, stdin: 'ignore', timeout: 30_000 });
-    await waitFor(async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.body === 'app answers', 15_000, 'the tunnel');
+    const child = execa(
+      'node',
+      [
+        join(import.meta.dirname, '../../dist/cli/main.js'),
+        'up',
+        '-F',
+        config,
+        '--via',
+        'login',
+        '--to',
+        'node',
+        '-L',
+        `${port}:127.0.0.1:${appPort}`,
+        '--keepalive',
+        '1',
+        '--json',
+      ],
+      { reject: false, env: { ...env(), NO_COLOR: '1' }, stdin: 'ignore', timeout: 30_000 },
+    );
+    await waitFor(
+      async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.body === 'app answers',
+      15_000,
+      'the tunnel',
+    );
     await freezeDuringReconnect(needle, await pidsMatching(needle));
     child.kill('SIGINT');
     const result = await child;

@@ -35,13 +35,37 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const lsJson = async () => JSON.parse((await runCli(['ls', '--json'], env())).stdout) as Array<{ name: string; state: string; sshPids: number[]; supervisorPid: number; restarts: number }>;
+const lsJson = async () =>
+  JSON.parse((await runCli(['ls', '--json'], env())).stdout) as Array<{
+    name: string;
+    state: string;
+    sshPids: number[];
+    supervisorPid: number;
+    restarts: number;
+  }>;
 
 describe('background tunnels', () => {
   it('up -d returns once ready; ls/status/logs tell the truth; down leaves nothing', async () => {
     const port = await freePort();
     const local = join(dir, 'web.sock');
-    const started = await runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-L', `${local}:${appSocket}`, '-d', '--name', 'web', '--json'], env());
+    const started = await runCli(
+      [
+        'up',
+        '-F',
+        config,
+        '--to',
+        'login',
+        '-L',
+        `${port}:${appSocket}`,
+        '-L',
+        `${local}:${appSocket}`,
+        '-d',
+        '--name',
+        'web',
+        '--json',
+      ],
+      env(),
+    );
     expect(started.exitCode).toBe(0);
     const json = JSON.parse(started.stdout) as { state: string; pids: number[]; supervisorPid: number };
     expect(json.state).toBe('up');
@@ -74,7 +98,10 @@ describe('background tunnels', () => {
     const note = join(home, 'tunnels', '.noted.stopped.json');
     await mkdir(join(home, 'tunnels'), { recursive: true, mode: 0o700 });
     await writeFile(note, '{"jobs":[]}\n', { mode: 0o600 });
-    const started = await runCli(['up', '-F', config, '--to', 'login', '-L', `${await freePort()}:${appSocket}`, '-d', '--name', 'noted'], env());
+    const started = await runCli(
+      ['up', '-F', config, '--to', 'login', '-L', `${await freePort()}:${appSocket}`, '-d', '--name', 'noted'],
+      env(),
+    );
     expect(started.exitCode, started.stderr).toBe(0);
     expect(existsSync(note)).toBe(false);
     expect((await runCli(['down', 'noted'], env())).stdout).toBe('down noted');
@@ -85,7 +112,8 @@ describe('background tunnels', () => {
     const first = await freePort();
     let second = await freePort();
     for (let i = 0; i < 10 && second === first; i += 1) second = await freePort();
-    const twin = (port: number) => runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', 'twin'], env());
+    const twin = (port: number) =>
+      runCli(['up', '-F', config, '--to', 'login', '-L', `${port}:${appSocket}`, '-d', '--name', 'twin'], env());
     const [a, b] = await Promise.all([twin(first), twin(second)]);
     expect([a.exitCode, b.exitCode].sort(), `${a.stderr}\n${b.stderr}`).toEqual([0, 1]);
     expect([a.stderr, b.stderr].join('')).toMatch(/twin is already running \(pid \d+\)/);
@@ -119,7 +147,10 @@ describe('end-to-end health and failures retrying cannot fix', () => {
   it('the app stopping makes the tunnel degraded, not up; its return makes it up again', async () => {
     const socket = join(dir, 'flaky.sock');
     const flaky = await startApp(socket, 'flaky');
-    const tunnel = await up({ sshConfig: config, to: 'login', local: [`${await freePort()}:${socket}`] }, { healthIntervalMs: 300 });
+    const tunnel = await up(
+      { sshConfig: config, to: 'login', local: [`${await freePort()}:${socket}`] },
+      { healthIntervalMs: 300 },
+    );
     try {
       const degraded = new Promise((resolve) => tunnel.once('degraded', resolve));
       await flaky.stop();
@@ -138,7 +169,10 @@ describe('end-to-end health and failures retrying cannot fix', () => {
   it('auth refused on reconnect: failed with AUTH_FAILED, no retry loop', async () => {
     const keys = join(sshd.dir, 'authorized_keys');
     const original = await readFile(keys, 'utf8');
-    const tunnel = await up({ sshConfig: config, to: 'login', local: [`${await freePort()}:${appSocket}`], keepalive: 1, keepaliveCount: 2 }, { healthIntervalMs: 0 });
+    const tunnel = await up(
+      { sshConfig: config, to: 'login', local: [`${await freePort()}:${appSocket}`], keepalive: 1, keepaliveCount: 2 },
+      { healthIntervalMs: 0 },
+    );
     try {
       const failed = new Promise<{ code: string }>((resolve) => tunnel.once('failed', resolve));
       await writeFile(keys, '');
@@ -154,7 +188,10 @@ describe('end-to-end health and failures retrying cannot fix', () => {
   it('a changed host key is never accepted: failed with HOST_KEY_MISMATCH', async () => {
     const knownHosts = (await readFile(config, 'utf8')).match(/UserKnownHostsFile (\S+)/)![1]!;
     const original = await readFile(knownHosts, 'utf8');
-    const tunnel = await up({ sshConfig: config, to: 'login', local: [`${await freePort()}:${appSocket}`], keepalive: 1, keepaliveCount: 2 }, { healthIntervalMs: 0 });
+    const tunnel = await up(
+      { sshConfig: config, to: 'login', local: [`${await freePort()}:${appSocket}`], keepalive: 1, keepaliveCount: 2 },
+      { healthIntervalMs: 0 },
+    );
     try {
       const failed = new Promise<{ code: string }>((resolve) => tunnel.once('failed', resolve));
       await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'impostor')]);
@@ -170,13 +207,20 @@ describe('end-to-end health and failures retrying cannot fix', () => {
 
   it('a stale -R socket on the server (StreamLocalBindUnlink off) is removed before binding', async () => {
     const remote = join(dir, 'stale-r.sock');
-    const crashed = execa('node', ['-e', `require('net').createServer().listen(${JSON.stringify(remote)}, () => console.log('up'))`], { reject: false });
+    const crashed = execa(
+      'node',
+      ['-e', `require('net').createServer().listen(${JSON.stringify(remote)}, () => console.log('up'))`],
+      { reject: false },
+    );
     await new Promise((r) => crashed.stdout!.once('data', r));
     crashed.kill('SIGKILL');
     await crashed;
     expect(existsSync(remote)).toBe(true);
     const target = await startApp('0', 'reverse ok');
-    const tunnel = await up({ sshConfig: config, to: 'login', remote: [`${remote}:127.0.0.1:${target.port!}`] }, { healthIntervalMs: 0 });
+    const tunnel = await up(
+      { sshConfig: config, to: 'login', remote: [`${remote}:127.0.0.1:${target.port!}`] },
+      { healthIntervalMs: 0 },
+    );
     try {
       expect((await httpGet({ socketPath: remote })).body).toBe('reverse ok');
     } finally {
@@ -186,12 +230,20 @@ describe('end-to-end health and failures retrying cannot fix', () => {
     expect(existsSync(remote)).toBe(false);
   });
 
-  it('a live -R socket (another tunnel\'s) is never taken as stale: the second tunnel is refused, the first keeps working', async () => {
+  it("a live -R socket (another tunnel's) is never taken as stale: the second tunnel is refused, the first keeps working", async () => {
     const remote = join(dir, 'shared-r.sock');
     const target = await startApp('0', 'first tunnel');
-    const first = await up({ sshConfig: config, to: 'login', remote: [`${remote}:127.0.0.1:${target.port!}`] }, { healthIntervalMs: 0 });
+    const first = await up(
+      { sshConfig: config, to: 'login', remote: [`${remote}:127.0.0.1:${target.port!}`] },
+      { healthIntervalMs: 0 },
+    );
     try {
-      await expect(up({ sshConfig: config, to: 'login', remote: [`${remote}:127.0.0.1:${target.port!}`] }, { healthIntervalMs: 0 })).rejects.toMatchObject({
+      await expect(
+        up(
+          { sshConfig: config, to: 'login', remote: [`${remote}:127.0.0.1:${target.port!}`] },
+          { healthIntervalMs: 0 },
+        ),
+      ).rejects.toMatchObject({
         code: 'SOCKET_IN_USE',
         message: expect.stringContaining(`${remote} on login is in use by a live listener`),
       });
@@ -206,7 +258,10 @@ describe('end-to-end health and failures retrying cannot fix', () => {
   it('foreground up exits 129 on SIGHUP and tears down', async () => {
     const { startCli } = await import('../support/cli.js');
     const local = join(dir, 'hup.sock');
-    const { child, first } = await startCli(['up', '-F', config, '--to', 'login', '-L', `${local}:${appSocket}`, '--json'], env());
+    const { child, first } = await startCli(
+      ['up', '-F', config, '--to', 'login', '-L', `${local}:${appSocket}`, '--json'],
+      env(),
+    );
     const pids = (JSON.parse(first) as { pids: number[] }).pids;
     child.kill('SIGHUP');
     expect((await child).exitCode).toBe(129);

@@ -42,7 +42,10 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
     dir = await mkdtemp(join(os.tmpdir(), 'tnl-teardown-'));
     const jupyterConfig = join(dir, 'jupyter-config');
     await mkdir(jupyterConfig);
-    await writeFile(join(jupyterConfig, 'jupyter_notebook_config.json'), JSON.stringify({ NotebookApp: { allow_root: true } }));
+    await writeFile(
+      join(jupyterConfig, 'jupyter_notebook_config.json'),
+      JSON.stringify({ NotebookApp: { allow_root: true } }),
+    );
     const setEnv = `SetEnv JUPYTER_CONFIG_DIR=${jupyterConfig} JUPYTER_RUNTIME_DIR=${join(dir, 'runtime')} PATH=/usr/bin:/bin`;
     login = await startSshd({ alias: 'login' });
     node = await startSshd({ alias: 'isolated-node', clientKeyPath: login.clientKeyPath, extraConfig: [setEnv] });
@@ -83,7 +86,11 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
     let exited = false;
     void child.then(() => (exited = true));
-    await waitFor(() => exited || out.includes('Press Ctrl-C to stop.'), 60_000, `tunnel up jupyter to be up; stderr: ${err}`);
+    await waitFor(
+      () => exited || out.includes('Press Ctrl-C to stop.'),
+      60_000,
+      `tunnel up jupyter to be up; stderr: ${err}`,
+    );
     expect(out, err).toContain('Press Ctrl-C to stop.');
     const at = /at (\S+jupyter\.sock) \(pid (\d+)\)/.exec(out);
     const port = /127\.0\.0\.1:(\d+)\s+→/.exec(out);
@@ -98,30 +105,42 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
   it.each([
     ['SIGINT', 130],
     ['SIGHUP', 129],
-  ] as const)('%s with stdout and stderr closed (| head, a closed terminal): exit %i, Jupyter and ssh are gone', async (signal, code) => {
-    const run = await startJupyter();
-    const ssh = (await descendants(run.child.pid!)).filter((p) => p.comm === 'ssh').map((p) => p.pid);
-    expect(ssh.length).toBeGreaterThan(0);
-    // The readers go away: every later write of the CLI fails with EPIPE.
-    run.child.stdout!.destroy();
-    run.child.stderr!.destroy();
-    process.kill(-run.child.pid!, signal);
-    const result = await run.child;
-    expect(result.exitCode).toBe(code);
-    expect(await isAlive(run.appPid)).toBe(false);
-    expect(existsSync(dirname(run.socket))).toBe(false);
-    for (const pid of ssh) expect(await isAlive(pid)).toBe(false);
-    expect(await descendants(run.child.pid!)).toEqual([]);
-  });
+  ] as const)(
+    '%s with stdout and stderr closed (| head, a closed terminal): exit %i, Jupyter and ssh are gone',
+    async (signal, code) => {
+      const run = await startJupyter();
+      const ssh = (await descendants(run.child.pid!)).filter((p) => p.comm === 'ssh').map((p) => p.pid);
+      expect(ssh.length).toBeGreaterThan(0);
+      // The readers go away: every later write of the CLI fails with EPIPE.
+      run.child.stdout!.destroy();
+      run.child.stderr!.destroy();
+      process.kill(-run.child.pid!, signal);
+      const result = await run.child;
+      expect(result.exitCode).toBe(code);
+      expect(await isAlive(run.appPid)).toBe(false);
+      expect(existsSync(dirname(run.socket))).toBe(false);
+      for (const pid of ssh) expect(await isAlive(pid)).toBe(false);
+      expect(await descendants(run.child.pid!)).toEqual([]);
+    },
+  );
 
   it('the terminal closes (pty hung up: SIGHUP, then EIO on every write): exit 129, Jupyter and ssh are gone', async () => {
     const args = ['up', 'jupyter', '-F', cfg, '--via', 'login', '--to', 'isolated-node', '--sock'];
-    const child = execa('python3', ['-c', PTY_HANGUP, process.execPath, CLI, ...args], { reject: false, env, stdin: 'pipe', buffer: false });
+    const child = execa('python3', ['-c', PTY_HANGUP, process.execPath, CLI, ...args], {
+      reject: false,
+      env,
+      stdin: 'pipe',
+      buffer: false,
+    });
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     let exited = false;
     void child.then(() => (exited = true));
-    await waitFor(() => exited || out.includes('Press Ctrl-C to stop.'), 60_000, `tunnel up jupyter on a terminal; printed: ${out}`);
+    await waitFor(
+      () => exited || out.includes('Press Ctrl-C to stop.'),
+      60_000,
+      `tunnel up jupyter on a terminal; printed: ${out}`,
+    );
     const at = /at (\S+jupyter\.sock) \(pid (\d+)\)/.exec(out);
     expect(at, out).not.toBeNull();
     const appPid = Number(at![2]);
@@ -146,8 +165,13 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
     const before = run.stderr().length;
     process.kill(-run.child.pid!, 'SIGINT');
     expect((await run.child).exitCode).toBe(130);
-    const states = run.stderr().slice(before).split('\n').map((line) => /^\d{4}-\d\d-\d\dT\S+Z (\S+)/.exec(line)?.[1]).filter((s) => s !== undefined);
-    expect(states).toEqual(["down"]);
+    const states = run
+      .stderr()
+      .slice(before)
+      .split('\n')
+      .map((line) => /^\d{4}-\d\d-\d\dT\S+Z (\S+)/.exec(line)?.[1])
+      .filter((s) => s !== undefined);
+    expect(states).toEqual(['down']);
     expect(await isAlive(run.appPid)).toBe(false);
   });
 });

@@ -39,10 +39,28 @@ afterAll(async () => {
 describe('tunnel up (CLI) against a real sshd', () => {
   it('port -> socket through two hops: --json once ready, request answered, SIGTERM leaves nothing', async () => {
     const port = await freePort();
-    const { child, first } = await startCli(['up', '-F', config, '--via', 'hopA', '--to', 'hopB', '-L', `${port}:${appSocket}`, '--json']);
-    const json = JSON.parse(first) as { state: string; forwards: Array<{ direction: string; listen: string }>; commands: string[][]; pids: number[] };
+    const { child, first } = await startCli([
+      'up',
+      '-F',
+      config,
+      '--via',
+      'hopA',
+      '--to',
+      'hopB',
+      '-L',
+      `${port}:${appSocket}`,
+      '--json',
+    ]);
+    const json = JSON.parse(first) as {
+      state: string;
+      forwards: Array<{ direction: string; listen: string }>;
+      commands: string[][];
+      pids: number[];
+    };
     expect(json.state).toBe('up');
-    expect(json.forwards).toEqual([{ direction: 'L', listen: `127.0.0.1:${port}`, target: `${appSocket} on hopB`, health: 'ok' }]);
+    expect(json.forwards).toEqual([
+      { direction: 'L', listen: `127.0.0.1:${port}`, target: `${appSocket} on hopB`, health: 'ok' },
+    ]);
     expect(json.commands[0]).toContain('-J');
     expect(await httpGet({ port })).toEqual({ status: 200, body: 'hello from the far side' });
     child.kill('SIGTERM');
@@ -54,7 +72,16 @@ describe('tunnel up (CLI) against a real sshd', () => {
 
   it('socket -> socket: the local socket is 0600 and removed on SIGINT', async () => {
     const local = join(dir, 'local.sock');
-    const { child, first } = await startCli(['up', '-F', config, '--to', 'hopA', '-L', `${local}:${appSocket}`, '--json']);
+    const { child, first } = await startCli([
+      'up',
+      '-F',
+      config,
+      '--to',
+      'hopA',
+      '-L',
+      `${local}:${appSocket}`,
+      '--json',
+    ]);
     expect(JSON.parse(first).state).toBe('up');
     expect((await httpGet({ socketPath: local })).body).toBe('hello from the far side');
     const { statSync } = await import('node:fs');
@@ -67,7 +94,16 @@ describe('tunnel up (CLI) against a real sshd', () => {
   it('-R 0: reports the port OpenSSH allocated, and it reaches the local server', async () => {
     const local = await startApp('0', 'manager here');
     try {
-      const { child, first } = await startCli(['up', '-F', config, '--to', 'hopA', '-R', `0:127.0.0.1:${local.port!}`, '--json']);
+      const { child, first } = await startCli([
+        'up',
+        '-F',
+        config,
+        '--to',
+        'hopA',
+        '-R',
+        `0:127.0.0.1:${local.port!}`,
+        '--json',
+      ]);
       const forward = JSON.parse(first).forwards[0] as { allocatedPort: number; listen: string };
       expect(forward.allocatedPort).toBeGreaterThan(1024);
       expect(forward.listen).toBe(`localhost:${forward.allocatedPort} on hopA`);
@@ -83,7 +119,18 @@ describe('tunnel up (CLI) against a real sshd', () => {
     const remote = join(dir, 'remote.sock');
     const local = await startApp('0', 'reverse');
     try {
-      const { child, first } = await startCli(['up', '-F', config, '--via', 'hopA', '--to', 'hopB', '-R', `${remote}:127.0.0.1:${local.port!}`, '--json']);
+      const { child, first } = await startCli([
+        'up',
+        '-F',
+        config,
+        '--via',
+        'hopA',
+        '--to',
+        'hopB',
+        '-R',
+        `${remote}:127.0.0.1:${local.port!}`,
+        '--json',
+      ]);
       expect(JSON.parse(first).state).toBe('up');
       expect((await httpGet({ socketPath: remote })).body).toBe('reverse');
       child.kill('SIGTERM');
@@ -96,12 +143,27 @@ describe('tunnel up (CLI) against a real sshd', () => {
 
   it('--dry-run prints a command that, pasted into a shell, builds the same working tunnel', async () => {
     const port = await freePort();
-    const dry = await runCli(['up', '-F', config, '--via', 'hopA', '--to', 'hopB', '-L', `${port}:${appSocket}`, '--dry-run']);
+    const dry = await runCli([
+      'up',
+      '-F',
+      config,
+      '--via',
+      'hopA',
+      '--to',
+      'hopB',
+      '-L',
+      `${port}:${appSocket}`,
+      '--dry-run',
+    ]);
     expect(dry.exitCode).toBe(0);
     const line = dry.stdout.split('\n').find((l) => l.startsWith('ssh '))!;
     const shell = execa('bash', ['-c', `exec ${line}`], { reject: false, stdin: 'ignore' });
     try {
-      await waitFor(async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.status === 200, 10_000, 'pasted tunnel');
+      await waitFor(
+        async () => (await httpGet({ port }, '/', 500).catch(() => undefined))?.status === 200,
+        10_000,
+        'pasted tunnel',
+      );
       expect((await httpGet({ port })).body).toBe('hello from the far side');
     } finally {
       shell.kill('SIGTERM');
@@ -140,7 +202,9 @@ describe('bad input and failures: one line, non-zero, nothing left behind', () =
     const badConfig = join(dir, 'bad_config');
     const { execa: run } = await import('execa');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'stranger')]);
-    const text = (await import('node:fs')).readFileSync(config, 'utf8').replaceAll(hopA.clientKeyPath, join(dir, 'stranger'));
+    const text = (await import('node:fs'))
+      .readFileSync(config, 'utf8')
+      .replaceAll(hopA.clientKeyPath, join(dir, 'stranger'));
     await writeFile(badConfig, text);
     const result = await runCli(['up', '-F', badConfig, '--to', 'hopA', '-L', `${await freePort()}:${appSocket}`]);
     expect(result.exitCode).toBe(3);
@@ -149,7 +213,9 @@ describe('bad input and failures: one line, non-zero, nothing left behind', () =
 
   it('an unknown host key is never accepted: exit 3', async () => {
     const noKeys = join(dir, 'nokeys_config');
-    const text = (await import('node:fs')).readFileSync(config, 'utf8').replace(/UserKnownHostsFile .*/g, `UserKnownHostsFile ${join(dir, 'empty_known_hosts')}`);
+    const text = (await import('node:fs'))
+      .readFileSync(config, 'utf8')
+      .replace(/UserKnownHostsFile .*/g, `UserKnownHostsFile ${join(dir, 'empty_known_hosts')}`);
     await writeFile(join(dir, 'empty_known_hosts'), '');
     await writeFile(noKeys, text);
     const result = await runCli(['up', '-F', noKeys, '--to', 'hopA', '-L', `${await freePort()}:${appSocket}`]);
@@ -166,12 +232,25 @@ describe('bad input and failures: one line, non-zero, nothing left behind', () =
     expect(refused.stderr).toMatch(/in use by a live process/);
     await new Promise((r) => server.close(r));
     // A process killed with SIGKILL leaves its socket file behind, like a crashed app.
-    const crashed = execa('node', ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`], { reject: false });
+    const crashed = execa(
+      'node',
+      ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`],
+      { reject: false },
+    );
     await new Promise((r) => crashed.stdout!.once('data', r));
     crashed.kill('SIGKILL');
     await crashed;
     expect(existsSync(stale)).toBe(true);
-    const { child, first } = await startCli(['up', '-F', config, '--to', 'hopA', '-L', `${stale}:${appSocket}`, '--json']);
+    const { child, first } = await startCli([
+      'up',
+      '-F',
+      config,
+      '--to',
+      'hopA',
+      '-L',
+      `${stale}:${appSocket}`,
+      '--json',
+    ]);
     expect(JSON.parse(first).state).toBe('up');
     expect((await httpGet({ socketPath: stale })).body).toBe('hello from the far side');
     child.kill('SIGTERM');
@@ -195,7 +274,13 @@ describe('library API', () => {
 
   it('reconnects after the sshd connection process is killed', async () => {
     const port = await freePort();
-    const tunnel = await up({ sshConfig: config, to: 'hopA', local: [`${port}:${appSocket}`], keepalive: 1, keepaliveCount: 2 });
+    const tunnel = await up({
+      sshConfig: config,
+      to: 'hopA',
+      local: [`${port}:${appSocket}`],
+      keepalive: 1,
+      keepaliveCount: 2,
+    });
     try {
       const back = new Promise((resolve) => tunnel.once('up', resolve));
       await hopA.killConnections();
@@ -209,12 +294,22 @@ describe('library API', () => {
 
   it('reconnects after sshd is restarted', async () => {
     const port = await freePort();
-    const tunnel = await up({ sshConfig: config, to: 'hopA', local: [`${port}:${appSocket}`], keepalive: 1, keepaliveCount: 2 });
+    const tunnel = await up({
+      sshConfig: config,
+      to: 'hopA',
+      local: [`${port}:${appSocket}`],
+      keepalive: 1,
+      keepaliveCount: 2,
+    });
     try {
       const back = new Promise((resolve) => tunnel.once('up', resolve));
       await hopA.restart();
       await back;
-      await waitFor(async () => (await httpGet({ port }, '/', 1000).catch(() => undefined))?.status === 200, 10_000, 'request after restart');
+      await waitFor(
+        async () => (await httpGet({ port }, '/', 1000).catch(() => undefined))?.status === 200,
+        10_000,
+        'request after restart',
+      );
     } finally {
       await tunnel.down();
     }

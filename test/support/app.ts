@@ -5,7 +5,10 @@ import { createInterface } from 'node:readline';
 const SERVER = fileURLToPath(new URL('../fixtures/http-unix-server.mjs', import.meta.url));
 
 /** The fixture HTTP server on a socket path or a TCP port (0 picks one); resolves once listening. */
-export async function startApp(target: string, body: string): Promise<{ port: number | undefined; stop: () => Promise<void>; child: ResultPromise }> {
+export async function startApp(
+  target: string,
+  body: string,
+): Promise<{ port: number | undefined; stop: () => Promise<void>; child: ResultPromise }> {
   const child = execa('node', [SERVER, target, body], { reject: false, stdin: 'ignore', buffer: false });
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('app did not start in 5 s')), 5000);

@@ -9,7 +9,10 @@ export interface FakeCall {
  * A RunSsh that records every call in order and answers from `answer` (default: exit 0,
  * no output), so a unit test sees the argv and sequence an effect would hand to ssh.
  */
-export function fakeRun(answer: (call: FakeCall, index: number) => Partial<SshResult> = () => ({})): { run: RunSsh; calls: FakeCall[] } {
+export function fakeRun(answer: (call: FakeCall, index: number) => Partial<SshResult> = () => ({})): {
+  run: RunSsh;
+  calls: FakeCall[];
+} {
   const calls: FakeCall[] = [];
   const run: RunSsh = async (argv, options = {}) => {
     const call = { argv: [...argv], options };

@@ -1,7 +1,11 @@
 import http from 'node:http';
 
 /** GET over TCP or a Unix socket, bounded; resolves with status and body. */
-export function httpGet(target: { port: number; host?: string } | { socketPath: string }, path = '/', timeoutMs = 5000): Promise<{ status: number; body: string }> {
+export function httpGet(
+  target: { port: number; host?: string } | { socketPath: string },
+  path = '/',
+  timeoutMs = 5000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const request = http.get({ ...target, path, timeout: timeoutMs, agent: false }, (response) => {
       let body = '';

@@ -4,7 +4,11 @@ import { createServer } from 'node:net';
 /** PIDs whose command line contains `needle` (an ssh argv fragment unique to the test). */
 export async function pidsMatching(needle: string): Promise<number[]> {
   const result = await execa('pgrep', ['-f', '--', needle], { reject: false });
-  return result.stdout.split('\n').filter(Boolean).map(Number).filter((pid) => pid !== process.pid);
+  return result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => pid !== process.pid);
 }
 
 /** Alive and not a zombie (orphans may wait a while for a reaper in containers). */
@@ -17,7 +21,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -26,7 +26,12 @@ export function codeBlocks(markdown: string): CodeBlock[] {
     const body: string[] = [];
     for (i += 1; i < lines.length && lines[i] !== '```'; i += 1) body.push(lines[i]!);
     if (i >= lines.length) throw new Error(`README line ${start + 1}: unclosed code fence`);
-    blocks.push({ line: start + 1, lang: open[1] ?? '', code: `${body.join('\n')}\n`, skip: skipReason(previous, start + 1) });
+    blocks.push({
+      line: start + 1,
+      lang: open[1] ?? '',
+      code: `${body.join('\n')}\n`,
+      skip: skipReason(previous, start + 1),
+    });
     previous = '';
   }
   return blocks;
@@ -36,7 +41,8 @@ function skipReason(previous: string, line: number): string | undefined {
   const directive = DIRECTIVE.exec(previous)?.[1];
   if (directive === undefined) return undefined;
   const reason = /^skip \((.+)\)$/.exec(directive)?.[1];
-  if (reason === undefined) throw new Error(`README line ${line}: expected <!-- readme-test: skip (REASON) -->, got: ${previous}`);
+  if (reason === undefined)
+    throw new Error(`README line ${line}: expected <!-- readme-test: skip (REASON) -->, got: ${previous}`);
   return reason;
 }
 
@@ -58,8 +64,15 @@ export function shellCommands(code: string): string[] {
 
 /** `tunnel up` that stays in the foreground until Ctrl-C (not -d, not --dry-run). */
 export function isForeground(command: string): boolean {
-  const words = command.replace(/\s#.*$/, '').trim().split(/\s+/);
-  return words[0] === 'tunnel' && words[1] === 'up' && !words.some((w) => ['-d', '--detach', '--dry-run', '--help'].includes(w));
+  const words = command
+    .replace(/\s#.*$/, '')
+    .trim()
+    .split(/\s+/);
+  return (
+    words[0] === 'tunnel' &&
+    words[1] === 'up' &&
+    !words.some((w) => ['-d', '--detach', '--dry-run', '--help'].includes(w))
+  );
 }
 
 /**

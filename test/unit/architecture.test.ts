@@ -10,12 +10,21 @@ import { climbing, cycles, graphOf, importEdges, partOf, rankingIn } from '../su
  */
 const ROOT = join(import.meta.dirname, '../..');
 const SRC = join(ROOT, 'src');
-const folders = (dir: string) => readdirSync(dir).filter((entry) => statSync(join(dir, entry)).isDirectory()).sort();
+const folders = (dir: string) =>
+  readdirSync(dir)
+    .filter((entry) => statSync(join(dir, entry)).isDirectory())
+    .sort();
 const parts = () => [...folders(SRC), ...readdirSync(SRC).filter((entry) => entry.endsWith('.ts'))].sort();
 const ranking = rankingIn(readFileSync(join(ROOT, 'ARCHITECTURE.md'), 'utf8'));
 const edges = importEdges(SRC);
 const sourceFiles = (dir: string): string[] =>
-  readdirSync(dir).flatMap((entry) => (statSync(join(dir, entry)).isDirectory() ? sourceFiles(join(dir, entry)) : entry.endsWith('.ts') ? [join(dir, entry)] : []));
+  readdirSync(dir).flatMap((entry) =>
+    statSync(join(dir, entry)).isDirectory()
+      ? sourceFiles(join(dir, entry))
+      : entry.endsWith('.ts')
+        ? [join(dir, entry)]
+        : [],
+  );
 
 describe('the architecture holds', () => {
   it('ARCHITECTURE.md ranks every part of src/ once', () => {
@@ -29,23 +38,37 @@ describe('the architecture holds', () => {
   });
 
   it('the ranking check catches an import that climbs (the check checks)', () => {
-    const fake = [{ from: 'plan/a.ts', to: 'api/b.ts' }, { from: 'api/b.ts', to: 'plan/c.ts' }];
+    const fake = [
+      { from: 'plan/a.ts', to: 'api/b.ts' },
+      { from: 'api/b.ts', to: 'plan/c.ts' },
+    ];
     expect(climbing(fake, ['api', 'plan'])).toEqual(['plan/a.ts -> api/b.ts']);
   });
 
   it('no module and no folder imports itself in a circle', () => {
     expect(cycles(graphOf(edges))).toEqual([]);
     expect(cycles(graphOf(edges, partOf))).toEqual([]);
-    expect(cycles(new Map([['/a', ['/b']], ['/b', ['/a']], ['/c', ['/a']]]))).toEqual([['/a', '/b']]);
+    expect(
+      cycles(
+        new Map([
+          ['/a', ['/b']],
+          ['/b', ['/a']],
+          ['/c', ['/a']],
+        ]),
+      ),
+    ).toEqual([['/a', '/b']]);
   });
 
   it('the CLI reaches only the API (and the error type it reports)', () => {
-    const reach = [...new Set(edges.filter((e) => partOf(e.from) === 'cli' && partOf(e.to) !== 'cli').map((e) => partOf(e.to)))].sort();
+    const reach = [
+      ...new Set(edges.filter((e) => partOf(e.from) === 'cli' && partOf(e.to) !== 'cli').map((e) => partOf(e.to))),
+    ].sort();
     const folderCircles = cycles(graphOf(edges, partOf));
-    console.log(`cli reaches: ${reach.join(', ')}; folder circles: ${folderCircles.length}; folders: ${folders(SRC).length}; imports: ${edges.length}`);
+    console.log(
+      `cli reaches: ${reach.join(', ')}; folder circles: ${folderCircles.length}; folders: ${folders(SRC).length}; imports: ${edges.length}`,
+    );
     expect(reach).toEqual(['api', 'errors.ts']);
   });
-
 
   it("README's layout table names every folder of src/, and only those", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -55,7 +78,9 @@ describe('the architecture holds', () => {
   });
 
   it('one place defaults to the system ssh: no module but ssh/runner.ts takes runSsh or spawnSsh itself', () => {
-    const takers = sourceFiles(SRC).filter((file) => /import\s*\{[^}]*(?<!type\s)\b(runSsh|spawnSsh)\b[^}]*\}/.test(readFileSync(file, 'utf8')));
+    const takers = sourceFiles(SRC).filter((file) =>
+      /import\s*\{[^}]*(?<!type\s)\b(runSsh|spawnSsh)\b[^}]*\}/.test(readFileSync(file, 'utf8')),
+    );
     expect(takers.map((file) => file.slice(SRC.length + 1))).toEqual(['ssh/runner.ts']);
   });
 
@@ -64,7 +89,10 @@ describe('the architecture holds', () => {
     expect(mirrored.filter((name) => !folders(SRC).includes(name))).toEqual([]);
     for (const name of mirrored) {
       const sub = folders(join(ROOT, 'test/unit', name));
-      expect(sub.filter((s) => !folders(join(SRC, name)).includes(s)), `test/unit/${name}`).toEqual([]);
+      expect(
+        sub.filter((s) => !folders(join(SRC, name)).includes(s)),
+        `test/unit/${name}`,
+      ).toEqual([]);
     }
   });
 });

@@ -14,11 +14,14 @@ export function registerApps(program: Command, setExit: SetExit): void {
 async function runApps(flags: { json?: boolean }): Promise<number> {
   const presets = await loadPresets();
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(presets.map(({ name, kind, description }) => ({ name, kind, description })))}\n`);
+    process.stdout.write(
+      `${JSON.stringify(presets.map(({ name, kind, description }) => ({ name, kind, description })))}\n`,
+    );
     return 0;
   }
   const style = styleFor();
   const width = Math.max(...presets.map((p) => p.name.length));
-  for (const preset of presets) process.stdout.write(`${style.bold(preset.name.padEnd(width))}  ${preset.description}\n`);
+  for (const preset of presets)
+    process.stdout.write(`${style.bold(preset.name.padEnd(width))}  ${preset.description}\n`);
   return 0;
 }

@@ -16,7 +16,9 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 export function registerDemo(program: Command, setExit: SetExit): void {
   program
     .command('demo')
-    .description('build a real tunnel to an isolated node in a local sandbox, use it, break it, watch it heal, remove it (needs only the ssh client)')
+    .description(
+      'build a real tunnel to an isolated node in a local sandbox, use it, break it, watch it heal, remove it (needs only the ssh client)',
+    )
     .option('--json', 'print one JSON summary instead of the walkthrough')
     .option('--keep', 'keep the tunnel up after the walkthrough until Ctrl-C (which then ends it normally)')
     .action(async (flags: DemoFlags) => setExit(await runDemoCommand(flags)));
@@ -44,7 +46,10 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
     const summary = await runDemo({
       reporter,
       signal: controller.signal,
-      hold: flags.keep === true ? () => new Promise<void>((resolve) => (caught === undefined ? (release = resolve) : resolve())) : undefined,
+      hold:
+        flags.keep === true
+          ? () => new Promise<void>((resolve) => (caught === undefined ? (release = resolve) : resolve()))
+          : undefined,
     });
     out.write(json ? `${JSON.stringify(summary)}\n` : `${outroLines(summary.timingsMs.total, style).join('\n')}\n`);
     return 0;
@@ -55,7 +60,10 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
       return exitCodeForSignal(caught);
     }
     const failure = oneLine(error);
-    if (json) out.write(`${JSON.stringify({ ok: false, error: { code: failure instanceof TunnelError ? failure.code : null, message: failure.message } })}\n`);
+    if (json)
+      out.write(
+        `${JSON.stringify({ ok: false, error: { code: failure instanceof TunnelError ? failure.code : null, message: failure.message } })}\n`,
+      );
     throw failure;
   } finally {
     for (const signal of SIGNALS) process.removeListener(signal, onSignal);
@@ -65,7 +73,9 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
 /** main() prints the message as one line: fold OpenSSH's multi-line words and say it was the demo. */
 function oneLine(error: unknown): Error {
   const message = `demo failed: ${(error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, '; ')}`;
-  return error instanceof TunnelError ? new TunnelError(error.code, message, { cause: error }) : new Error(message, { cause: error });
+  return error instanceof TunnelError
+    ? new TunnelError(error.code, message, { cause: error })
+    : new Error(message, { cause: error });
 }
 
 type Reporter = DemoReporter & { fail(): void };
@@ -97,7 +107,10 @@ function jsonReporter(): Reporter {
   return {
     begin: () => undefined,
     done(event) {
-      if (event.step === 'keep') process.stdout.write(`${JSON.stringify({ state: 'up', localPort: event.localPort, url: `http://127.0.0.1:${event.localPort}/` })}\n`);
+      if (event.step === 'keep')
+        process.stdout.write(
+          `${JSON.stringify({ state: 'up', localPort: event.localPort, url: `http://127.0.0.1:${event.localPort}/` })}\n`,
+        );
     },
     fail: () => undefined,
   };

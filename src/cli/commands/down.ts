@@ -10,7 +10,8 @@ export function registerDown(program: Command, setExit: SetExit): void {
     .option('--all', 'stop every background tunnel')
     .option('--json', 'print what was stopped as JSON')
     .action(async (names: string[], flags: { all?: boolean; json?: boolean }) => {
-      if (!flags.all && names.length === 0) throw new TunnelError('BAD_OPTION', 'down: name a tunnel (see tunnel ls) or pass --all', { field: 'names' });
+      if (!flags.all && names.length === 0)
+        throw new TunnelError('BAD_OPTION', 'down: name a tunnel (see tunnel ls) or pass --all', { field: 'names' });
       const { stop, stopAll } = await import('../../api/records.js');
       const results: StopResult[] = flags.all ? await stopAll() : [];
       for (const name of flags.all ? [] : names) results.push(await stop(name));
@@ -31,5 +32,7 @@ function jobLine(j: StopResult['jobs'][number]): string {
       ? `  stopped ${j.what}\n`
       : `  ${j.what} NOT stopped: ${j.error ?? 'its stop failed'}; on the login node run kill ${j.id}, then scancel its workers\n`;
   }
-  return j.cancelled ? `  cancelled Slurm job ${j.id} (${j.what})\n` : `  Slurm job ${j.id} (${j.what}) NOT cancelled: ${j.error ?? 'scancel failed'}; run scancel ${j.id} on the login node\n`;
+  return j.cancelled
+    ? `  cancelled Slurm job ${j.id} (${j.what})\n`
+    : `  Slurm job ${j.id} (${j.what}) NOT cancelled: ${j.error ?? 'scancel failed'}; run scancel ${j.id} on the login node\n`;
 }

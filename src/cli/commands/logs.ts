@@ -25,7 +25,8 @@ export function registerLogs(program: Command, setExit: SetExit): void {
 async function copy(path: string, start: number, end: number): Promise<void> {
   if (end <= start) return;
   const decoder = new StringDecoder('utf8');
-  for await (const chunk of createReadStream(path, { start, end: end - 1 })) process.stdout.write(escapeControls(decoder.write(chunk as Buffer)));
+  for await (const chunk of createReadStream(path, { start, end: end - 1 }))
+    process.stdout.write(escapeControls(decoder.write(chunk as Buffer)));
   process.stdout.write(escapeControls(decoder.end()));
 }
 
@@ -37,7 +38,9 @@ async function follow(path: string, from: number): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   while (!stopped) {
-    const size = await stat(path).then((s) => s.size).catch(() => undefined);
+    const size = await stat(path)
+      .then((s) => s.size)
+      .catch(() => undefined);
     if (size === undefined) return;
     if (size > offset) {
       await copy(path, offset, size);

@@ -10,13 +10,21 @@ export function registerLs(program: Command, setExit: SetExit): void {
     .description('list background tunnels: state, forwards, uptime, restarts, last error')
     .option('--json', 'print a JSON array')
     .option('--saved', 'list saved tunnels (tunnel save) instead of running ones')
-    .action(async (flags: { json?: boolean; saved?: boolean }) => setExit(flags.saved ? await printSaved(flags) : await printRunning(flags)));
+    .action(async (flags: { json?: boolean; saved?: boolean }) =>
+      setExit(flags.saved ? await printSaved(flags) : await printRunning(flags)),
+    );
 }
 
 async function printSaved(flags: { json?: boolean }): Promise<number> {
   const { listSaved, savedTunnelFlags } = await import('../../api/saved.js');
   const saved = await listSaved();
-  process.stdout.write(flags.json ? `${JSON.stringify(saved)}\n` : saved.length === 0 ? 'no saved tunnels (save one with: tunnel save NAME ...)\n' : saved.map((t) => `${t.name}\t${savedTunnelFlags(t).join(' ')}\n`).join(''));
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify(saved)}\n`
+      : saved.length === 0
+        ? 'no saved tunnels (save one with: tunnel save NAME ...)\n'
+        : saved.map((t) => `${t.name}\t${savedTunnelFlags(t).join(' ')}\n`).join(''),
+  );
   return 0;
 }
 

@@ -10,7 +10,9 @@ interface SaveFlags extends TunnelFlags {
 }
 
 export function registerSave(program: Command, setExit: SetExit): void {
-  addTunnelFlags(program.command('save').argument('<name>', 'name to save the tunnel under (replaces one of the same name)'))
+  addTunnelFlags(
+    program.command('save').argument('<name>', 'name to save the tunnel under (replaces one of the same name)'),
+  )
     .description('save a tunnel under a name; start it later with `tunnel up NAME`')
     .option('--json', 'print what was saved as one JSON object')
     .action(async (name: string, flags: SaveFlags) => setExit(await runSave(name, flags)));
@@ -18,7 +20,10 @@ export function registerSave(program: Command, setExit: SetExit): void {
 
 async function runSave(name: string, flags: SaveFlags): Promise<number> {
   if (flags.name !== undefined && flags.name !== name) {
-    throw badSpec('--name', `--name '${flags.name}' differs from NAME '${name}'; the saved tunnel is named by NAME, drop --name`);
+    throw badSpec(
+      '--name',
+      `--name '${flags.name}' differs from NAME '${name}'; the saved tunnel is named by NAME, drop --name`,
+    );
   }
   const { save, savedTunnelFlags } = await import('../../api/saved.js');
   const result = await save({ name, tunnel: tunnelOptionsFromFlags(flags) });
@@ -27,7 +32,9 @@ async function runSave(name: string, flags: SaveFlags): Promise<number> {
   } else {
     const verb = result.replaced ? 'replaced' : 'saved';
     const style = styleFor();
-    process.stdout.write(`${style.green(verb)} ${style.bold(name)}: ${shJoin(savedTunnelFlags(result.tunnel))}  ${style.dim(`(${result.file})`)}\n`);
+    process.stdout.write(
+      `${style.green(verb)} ${style.bold(name)}: ${shJoin(savedTunnelFlags(result.tunnel))}  ${style.dim(`(${result.file})`)}\n`,
+    );
   }
   return 0;
 }

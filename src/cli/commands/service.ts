@@ -17,7 +17,9 @@ export function registerService(program: Command, setExit: SetExit): void {
     });
   service
     .command('remove <name>')
-    .description('remove the unit written by service install (stop it first: systemctl --user disable --now tunnel-NAME)')
+    .description(
+      'remove the unit written by service install (stop it first: systemctl --user disable --now tunnel-NAME)',
+    )
     .action(async (name: string) => {
       const { removeUnit } = await import('../../api/service.js');
       process.stdout.write(`removed ${await removeUnit(parseName(name, 'name'))}\n`);

@@ -12,9 +12,21 @@ export function registerStatus(program: Command, setExit: SetExit): void {
     .action(async (name: string, flags: { json?: boolean }) => {
       const { status } = await import('../../api/records.js');
       const listed = await status(name);
-      const job = listed.job === undefined ? '' : `job: ${jobCell(listed.job)}; ${listed.job.cancel === null ? 'it is not cancelled by down' : `tunnel down ${name} cancels it`}\n`;
-      const submitted = (listed.submitted ?? []).map((j) => `${submittedLine(j)}; tunnel down ${name} ${j.kind === 'factory' ? 'stops it and its workers' : 'cancels it'}\n`).join('');
-      process.stdout.write(flags.json ? `${JSON.stringify(listed)}\n` : `${renderTable([listed])}${job}${submitted}commands:\n${listed.commands.map((c) => `  ${c.join(' ')}`).join('\n')}\n`);
+      const job =
+        listed.job === undefined
+          ? ''
+          : `job: ${jobCell(listed.job)}; ${listed.job.cancel === null ? 'it is not cancelled by down' : `tunnel down ${name} cancels it`}\n`;
+      const submitted = (listed.submitted ?? [])
+        .map(
+          (j) =>
+            `${submittedLine(j)}; tunnel down ${name} ${j.kind === 'factory' ? 'stops it and its workers' : 'cancels it'}\n`,
+        )
+        .join('');
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify(listed)}\n`
+          : `${renderTable([listed])}${job}${submitted}commands:\n${listed.commands.map((c) => `  ${c.join(' ')}`).join('\n')}\n`,
+      );
       setExit(listed.state === 'up' ? 0 : listed.lastError ? exitCodeFor(listed.lastError.code as never) : 1);
     });
 }

@@ -38,19 +38,27 @@ export function pvscArguments(input: PvscInput): string[] {
   const via = parseHopList(input.via);
   if (via.length === 0) throw badOption('--via', '--via: the .pvsc needs the login node to go through');
   if (input.to !== undefined) parseHop(input.to, '--to');
-  if (input.slurm !== undefined && input.to !== undefined) throw badOption('--to', '--to: with --slurm the node comes from the job; drop --to (the last --via is the login node)');
+  if (input.slurm !== undefined && input.to !== undefined)
+    throw badOption(
+      '--to',
+      '--to: with --slurm the node comes from the job; drop --to (the last --via is the login node)',
+    );
   if (input.slurm !== undefined) checkSlurm(input.slurm);
   const port = parseInteger(input.port, '--port', 11111, 1, 65535);
   const launch = input.launch ?? 'pvserver';
-  if (launch.trim() === '' || /[\n!]/.test(launch)) throw badOption('--launch', "--launch: expected a one-line command without '!'");
+  if (launch.trim() === '' || /[\n!]/.test(launch))
+    throw badOption('--launch', "--launch: expected a one-line command without '!'");
   return [
-    'up', 'paraview',
+    'up',
+    'paraview',
     ...(input.sshConfig === undefined ? [] : ['--ssh-config', input.sshConfig]),
     ...(Array.isArray(input.via) ? input.via : [input.via]).flatMap((hop) => ['--via', hop]),
     ...(input.to === undefined ? [] : ['--to', input.to]),
     ...(input.slurm === undefined ? [] : ['--slurm', PVSC_SLURM_OPTIONS]),
-    '--port', String(port),
-    '--launch', launch,
+    '--port',
+    String(port),
+    '--launch',
+    launch,
   ];
 }
 
@@ -59,19 +67,30 @@ export function renderPvsc(template: string, input: PvscInput, file = 'paraview.
   const name = parseName(input.name, '--name');
   const exec = input.exec ?? 'tunnel';
   const args = pvscArguments(input);
-  return renderTemplate(template, {
-    NAME: escapeXml(name),
-    PORT: String(parseInteger(input.port, '--port', 11111, 1, 65535)),
-    EXEC: escapeXml(exec),
-    OPTIONS: input.slurm === undefined ? '' : renderSlurmOptions(input.slurm),
-    ARGUMENTS: args.map((arg) => `          <Argument value="${escapeXml(arg)}"/>`).join('\n'),
-  }, file);
+  return renderTemplate(
+    template,
+    {
+      NAME: escapeXml(name),
+      PORT: String(parseInteger(input.port, '--port', 11111, 1, 65535)),
+      EXEC: escapeXml(exec),
+      OPTIONS: input.slurm === undefined ? '' : renderSlurmOptions(input.slurm),
+      ARGUMENTS: args.map((arg) => `          <Argument value="${escapeXml(arg)}"/>`).join('\n'),
+    },
+    file,
+  );
 }
 
 /** Checks the dialog's defaults; returns them as numbers. */
 function checkSlurm(slurm: PvscSlurm): { walltime: number; nodes: number } {
-  if (!PARTITION.test(slurm.partition)) throw badOption('--partition', `--partition '${slurm.partition.slice(0, 40)}': expected a Slurm partition name (letters, digits, '.', '_', '-')`);
-  return { walltime: parseInteger(slurm.walltime, '--walltime', 60, 1, MAX_WALLTIME), nodes: parseInteger(slurm.nodes, '--nodes', 1, 1, MAX_NODES) };
+  if (!PARTITION.test(slurm.partition))
+    throw badOption(
+      '--partition',
+      `--partition '${slurm.partition.slice(0, 40)}': expected a Slurm partition name (letters, digits, '.', '_', '-')`,
+    );
+  return {
+    walltime: parseInteger(slurm.walltime, '--walltime', 60, 1, MAX_WALLTIME),
+    nodes: parseInteger(slurm.nodes, '--nodes', 1, 1, MAX_NODES),
+  };
 }
 
 const MAX_WALLTIME = 43_200; // 30 days, in minutes
@@ -98,5 +117,8 @@ function renderSlurmOptions(slurm: PvscSlurm): string {
 
 /** XML attribute/text escaping: the five predefined entities. */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch]!);
+  return text.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch]!,
+  );
 }

@@ -58,7 +58,11 @@ function reverseSession(plan: ReversePlan, context: PresetContext): PresetSessio
 export function listenerPort(plan: ReversePlan, tunnel: Pick<Tunnel, 'forwards'>): number {
   const allocated = tunnel.forwards().find((f) => f.direction === 'R')?.allocatedPort;
   const port = plan.remotePort === 0 ? allocated : plan.remotePort;
-  if (port === undefined) throw new TunnelError('FORWARD_REFUSED', `${formatHop(plan.target.to)} did not say which port it allocated for -R 0; pass --remote-port`);
+  if (port === undefined)
+    throw new TunnelError(
+      'FORWARD_REFUSED',
+      `${formatHop(plan.target.to)} did not say which port it allocated for -R 0; pass --remote-port`,
+    );
   return port;
 }
 
@@ -66,11 +70,23 @@ export function listenerPort(plan: ReversePlan, tunnel: Pick<Tunnel, 'forwards'>
 export function reverseReport(plan: ReversePlan, port: number): PresetReport {
   const { reverse, name } = plan.preset;
   const to = formatHop(plan.target.to);
-  const lines = [`${reverse.label} at localhost:${plan.port} here is reachable on ${to} at localhost:${port}`, describeLayout(plan, port)];
-  const json: Record<string, unknown> = { preset: name, localPort: plan.port, remotePort: port, layout: plan.layout, listenerOn: to };
+  const lines = [
+    `${reverse.label} at localhost:${plan.port} here is reachable on ${to} at localhost:${port}`,
+    describeLayout(plan, port),
+  ];
+  const json: Record<string, unknown> = {
+    preset: name,
+    localPort: plan.port,
+    remotePort: port,
+    layout: plan.layout,
+    listenerOn: to,
+  };
   if (reverse.sshConfigEntry === true) {
     const entry = renderSshConfigEntry({ alias: plan.alias, port, proxyJump: proxyJumpOf(plan) });
-    lines.push(`add this to ~/.ssh/config (the host key is checked under the name ${plan.alias}):`, ...entry.trimEnd().split('\n'));
+    lines.push(
+      `add this to ~/.ssh/config (the host key is checked under the name ${plan.alias}):`,
+      ...entry.trimEnd().split('\n'),
+    );
     json.sshConfigEntry = entry;
     json.host = plan.alias;
   }
@@ -92,15 +108,23 @@ function startLaunch(argv: string[], context: PresetContext): SshProcess {
   const { spawn } = sshRunner(context.ssh);
   const process = spawn(argv, { keepStdinOpen: true });
   process.onLine((line) => context.onLine?.(`[launch] ${line.replace(/\r$/, '')}`));
-  void process.exited.then(({ exitCode, signal }) => context.onLine?.(`[launch] exited (${exitCode ?? signal ?? 'unknown'}); judge it by its output above`));
+  void process.exited.then(({ exitCode, signal }) =>
+    context.onLine?.(`[launch] exited (${exitCode ?? signal ?? 'unknown'}); judge it by its output above`),
+  );
   return process;
 }
 
 function reverseDryRun(plan: ReversePlan): string[] {
-  const lines = [`# ${plan.preset.reverse.label} at localhost:${plan.port} -> ${formatHop(plan.target.to)}:`, shJoin(planTunnel(plan.options).tunnel.argv)];
+  const lines = [
+    `# ${plan.preset.reverse.label} at localhost:${plan.port} -> ${formatHop(plan.target.to)}:`,
+    shJoin(planTunnel(plan.options).tunnel.argv),
+  ];
   const command = remoteCommandLine(plan, plan.remotePort === 0 ? 'PORT' : plan.remotePort);
   if (plan.launch !== undefined && command !== undefined) {
-    lines.push('# then, with the port the target allocated as PORT:', shJoin(planRemoteCommand(plan.target, command, { tty: true })));
+    lines.push(
+      '# then, with the port the target allocated as PORT:',
+      shJoin(planRemoteCommand(plan.target, command, { tty: true })),
+    );
   }
   return lines;
 }

@@ -47,18 +47,30 @@ export function planReverse(preset: ReversePreset, input: PresetInput): ReverseP
  * port among them); a command that says {port} itself is taken as written.
  */
 export function normalizeLaunch(preset: ReversePreset, launch: string): string {
-  if (launch.trim() === '') throw badOption('--launch', "--launch: empty command (e.g. --launch pvserver or --launch 'mpiexec -n 4 pvserver')");
-  if (/[\n!]/.test(launch)) throw badOption('--launch', "--launch may not contain '!' or a newline (they do not survive every login shell)");
+  if (launch.trim() === '')
+    throw badOption('--launch', "--launch: empty command (e.g. --launch pvserver or --launch 'mpiexec -n 4 pvserver')");
+  if (/[\n!]/.test(launch))
+    throw badOption('--launch', "--launch may not contain '!' or a newline (they do not survive every login shell)");
   if (launch.includes('{port}')) return launch;
   const args = (preset.reverse.remoteCommand ?? []).slice(1);
-  return [launch, ...args.map((word) => word.split('{remotePort}').map((part) => (part === '' ? '' : shQuote(part))).join('{port}'))].join(' ');
+  return [
+    launch,
+    ...args.map((word) =>
+      word
+        .split('{remotePort}')
+        .map((part) => (part === '' ? '' : shQuote(part)))
+        .join('{port}'),
+    ),
+  ].join(' ');
 }
 
 /** The remote command with the listener port filled in, as one shell line. */
 export function remoteCommandLine(plan: ReversePlan, port: number | string): string | undefined {
   const { remoteCommand } = plan.preset.reverse;
   if (plan.launch !== undefined) return plan.launch.replace(/\{port\}/g, String(port));
-  return remoteCommand === undefined ? undefined : shJoin(remoteCommand.map((word) => fillPlaceholders(word, { remotePort: port })));
+  return remoteCommand === undefined
+    ? undefined
+    : shJoin(remoteCommand.map((word) => fillPlaceholders(word, { remotePort: port })));
 }
 
 /** Says where the listener is and who can reach it. */
@@ -68,9 +80,10 @@ export function describeLayout(plan: ReversePlan, port: number): string {
     const via = plan.target.via.map(formatHop).join(',');
     return `layout: jump (ssh -J ${via} -R ${port}:localhost:${plan.port} ${to}): the listener is on ${to}'s own loopback, so no GatewayPorts is needed; programs on ${to} connect to localhost:${port}`;
   }
-  const hint = plan.preset.reverse.remoteCommand === undefined
-    ? ''
-    : `; a compute node cannot reach it unless ${to}'s sshd has GatewayPorts, so to run on a node pass --via ${to} --to NODE`;
+  const hint =
+    plan.preset.reverse.remoteCommand === undefined
+      ? ''
+      : `; a compute node cannot reach it unless ${to}'s sshd has GatewayPorts, so to run on a node pass --via ${to} --to NODE`;
   return `layout: direct (ssh -R ${port}:localhost:${plan.port} ${to}): the listener is on ${to}'s loopback; programs on ${to} connect to localhost:${port}${hint}`;
 }
 

@@ -21,12 +21,18 @@ export async function probeHttp(url: string, options: ProbeOptions): Promise<voi
     const status = await fetchStatus(url, options.token, Math.min(3000, Math.max(100, deadline - Date.now())));
     if (status === 200) return;
     if (status === 401 || status === 403) {
-      throw new TunnelError('APP_FAILED', `${options.label} refused its own token (HTTP ${status}) at ${url}; is another server on that socket or port?`);
+      throw new TunnelError(
+        'APP_FAILED',
+        `${options.label} refused its own token (HTTP ${status}) at ${url}; is another server on that socket or port?`,
+      );
     }
     last = typeof status === 'number' ? `HTTP ${status}` : status;
     await sleep(200);
   }
-  throw new TunnelError('READY_TIMEOUT', `${options.label} did not answer through the tunnel at ${url} within ${options.timeoutMs / 1000} s (last: ${last})`);
+  throw new TunnelError(
+    'READY_TIMEOUT',
+    `${options.label} did not answer through the tunnel at ${url} within ${options.timeoutMs / 1000} s (last: ${last})`,
+  );
 }
 
 async function fetchStatus(url: string, token: string, timeoutMs: number): Promise<number | string> {

@@ -15,11 +15,13 @@ const VARIABLE: Record<string, string> = { socket: 'TUNNEL_SOCKET', port: 'TUNNE
 export function renderWord(word: string): string {
   const parts = word.split(/(\{[A-Za-z]+\})/).filter((part) => part !== '');
   if (parts.length === 0) return "''";
-  return parts.map((part) => {
-    const name = /^\{([A-Za-z]+)\}$/.exec(part)?.[1];
-    const variable = name === undefined ? undefined : VARIABLE[name];
-    return variable === undefined ? shQuote(part) : `"$${variable}"`;
-  }).join('');
+  return parts
+    .map((part) => {
+      const name = /^\{([A-Za-z]+)\}$/.exec(part)?.[1];
+      const variable = name === undefined ? undefined : VARIABLE[name];
+      return variable === undefined ? shQuote(part) : `"$${variable}"`;
+    })
+    .join('');
 }
 
 /** The server command from a preset argv: `exec` so the recorded pid is the server's own. */
@@ -103,11 +105,13 @@ export function waitScript(input: WaitScriptInput): string {
   const lines: string[] = [];
   if (input.dir !== undefined) lines.push(`d=${shQuote(input.dir)}`);
   lines.push(`m=${shQuote(input.match)}`, `end=$(( $(date +%s) + ${Math.trunc(input.timeoutSeconds)} ))`);
-  const alive = input.dir === undefined
-    ? ''
-    : 'if kill -0 "$(cat "$d/pid")" 2>/dev/null; then :; else echo tunnel-server-exited; tail -n 20 "$d/server.log"; exit 3; fi; ';
+  const alive =
+    input.dir === undefined
+      ? ''
+      : 'if kill -0 "$(cat "$d/pid")" 2>/dev/null; then :; else echo tunnel-server-exited; tail -n 20 "$d/server.log"; exit 3; fi; ';
   const list = `out=$(${shJoin(input.list)} 2>/dev/null); case "$out" in *"$m"*) printf '%s\\n' "$out"; exit 0;; esac`;
-  const listWhenReady = input.socket === undefined ? `${list}; ` : `if [ -S ${shQuote(input.socket)} ]; then ${list}; fi; `;
+  const listWhenReady =
+    input.socket === undefined ? `${list}; ` : `if [ -S ${shQuote(input.socket)} ]; then ${list}; fi; `;
   const tail = input.dir === undefined ? '' : ' tail -n 20 "$d/server.log";';
   lines.push(
     `while :; do ${alive}${listWhenReady}if [ "$(date +%s)" -ge "$end" ]; then echo tunnel-server-timeout;${tail} exit 4; fi; sleep 0.${input.socket === undefined ? 5 : 2}; done`,

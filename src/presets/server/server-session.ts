@@ -21,7 +21,10 @@ export async function startServerSession(plan: ServerPlan, context: PresetContex
     if (stopped || plan.stop === undefined || launched === undefined) return;
     stopped = true;
     const result = await run(plan.stop, { timeoutMs: deadline(plan, 20) });
-    if (result.exitCode !== 0) say(`could not stop ${plan.preset.server.label} on ${where}: ${lastLine(result)}; stop it with: ${shJoin(plan.stop)}`);
+    if (result.exitCode !== 0)
+      say(
+        `could not stop ${plan.preset.server.label} on ${where}: ${lastLine(result)}; stop it with: ${shJoin(plan.stop)}`,
+      );
   };
   try {
     if (plan.launch !== undefined) {
@@ -58,44 +61,85 @@ async function launch(plan: ServerPlan, run: RunSsh): Promise<{ pid: number; por
   const launched = result.exitCode === 0 ? parseLaunched(result.stdout) : undefined;
   if (launched !== undefined && (plan.mode === 'socket' || launched.port !== undefined)) return launched;
   const why = result.exitCode === 97 ? `its private directory ${plan.dir} already exists` : lastLine(result);
-  throw new TunnelError('APP_FAILED', `could not start ${plan.preset.server.label} on ${describeTarget(plan.target)}: ${why}`, {
-    argv: plan.launch, exitCode: result.exitCode,
-  });
+  throw new TunnelError(
+    'APP_FAILED',
+    `could not start ${plan.preset.server.label} on ${describeTarget(plan.target)}: ${why}`,
+    {
+      argv: plan.launch,
+      exitCode: result.exitCode,
+    },
+  );
 }
 
-async function waitForServer(plan: ServerPlan, run: RunSsh, match: ServerMatch, launched: boolean): Promise<ServerInfo> {
+async function waitForServer(
+  plan: ServerPlan,
+  run: RunSsh,
+  match: ServerMatch,
+  launched: boolean,
+): Promise<ServerInfo> {
   const argv = plan.wait ?? planPortWait(plan, 'port' in match ? match.port : 0);
   const result = await run(argv, { timeoutMs: deadline(plan, plan.startTimeoutSeconds) });
   const label = plan.preset.server.label;
   const where = describeTarget(plan.target);
   // stdout holds tokens: only the redacted log tail may reach a message.
-  const logTail = () => redactSecrets(result.stdout.split('\n').filter((l) => !l.startsWith('tunnel-server-')).join('\n').trim());
+  const logTail = () =>
+    redactSecrets(
+      result.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('tunnel-server-'))
+        .join('\n')
+        .trim(),
+    );
   if (result.exitCode === 0) {
     const info = findServer(result.stdout, match);
     if (info !== undefined) return info;
-    throw new TunnelError('APP_FAILED', `${label} on ${where} is not in its server list (${shJoin(plan.preset.server.list)}); is it a ${label}?`);
+    throw new TunnelError(
+      'APP_FAILED',
+      `${label} on ${where} is not in its server list (${shJoin(plan.preset.server.list)}); is it a ${label}?`,
+    );
   }
   if (result.exitCode === 3) {
-    throw new TunnelError('APP_FAILED', `${label} exited on ${where} before it answered; its log ends:\n${logTail()}`, { exitCode: 3 });
+    throw new TunnelError('APP_FAILED', `${label} exited on ${where} before it answered; its log ends:\n${logTail()}`, {
+      exitCode: 3,
+    });
   }
   if (result.exitCode === 4 || result.timedOut) {
-    const what = launched ? `; its log ends:\n${logTail()}` : ` at ${'socket' in match ? match.socket : `port ${match.port}`}`;
-    throw new TunnelError('READY_TIMEOUT', `${label} did not answer on ${where} within ${plan.startTimeoutSeconds} s (raise --start-timeout)${what}`);
+    const what = launched
+      ? `; its log ends:\n${logTail()}`
+      : ` at ${'socket' in match ? match.socket : `port ${match.port}`}`;
+    throw new TunnelError(
+      'READY_TIMEOUT',
+      `${label} did not answer on ${where} within ${plan.startTimeoutSeconds} s (raise --start-timeout)${what}`,
+    );
   }
-  throw new TunnelError('SSH_EXITED', `ssh to ${where} failed while waiting for ${label}: ${lastLine(result)}`, { argv, exitCode: result.exitCode });
+  throw new TunnelError('SSH_EXITED', `ssh to ${where} failed while waiting for ${label}: ${lastLine(result)}`, {
+    argv,
+    exitCode: result.exitCode,
+  });
 }
 
-async function report(plan: ServerPlan, info: ServerInfo, match: ServerMatch, pid: number | undefined, signal: AbortSignal | undefined): Promise<PresetReport> {
+async function report(
+  plan: ServerPlan,
+  info: ServerInfo,
+  match: ServerMatch,
+  pid: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<PresetReport> {
   const { server } = plan.preset;
   const base = `http://127.0.0.1:${plan.localPort}${info.baseUrl}`;
   await probeHttp(`${base}${server.healthPath}`, { token: info.token, timeoutMs: 15_000, label: server.label, signal });
-  const url = fillPlaceholders(server.url, { localPort: plan.localPort, baseUrl: info.baseUrl, token: encodeURIComponent(info.token) });
+  const url = fillPlaceholders(server.url, {
+    localPort: plan.localPort,
+    baseUrl: info.baseUrl,
+    token: encodeURIComponent(info.token),
+  });
   const where = 'socket' in match ? match.socket : `port ${match.port}`;
   const lines = [
     `${server.label} on ${describeTarget(plan.target)} at ${where}${pid === undefined ? ' (attached)' : ` (pid ${pid})`}`,
     `open ${url}`,
   ];
-  if (pid !== undefined && plan.keep && plan.stop !== undefined) lines.push(`--keep: it keeps running after the tunnel; stop it with: ${shJoin(plan.stop)}`);
+  if (pid !== undefined && plan.keep && plan.stop !== undefined)
+    lines.push(`--keep: it keeps running after the tunnel; stop it with: ${shJoin(plan.stop)}`);
   return {
     lines,
     json: {
@@ -120,7 +164,10 @@ function deadline(plan: ServerPlan, stepSeconds: number): number {
 }
 
 function lastLine(result: SshResult): string {
-  const lines = redactSecrets(result.stderr).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('debug'));
+  const lines = redactSecrets(result.stderr)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('debug'));
   return lines[lines.length - 1] ?? (result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`);
 }
 

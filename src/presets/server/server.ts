@@ -4,7 +4,15 @@ import { checkSocketPath } from '../../model/socket-path.js';
 import type { TunnelOptions } from '../../model/types.js';
 import { badOption, tunnelPart, type PresetInput } from '../options.js';
 import { planRemoteCommand, remoteTargetOf, type RemoteTarget } from '../remote.js';
-import { commandFromArgv, commandFromUser, launchScript, runDir, stopScript, usesPlaceholder, waitScript } from './server-scripts.js';
+import {
+  commandFromArgv,
+  commandFromUser,
+  launchScript,
+  runDir,
+  stopScript,
+  usesPlaceholder,
+  waitScript,
+} from './server-scripts.js';
 import type { ServerMatch } from './server-info.js';
 import type { ServerPreset } from '../types.js';
 
@@ -28,16 +36,41 @@ export interface ServerPlan {
 }
 
 /** Decides paths, commands and timeouts for a server preset. */
-export function planServer(preset: ServerPreset, input: PresetInput, ids: { runId: string; localPort: number }): ServerPlan {
+export function planServer(
+  preset: ServerPreset,
+  input: PresetInput,
+  ids: { runId: string; localPort: number },
+): ServerPlan {
   const { server } = preset;
   const target = remoteTargetOf(input);
   const startTimeoutSeconds = parseInteger(input.startTimeout, '--start-timeout', server.startTimeoutSeconds, 1, 3600);
   const tunnelOptions = tunnelPart(input);
-  const base = { preset, target, tunnelOptions, localPort: ids.localPort, startTimeoutSeconds, keep: input.keep === true };
+  const base = {
+    preset,
+    target,
+    tunnelOptions,
+    localPort: ids.localPort,
+    startTimeoutSeconds,
+    keep: input.keep === true,
+  };
   if (input.attach !== undefined) {
     const match = parseAttach(input.attach);
-    const wait = waitScript({ list: server.list, socket: 'socket' in match ? match.socket : undefined, match: matchText(match), timeoutSeconds: Math.min(startTimeoutSeconds, 15) });
-    return { ...base, mode: 'socket' in match ? 'socket' : 'port', dir: undefined, match, launch: undefined, wait: planRemoteCommand(target, wait), stop: undefined, keep: true };
+    const wait = waitScript({
+      list: server.list,
+      socket: 'socket' in match ? match.socket : undefined,
+      match: matchText(match),
+      timeoutSeconds: Math.min(startTimeoutSeconds, 15),
+    });
+    return {
+      ...base,
+      mode: 'socket' in match ? 'socket' : 'port',
+      dir: undefined,
+      match,
+      launch: undefined,
+      wait: planRemoteCommand(target, wait),
+      stop: undefined,
+      keep: true,
+    };
   }
   const mode = input.sock === true ? 'socket' : 'port';
   const dir = runDir(server.socketDir, preset.name, ids.runId);
@@ -52,14 +85,31 @@ export function planServer(preset: ServerPreset, input: PresetInput, ids: { runI
     dir,
     match,
     launch: planRemoteCommand(target, launch),
-    wait: match === undefined ? undefined : planRemoteCommand(target, waitScript({ dir, socket, list: server.list, match: matchText(match), timeoutSeconds: startTimeoutSeconds })),
+    wait:
+      match === undefined
+        ? undefined
+        : planRemoteCommand(
+            target,
+            waitScript({
+              dir,
+              socket,
+              list: server.list,
+              match: matchText(match),
+              timeoutSeconds: startTimeoutSeconds,
+            }),
+          ),
     stop: planRemoteCommand(target, stopScript(dir)),
   };
 }
 
 /** The wait command once the launch has told us the port (port mode). */
 export function planPortWait(plan: ServerPlan, port: number): string[] {
-  const script = waitScript({ dir: plan.dir, list: plan.preset.server.list, match: matchText({ port }), timeoutSeconds: plan.startTimeoutSeconds });
+  const script = waitScript({
+    dir: plan.dir,
+    list: plan.preset.server.list,
+    match: matchText({ port }),
+    timeoutSeconds: plan.startTimeoutSeconds,
+  });
   return planRemoteCommand(plan.target, script);
 }
 
@@ -76,9 +126,13 @@ function parseAttach(value: string): ServerMatch {
 function userCommand(cmd: string, mode: 'socket' | 'port'): string {
   const needed = mode === 'socket' ? 'socket' : 'port';
   if (!usesPlaceholder(cmd, needed)) {
-    throw badOption('--cmd', `--cmd must contain {${needed}} where the server's ${needed} goes (e.g. --${needed === 'socket' ? 'sock' : 'port'} {${needed}})`);
+    throw badOption(
+      '--cmd',
+      `--cmd must contain {${needed}} where the server's ${needed} goes (e.g. --${needed === 'socket' ? 'sock' : 'port'} {${needed}})`,
+    );
   }
-  if (/[\n!]/.test(cmd)) throw badOption('--cmd', "--cmd may not contain '!' or a newline (they do not survive every login shell)");
+  if (/[\n!]/.test(cmd))
+    throw badOption('--cmd', "--cmd may not contain '!' or a newline (they do not survive every login shell)");
   return commandFromUser(cmd);
 }
 

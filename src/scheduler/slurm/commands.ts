@@ -16,22 +16,28 @@ export const NOTES_DIR = '"$HOME/.tunnel/jobs"';
  */
 export function submitScript(options: readonly string[], jobName: string, reuse = false, output = '%j.out'): string {
   const same = `o=$(squeue -h -u "$(id -un)" -n ${shQuote(jobName)} -t PENDING,CONFIGURING,RUNNING -o %i 2>/dev/null | head -n 1); if [ -n "$o" ]; then echo "reuse $o"; exit 0; fi`;
-  return (reuse ? `${same}; ` : '') + [
-    `mkdir -p ${NOTES_DIR} && chmod 700 "$HOME/.tunnel" ${NOTES_DIR}`,
-    `exec sbatch --parsable --job-name=${shQuote(jobName)} --output=${NOTES_DIR}/${shQuote(output)} ${shJoin(options)}`.trimEnd(),
-  ].join(' && ');
+  return (
+    (reuse ? `${same}; ` : '') +
+    [
+      `mkdir -p ${NOTES_DIR} && chmod 700 "$HOME/.tunnel" ${NOTES_DIR}`,
+      `exec sbatch --parsable --job-name=${shQuote(jobName)} --output=${NOTES_DIR}/${shQuote(output)} ${shJoin(options)}`.trimEnd(),
+    ].join(' && ')
+  );
 }
 
 /** Who we are, the job as squeue sees it (scontrol once squeue has forgotten it), and its notes. */
 export function pollScript(id: string): string {
   const job = shQuote(id);
   return [
-    `echo ${MARK.me}`, 'id -un',
+    `echo ${MARK.me}`,
+    'id -un',
     // Double quotes: the format has no $ or backquote, and reads better than nested single quotes.
     `s=$(squeue -h -t all -j ${job} -o "${SQUEUE_FORMAT}")`,
-    `echo ${MARK.squeue}`, 'printf "%s\\n" "$s"',
+    `echo ${MARK.squeue}`,
+    'printf "%s\\n" "$s"',
     `if [ -z "$s" ]; then echo ${MARK.scontrol}; scontrol show job ${job} 2>/dev/null; fi`,
-    `echo ${MARK.notes}`, `cat ${NOTES_DIR}/${job} 2>/dev/null`,
+    `echo ${MARK.notes}`,
+    `cat ${NOTES_DIR}/${job} 2>/dev/null`,
     'true',
   ].join('; ');
 }
@@ -39,7 +45,9 @@ export function pollScript(id: string): string {
 /** Writes notes for the job to read (key=value lines), atomically and privately, next to its own notes. */
 export function tellScript(id: string, notes: Record<string, string>): string {
   const file = `${NOTES_DIR}/${shQuote(id)}.port`;
-  const lines = Object.entries(notes).map(([key, value]) => shQuote(`${key}=${value}`)).join(' ');
+  const lines = Object.entries(notes)
+    .map(([key, value]) => shQuote(`${key}=${value}`))
+    .join(' ');
   return `umask 077 && printf '%s\\n' ${lines} > ${file}.tmp && exec mv -f ${file}.tmp ${file}`;
 }
 
@@ -57,20 +65,34 @@ const WAITING = ['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_
  * waiting states, or `seconds` pass.
  * On a login node behind slow or 2FA logins this is one login instead of one per poll.
  */
-export function followScript(id: string, options: { notes: string | undefined; seconds: number; maxPollSeconds: number }): string {
+export function followScript(
+  id: string,
+  options: { notes: string | undefined; seconds: number; maxPollSeconds: number },
+): string {
   const job = shQuote(id);
   const block = [
-    `echo ${MARK.me}`, 'echo "$me"', `echo ${MARK.squeue}`, 'printf "%s\\n" "$s"',
+    `echo ${MARK.me}`,
+    'echo "$me"',
+    `echo ${MARK.squeue}`,
+    'printf "%s\\n" "$s"',
     // scontrol's own error ("Invalid job id specified") is what an unknown job's message quotes.
     `if [ -z "$s" ]; then echo ${MARK.scontrol}; scontrol show job ${job} 2>&1; fi`,
-    `echo ${MARK.notes}`, 'printf "%s\\n" "$n"', `echo ${MARK.end}`,
+    `echo ${MARK.notes}`,
+    'printf "%s\\n" "$n"',
+    `echo ${MARK.end}`,
   ].join('; ');
   // Notes count only when they are this run's (its directory): a job id can come back (another
   // cluster sharing the home, a restarted controller) and its old notes must not pass for ours.
   const mine = options.notes === undefined ? '' : `*${shQuote(`dir=${options.notes}`)}*`;
-  const running = options.notes === undefined ? 'exit 0' : `case "$n" in ${mine}) case "$n" in *state=ready*|*state=failed*) exit 0;; esac;; esac`;
+  const running =
+    options.notes === undefined
+      ? 'exit 0'
+      : `case "$n" in ${mine}) case "$n" in *state=ready*|*state=failed*) exit 0;; esac;; esac`;
   return [
-    'me=$(id -un)', `end=$(( $(date +%s) + ${Math.trunc(options.seconds)} ))`, 'last=', 'i=0',
+    'me=$(id -un)',
+    `end=$(( $(date +%s) + ${Math.trunc(options.seconds)} ))`,
+    'last=',
+    'i=0',
     `while :; do s=$(squeue -h -t all -j ${job} -o "${SQUEUE_FORMAT}" 2>/dev/null); n=$(cat ${NOTES_DIR}/${job} 2>/dev/null)`,
     `if [ "$s|$n" = "$last" ]; then :; else last="$s|$n"; ${block}; fi`,
     `case "$s" in *"|RUNNING|"*) ${running};; ${WAITING.map((w) => `*"|${w}|"*`).join('|')}) ;; *) exit 0;; esac`,

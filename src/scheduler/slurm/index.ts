@@ -25,11 +25,18 @@ export interface SlurmOptions {
 /** The ssh argv of each Slurm step, for --dry-run and for the effects below. */
 export function slurmCommands(options: SlurmOptions) {
   return {
-    submit: planLoginCommand(options.host, submitScript(options.sbatch, options.jobName, options.reuse === true, options.output)),
+    submit: planLoginCommand(
+      options.host,
+      submitScript(options.sbatch, options.jobName, options.reuse === true, options.output),
+    ),
     poll: (id: string) => planLoginCommand(options.host, pollScript(id)),
     cancel: (id: string) => planLoginCommand(options.host, cancelScript(id)),
     tell: (id: string, notes: Record<string, string>) => planLoginCommand(options.host, tellScript(id, notes)),
-    follow: (id: string, notes: string | undefined) => planLoginCommand(options.host, followScript(id, { notes, seconds: FOLLOW_SECONDS, maxPollSeconds: options.maxPollSeconds ?? 5 })),
+    follow: (id: string, notes: string | undefined) =>
+      planLoginCommand(
+        options.host,
+        followScript(id, { notes, seconds: FOLLOW_SECONDS, maxPollSeconds: options.maxPollSeconds ?? 5 }),
+      ),
   };
 }
 
@@ -49,11 +56,17 @@ export function slurm(options: SlurmOptions): Scheduler {
       const submitted = result.exitCode === 0 ? parseSbatch(result.stdout) : undefined;
       if (submitted !== undefined) return submitted;
       // ssh itself fails with 255; so does sbatch on an option it does not know, but it says so.
-      if (result.exitCode === 255 && !/^sbatch:/m.test(result.stderr)) throw sshFailed(login, result.stderr, commands.submit);
+      if (result.exitCode === 255 && !/^sbatch:/m.test(result.stderr))
+        throw sshFailed(login, result.stderr, commands.submit);
       // sbatch's own words, one line: a refused option, an unknown partition, a limit.
-      throw new TunnelError('JOB_REFUSED', `sbatch on ${login} refused the job: ${slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}, no job id printed`)}`, {
-        argv: commands.submit, exitCode: result.exitCode,
-      });
+      throw new TunnelError(
+        'JOB_REFUSED',
+        `sbatch on ${login} refused the job: ${slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}, no job id printed`)}`,
+        {
+          argv: commands.submit,
+          exitCode: result.exitCode,
+        },
+      );
     },
     async poll(id): Promise<Poll> {
       const argv = commands.poll(id);
@@ -61,7 +74,11 @@ export function slurm(options: SlurmOptions): Scheduler {
       if (result.exitCode !== 0) throw sshFailed(login, result.stderr, argv, result.timedOut);
       const poll = parsePoll(result.stdout);
       if (poll.job === undefined) {
-        throw new TunnelError('NOT_FOUND', `no Slurm job ${id} on ${login}: ${slurmMessage(result.stderr, 'squeue and scontrol do not know it')}`, { field: '--job' });
+        throw new TunnelError(
+          'NOT_FOUND',
+          `no Slurm job ${id} on ${login}: ${slurmMessage(result.stderr, 'squeue and scontrol do not know it')}`,
+          { field: '--job' },
+        );
       }
       return poll;
     },
@@ -81,28 +98,52 @@ export function slurm(options: SlurmOptions): Scheduler {
       if (signal?.aborted) throw new TunnelError('ABORTED', 'cancelled while waiting for the job');
       if (result.exitCode !== 0) throw sshFailed(login, result.stderr, argv, result.timedOut);
       if (last?.job === undefined) {
-        const said = lastText.split('\n').find((l) => /error/.test(l))?.trim();
-        throw new TunnelError('NOT_FOUND', `no Slurm job ${id} on ${login}: ${said ?? slurmMessage(result.stderr, 'squeue and scontrol do not know it')}`, { field: '--job' });
+        const said = lastText
+          .split('\n')
+          .find((l) => /error/.test(l))
+          ?.trim();
+        throw new TunnelError(
+          'NOT_FOUND',
+          `no Slurm job ${id} on ${login}: ${said ?? slurmMessage(result.stderr, 'squeue and scontrol do not know it')}`,
+          { field: '--job' },
+        );
       }
       return last;
     },
     async tell(id, notes) {
       const argv = commands.tell(id, notes);
       const result = await run(argv, { timeoutMs });
-      if (result.exitCode !== 0) throw sshFailed(login, result.stderr || `could not write the notes of job ${id}`, argv, result.timedOut);
+      if (result.exitCode !== 0)
+        throw sshFailed(login, result.stderr || `could not write the notes of job ${id}`, argv, result.timedOut);
     },
     async cancel(id) {
       const argv = commands.cancel(id);
       const result = await run(argv, { timeoutMs });
       if (result.exitCode !== 0) {
-        const said = slurmMessage(result.stderr, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`);
-        throw new TunnelError('JOB_REFUSED', `scancel ${id} on ${login} failed: ${said}; cancel it with: ssh ${login} scancel ${id}`, { argv, exitCode: result.exitCode, sshMessage: said });
+        const said = slurmMessage(
+          result.stderr,
+          result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'by signal'}`,
+        );
+        throw new TunnelError(
+          'JOB_REFUSED',
+          `scancel ${id} on ${login} failed: ${said}; cancel it with: ssh ${login} scancel ${id}`,
+          { argv, exitCode: result.exitCode, sshMessage: said },
+        );
       }
     },
   };
 }
 
 function sshFailed(login: string, stderr: string, argv: readonly string[], timedOut = false): TunnelError {
-  const line = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '').pop() ?? (timedOut ? 'timed out' : 'ssh failed');
-  return new TunnelError('CONNECT_FAILED', `cannot run Slurm commands on ${login}: ${line}`, { argv, hop: login, sshMessage: line });
+  const line =
+    stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .pop() ?? (timedOut ? 'timed out' : 'ssh failed');
+  return new TunnelError('CONNECT_FAILED', `cannot run Slurm commands on ${login}: ${line}`, {
+    argv,
+    hop: login,
+    sshMessage: line,
+  });
 }

@@ -46,9 +46,14 @@ function checkWords(text: string, words: string[], refused: Readonly<Record<stri
     const why = refused[name];
     if (why !== undefined) throw bad(text, `${name} is not allowed: ${why}`);
   }
-  if (words.length > 0 && !words[0]!.startsWith('-')) throw bad(text, `'${words[0]!.slice(0, 40)}' is not an option (the command goes in --run)`);
+  if (words.length > 0 && !words[0]!.startsWith('-'))
+    throw bad(text, `'${words[0]!.slice(0, 40)}' is not an option (the command goes in --run)`);
 }
 
 function bad(text: string, why: string): TunnelError {
-  return new TunnelError('BAD_OPTION', `--slurm '${text.slice(0, 80).replace(/[\u0000-\u001f\u007f]/g, '?')}': ${why}`, { field: '--slurm' });
+  return new TunnelError(
+    'BAD_OPTION',
+    `--slurm '${text.slice(0, 80).replace(/[\u0000-\u001f\u007f]/g, '?')}': ${why}`,
+    { field: '--slurm' },
+  );
 }

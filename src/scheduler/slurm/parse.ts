@@ -4,8 +4,18 @@ import { firstHost } from './hostlist.js';
 
 /** Ends for good: the tunnel must stop (COMPLETING too: the app is already being killed). */
 const TERMINAL = new Set([
-  'BOOT_FAIL', 'CANCELLED', 'COMPLETED', 'COMPLETING', 'DEADLINE', 'FAILED', 'NODE_FAIL',
-  'OUT_OF_MEMORY', 'PREEMPTED', 'REVOKED', 'SPECIAL_EXIT', 'TIMEOUT',
+  'BOOT_FAIL',
+  'CANCELLED',
+  'COMPLETED',
+  'COMPLETING',
+  'DEADLINE',
+  'FAILED',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'PREEMPTED',
+  'REVOKED',
+  'SPECIAL_EXIT',
+  'TIMEOUT',
 ]);
 
 export function isTerminal(state: string): boolean {
@@ -25,7 +35,10 @@ export function parseSbatch(stdout: string): { id: string; reused: boolean } | u
  * first line that is not a hint. Never more than one line.
  */
 export function slurmMessage(stderr: string, fallback: string): string {
-  const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('debug'));
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('debug'));
   const error = lines.find((line) => /\berror:/.test(line));
   return error ?? lines.find((line) => !/^Try "?\S+ --help"?/.test(line)) ?? fallback;
 }
@@ -61,23 +74,47 @@ export function parseScontrol(text: string): JobInfo | undefined {
   const used = parseDuration(fields.get('RunTime') ?? '') ?? 0;
   const reason = fields.get('Reason') ?? '';
   const user = /^([^(]+)/.exec(fields.get('UserId') ?? '')?.[1];
-  return job(id, state, reason === 'None' ? '' : reason, firstHost(fields.get('BatchHost') ?? fields.get('NodeList') ?? ''), limit === null ? null : Math.max(0, limit - used), user);
+  return job(
+    id,
+    state,
+    reason === 'None' ? '' : reason,
+    firstHost(fields.get('BatchHost') ?? fields.get('NodeList') ?? ''),
+    limit === null ? null : Math.max(0, limit - used),
+    user,
+  );
 }
 
-function job(id: string, state: string, reason: string, node: string | undefined, timeLeft: number | null, user: string | undefined): JobInfo {
+function job(
+  id: string,
+  state: string,
+  reason: string,
+  node: string | undefined,
+  timeLeft: number | null,
+  user: string | undefined,
+): JobInfo {
   const terminal = isTerminal(state);
   return { id, state, reason, node, timeLeft, user, terminal, running: state === 'RUNNING' && node !== undefined };
 }
 
 /** Markers between the sections of the poll script's output. */
-export const MARK = { squeue: '--tnl-squeue--', scontrol: '--tnl-scontrol--', notes: '--tnl-notes--', me: '--tnl-me--', end: '--tnl-end--' } as const;
+export const MARK = {
+  squeue: '--tnl-squeue--',
+  scontrol: '--tnl-scontrol--',
+  notes: '--tnl-notes--',
+  me: '--tnl-me--',
+  end: '--tnl-end--',
+} as const;
 
 /** The poll script's whole output: squeue's line (or scontrol's record), the job's notes, who we are. */
 export function parsePoll(stdout: string): Poll {
   const sections = splitSections(stdout.split(MARK.end)[0] ?? '');
   const fromSqueue = (sections.get(MARK.squeue) ?? []).map(parseSqueueLine).find((j) => j !== undefined);
   const job = fromSqueue ?? parseScontrol((sections.get(MARK.scontrol) ?? []).join('\n'));
-  return { job, notes: parseNotes((sections.get(MARK.notes) ?? []).join('\n')), me: sections.get(MARK.me)?.[0]?.trim() || undefined };
+  return {
+    job,
+    notes: parseNotes((sections.get(MARK.notes) ?? []).join('\n')),
+    me: sections.get(MARK.me)?.[0]?.trim() || undefined,
+  };
 }
 
 function splitSections(stdout: string): Map<string, string[]> {
@@ -102,6 +139,9 @@ export function parseNotes(text: string): JobNotes {
 
 /** A job id as users type it for --job: digits (array tasks as 12_3). */
 export function parseJobId(text: string): string {
-  if (!/^\d{1,12}(_\d{1,9})?$/.test(text)) throw new TunnelError('BAD_OPTION', `--job '${text.slice(0, 40)}': expected a Slurm job id like 12345`, { field: '--job' });
+  if (!/^\d{1,12}(_\d{1,9})?$/.test(text))
+    throw new TunnelError('BAD_OPTION', `--job '${text.slice(0, 40)}': expected a Slurm job id like 12345`, {
+      field: '--job',
+    });
   return text;
 }

@@ -20,9 +20,15 @@ const PLACEHOLDERS = ['title', 'dir', 'socket', 'command', 'waitport'] as const;
 
 /** Fills templates/slurm/job.sh; a template missing a placeholder is a packaging bug and says so. */
 export function renderJobScript(template: string, input: JobScriptInput): string {
-  if (!PATH.test(input.dir) || input.dir.includes('..')) throw bad('dir', `job directory '${input.dir.slice(0, 80)}' must be an absolute path of letters, digits, '.', '_', '-'`);
-  if (input.socket !== '' && (!PATH.test(input.socket) || !input.socket.startsWith(`${input.dir}/`))) throw bad('socket', `job socket '${input.socket.slice(0, 80)}' must lie in ${input.dir}`);
-  if (input.command.trim() === '' || input.command.includes('\0')) throw bad('--run', '--run: expected a command to run in the job');
+  if (!PATH.test(input.dir) || input.dir.includes('..'))
+    throw bad(
+      'dir',
+      `job directory '${input.dir.slice(0, 80)}' must be an absolute path of letters, digits, '.', '_', '-'`,
+    );
+  if (input.socket !== '' && (!PATH.test(input.socket) || !input.socket.startsWith(`${input.dir}/`)))
+    throw bad('socket', `job socket '${input.socket.slice(0, 80)}' must lie in ${input.dir}`);
+  if (input.command.trim() === '' || input.command.includes('\0'))
+    throw bad('--run', '--run: expected a command to run in the job');
   const values: Record<(typeof PLACEHOLDERS)[number], string> = {
     title: input.title.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200),
     dir: shQuote(input.dir),
@@ -31,9 +37,13 @@ export function renderJobScript(template: string, input: JobScriptInput): string
     waitport: input.waitForPort === true ? '1' : "''",
   };
   for (const key of PLACEHOLDERS) {
-    if (!template.includes(`{${key}}`)) throw new TunnelError('CONFIG_INVALID', `templates/slurm/job.sh has no {${key}} placeholder`);
+    if (!template.includes(`{${key}}`))
+      throw new TunnelError('CONFIG_INVALID', `templates/slurm/job.sh has no {${key}} placeholder`);
   }
-  return template.replace(/\{(title|dir|socket|command|waitport)\}/g, (_, key: (typeof PLACEHOLDERS)[number]) => values[key]);
+  return template.replace(
+    /\{(title|dir|socket|command|waitport)\}/g,
+    (_, key: (typeof PLACEHOLDERS)[number]) => values[key],
+  );
 }
 
 function bad(field: string, message: string): TunnelError {

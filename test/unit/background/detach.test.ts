@@ -23,14 +23,44 @@ function deadPid(): number {
 function deadRecord(job: Partial<JobRecord> = {}): TunnelRecord {
   const pid = deadPid();
   return {
-    name: 'nb', supervisorPid: pid, supervisor: { pid, start: 'gone' }, state: 'up', strategy: 'jump', route: ['login', 'node7'], forwards: [],
-    sshPids: [], sshProcesses: [], localSockets: [], remoteCleanup: [], commands: [], startedAt: '2026-01-01T00:00:00Z', upSince: undefined,
-    updatedAt: '2026-01-01T00:00:00Z', restarts: 0, lastError: undefined,
-    job: { scheduler: 'slurm', id: '42', node: 'node7', state: 'RUNNING', reason: 'None', timeLeft: 600, seenAt: '2026-01-01T00:00:00Z', submitted: true, keepJob: false, cancel: CANCEL, ...job },
+    name: 'nb',
+    supervisorPid: pid,
+    supervisor: { pid, start: 'gone' },
+    state: 'up',
+    strategy: 'jump',
+    route: ['login', 'node7'],
+    forwards: [],
+    sshPids: [],
+    sshProcesses: [],
+    localSockets: [],
+    remoteCleanup: [],
+    commands: [],
+    startedAt: '2026-01-01T00:00:00Z',
+    upSince: undefined,
+    updatedAt: '2026-01-01T00:00:00Z',
+    restarts: 0,
+    lastError: undefined,
+    job: {
+      scheduler: 'slurm',
+      id: '42',
+      node: 'node7',
+      state: 'RUNNING',
+      reason: 'None',
+      timeLeft: 600,
+      seenAt: '2026-01-01T00:00:00Z',
+      submitted: true,
+      keepJob: false,
+      cancel: CANCEL,
+      ...job,
+    },
   };
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('assertNotRunning / prepareJobRun', () => {
   const state = useTempStateHome('tnl-detach-');
@@ -52,10 +82,18 @@ describe('assertNotRunning / prepareJobRun', () => {
     process.env.PATH = savedPath;
   });
 
-  const sshRuns = () => readFile(sshLog, 'utf8').then((text) => text.split('\n').filter(Boolean), () => [] as string[]);
+  const sshRuns = () =>
+    readFile(sshLog, 'utf8').then(
+      (text) => text.split('\n').filter(Boolean),
+      () => [] as string[],
+    );
   const holdLock = async (pid: number, start?: string) => {
     await mkdir(tunnelDir('nb'), { recursive: true, mode: 0o700 });
-    await writeFile(lockPath('nb'), formatLock({ ...identifyProcess(pid)!, ...(start === undefined ? {} : { start }) }), { mode: 0o600 });
+    await writeFile(
+      lockPath('nb'),
+      formatLock({ ...identifyProcess(pid)!, ...(start === undefined ? {} : { start }) }),
+      { mode: 0o600 },
+    );
   };
 
   it('assertNotRunning passes when nothing holds the name', async () => {

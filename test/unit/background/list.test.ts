@@ -18,21 +18,49 @@ function deadPid(): number {
 }
 
 function job(over: Partial<JobRecord> = {}): JobRecord {
-  return { scheduler: 'slurm', id: '42', node: 'node7', state: 'RUNNING', reason: 'None', timeLeft: 600, seenAt: ago(100), submitted: true, keepJob: false, cancel: null, ...over };
+  return {
+    scheduler: 'slurm',
+    id: '42',
+    node: 'node7',
+    state: 'RUNNING',
+    reason: 'None',
+    timeLeft: 600,
+    seenAt: ago(100),
+    submitted: true,
+    keepJob: false,
+    cancel: null,
+    ...over,
+  };
 }
 
 function record(state: TunnelState, supervisorPid: number, over: Partial<TunnelRecord> = {}): TunnelRecord {
   return {
-    name: 'nb', supervisorPid, supervisor: identifyProcess(supervisorPid) ?? { pid: supervisorPid, start: 'gone' }, state, strategy: 'jump',
-    route: ['login'], forwards: [], sshPids: [], localSockets: [], remoteCleanup: [], commands: [], startedAt: ago(300), upSince: ago(90),
-    updatedAt: ago(5), restarts: 0, lastError: undefined, job: job(), ...over,
+    name: 'nb',
+    supervisorPid,
+    supervisor: identifyProcess(supervisorPid) ?? { pid: supervisorPid, start: 'gone' },
+    state,
+    strategy: 'jump',
+    route: ['login'],
+    forwards: [],
+    sshPids: [],
+    localSockets: [],
+    remoteCleanup: [],
+    commands: [],
+    startedAt: ago(300),
+    upSince: ago(90),
+    updatedAt: ago(5),
+    restarts: 0,
+    lastError: undefined,
+    job: job(),
+    ...over,
   };
 }
 
 describe('truthful: a record checked against its supervisor', () => {
   const children = useChildren();
   /** A live process whose argv carries __supervise, as a detached supervisor's does. */
-  const supervisor = async () => (await children.start(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', '__supervise'])).pid;
+  const supervisor = async () =>
+    (await children.start(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', '__supervise'])).pid;
 
   it.each<[TunnelState, TunnelState | 'dead']>([
     ['up', 'dead'],
@@ -106,12 +134,30 @@ describe('withSubmitted: what down would cancel, as recorded', () => {
 
   it('lists the worker array and the factory in id order, without their cancel commands', async () => {
     const cancel = ['ssh', 'login', 'scancel 12'];
-    await addTunnelJob('wq', { id: '12', scheduler: 'slurm', what: '4 workers', cancel, submittedAt: '2026-03-01T11:00:00Z' });
-    await addTunnelJob('wq', { id: '3456', scheduler: 'slurm', kind: 'factory', what: 'work_queue_factory on login (pid 3456, 1-4 workers)', cancel, submittedAt: '2026-03-01T11:05:00Z' });
+    await addTunnelJob('wq', {
+      id: '12',
+      scheduler: 'slurm',
+      what: '4 workers',
+      cancel,
+      submittedAt: '2026-03-01T11:00:00Z',
+    });
+    await addTunnelJob('wq', {
+      id: '3456',
+      scheduler: 'slurm',
+      kind: 'factory',
+      what: 'work_queue_factory on login (pid 3456, 1-4 workers)',
+      cancel,
+      submittedAt: '2026-03-01T11:05:00Z',
+    });
     const listed = await withSubmitted({ ...truthful(record('up', deadPid(), { name: 'wq' }), NOW) });
     expect(listed.submitted).toEqual([
       { id: '12', kind: 'job', what: '4 workers', submittedAt: '2026-03-01T11:00:00Z' },
-      { id: '3456', kind: 'factory', what: 'work_queue_factory on login (pid 3456, 1-4 workers)', submittedAt: '2026-03-01T11:05:00Z' },
+      {
+        id: '3456',
+        kind: 'factory',
+        what: 'work_queue_factory on login (pid 3456, 1-4 workers)',
+        submittedAt: '2026-03-01T11:05:00Z',
+      },
     ]);
     expect(JSON.stringify(listed)).not.toContain('scancel');
   });

@@ -29,7 +29,10 @@ describe('notifyNeedsAuth', () => {
     await fakeNotifier(0);
     expect(await notifyNeedsAuth('nb')).toBe(true);
     expect((await readFile(join(dir, 'argv'), 'utf8')).split('\n').filter(Boolean)).toEqual([
-      '--app-name=tunnel', '--urgency=critical', 'tunnel nb needs you to log in again', 'Run: tunnel auth nb',
+      '--app-name=tunnel',
+      '--urgency=critical',
+      'tunnel nb needs you to log in again',
+      'Run: tunnel auth nb',
     ]);
   });
 

@@ -2,7 +2,14 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tunnelDir } from '../../../src/os/state-paths.js';
-import { listTunnelNames, readRecord, RECORD_FILE, removeTunnelDir, writeRecord, type TunnelRecord } from '../../../src/background/record.js';
+import {
+  listTunnelNames,
+  readRecord,
+  RECORD_FILE,
+  removeTunnelDir,
+  writeRecord,
+  type TunnelRecord,
+} from '../../../src/background/record.js';
 import { TunnelError } from '../../../src/errors.js';
 import { useTempStateHome } from '../../support/state-home.js';
 
@@ -11,8 +18,20 @@ const LEASE = { master: SSH, check: SSH, cancel: SSH, exit: SSH, usersDir: '/tmp
 
 function valid(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    name: 'nb', supervisorPid: 4242, state: 'up', strategy: 'jump', route: ['login'], forwards: [], sshPids: [], localSockets: [],
-    remoteCleanup: [SSH], commands: [], startedAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', restarts: 0, ...over,
+    name: 'nb',
+    supervisorPid: 4242,
+    state: 'up',
+    strategy: 'jump',
+    route: ['login'],
+    forwards: [],
+    sshPids: [],
+    localSockets: [],
+    remoteCleanup: [SSH],
+    commands: [],
+    startedAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+    restarts: 0,
+    ...over,
   };
 }
 
@@ -37,21 +56,51 @@ describe('readRecord', () => {
     ['no supervisorPid', JSON.stringify(valid({ supervisorPid: '4242' })), "no numeric 'supervisorPid'"],
     ['sshPids not a list', JSON.stringify(valid({ sshPids: 7 })), "'sshPids' is not a list"],
     ['no route', JSON.stringify(valid({ route: undefined })), "'route' is not a list"],
-    ['remoteCleanup running sh', JSON.stringify(valid({ remoteCleanup: [['sh', '-c', 'rm -rf ~']] })), "'remoteCleanup' holds something other than ssh commands"],
-    ['remoteCleanup with a non-string word', JSON.stringify(valid({ remoteCleanup: [['ssh', 1]] })), "'remoteCleanup' holds something other than ssh commands"],
-    ['remoteCleanup not a list', JSON.stringify(valid({ remoteCleanup: 'ssh login' })), "'remoteCleanup' holds something other than ssh commands"],
-    ['a lease whose exit is not ssh', JSON.stringify(valid({ muxLease: { ...LEASE, exit: ['kill', '1'] } })), "'muxLease' is not a valid lease"],
-    ['a lease user with a slash', JSON.stringify(valid({ muxLease: { ...LEASE, user: '../x' } })), "'muxLease' is not a valid lease"],
-    ['a lease without usersDir', JSON.stringify(valid({ muxLease: { ...LEASE, usersDir: undefined } })), "'muxLease' is not a valid lease"],
+    [
+      'remoteCleanup running sh',
+      JSON.stringify(valid({ remoteCleanup: [['sh', '-c', 'rm -rf ~']] })),
+      "'remoteCleanup' holds something other than ssh commands",
+    ],
+    [
+      'remoteCleanup with a non-string word',
+      JSON.stringify(valid({ remoteCleanup: [['ssh', 1]] })),
+      "'remoteCleanup' holds something other than ssh commands",
+    ],
+    [
+      'remoteCleanup not a list',
+      JSON.stringify(valid({ remoteCleanup: 'ssh login' })),
+      "'remoteCleanup' holds something other than ssh commands",
+    ],
+    [
+      'a lease whose exit is not ssh',
+      JSON.stringify(valid({ muxLease: { ...LEASE, exit: ['kill', '1'] } })),
+      "'muxLease' is not a valid lease",
+    ],
+    [
+      'a lease user with a slash',
+      JSON.stringify(valid({ muxLease: { ...LEASE, user: '../x' } })),
+      "'muxLease' is not a valid lease",
+    ],
+    [
+      'a lease without usersDir',
+      JSON.stringify(valid({ muxLease: { ...LEASE, usersDir: undefined } })),
+      "'muxLease' is not a valid lease",
+    ],
     ['a job without id', JSON.stringify(valid({ job: { cancel: null } })), "'job' is not a valid job"],
-    ['a job cancelled by something else than ssh', JSON.stringify(valid({ job: { ...JOB, cancel: ['scancel', '42'] } })), "'job' is not a valid job"],
+    [
+      'a job cancelled by something else than ssh',
+      JSON.stringify(valid({ job: { ...JOB, cancel: ['scancel', '42'] } })),
+      "'job' is not a valid job",
+    ],
   ])('%s: STATE_CORRUPT naming the file, the problem and `tunnel down`', async (_what, text, problem) => {
     await writeRaw(text);
     const error = await readRecord('nb').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TunnelError);
     expect((error as TunnelError).code).toBe('STATE_CORRUPT');
     const message = (error as TunnelError).message;
-    expect(message).toBe(`${join(state.home, 'tunnels', 'nb', RECORD_FILE)} is corrupt (${problem}); run 'tunnel down nb' to clear it`);
+    expect(message).toBe(
+      `${join(state.home, 'tunnels', 'nb', RECORD_FILE)} is corrupt (${problem}); run 'tunnel down nb' to clear it`,
+    );
     expect(message).not.toContain('\n'); // JSON.parse's own message quotes the garbage
   });
 
@@ -82,7 +131,9 @@ describe('writeRecord', () => {
   it('with {existing: true}, never recreates a directory that down removed', async () => {
     await writeRecord(record);
     await removeTunnelDir('nb');
-    await expect(writeRecord({ ...record, state: 'reconnecting' }, undefined, { existing: true })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(
+      writeRecord({ ...record, state: 'reconnecting' }, undefined, { existing: true }),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(stat(tunnelDir('nb'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await listTunnelNames()).toEqual([]);
   });

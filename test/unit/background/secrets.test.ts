@@ -10,14 +10,24 @@ describe('redactTokens', () => {
     ['a Jupyter URL', 'http://127.0.0.1:8888/lab?token=abc123', 'http://127.0.0.1:8888/lab?token=<redacted>'],
     ['a token among other parameters', 'http://h/?a=1&token=s3cr3t&b=2', 'http://h/?a=1&token=<redacted>&b=2'],
     ['a token ending at a space', 'open http://h/?token=xyz now', 'open http://h/?token=<redacted> now'],
-    ['two URLs in one line', 'http://a/?token=1 http://b/?token=2', 'http://a/?token=<redacted> http://b/?token=<redacted>'],
+    [
+      'two URLs in one line',
+      'http://a/?token=1 http://b/?token=2',
+      'http://a/?token=<redacted> http://b/?token=<redacted>',
+    ],
     ['a value that only looks alike (no ? or &)', 'mytoken=abc', 'mytoken=abc'],
     ['no token at all', 'http://h/?a=1', 'http://h/?a=1'],
     ['a token with a quote next to it stays valid JSON', 'x?token=ab"cd', 'x?token=<redacted>"cd'],
     [
       'a nested report',
-      { lines: ['Jupyter: http://h/?token=abc'], json: { url: 'http://h/?token=abc', port: 8888, nested: [{ u: 'https://x/?q=1&token=zz' }] } },
-      { lines: ['Jupyter: http://h/?token=<redacted>'], json: { url: 'http://h/?token=<redacted>', port: 8888, nested: [{ u: 'https://x/?q=1&token=<redacted>' }] } },
+      {
+        lines: ['Jupyter: http://h/?token=abc'],
+        json: { url: 'http://h/?token=abc', port: 8888, nested: [{ u: 'https://x/?q=1&token=zz' }] },
+      },
+      {
+        lines: ['Jupyter: http://h/?token=<redacted>'],
+        json: { url: 'http://h/?token=<redacted>', port: 8888, nested: [{ u: 'https://x/?q=1&token=<redacted>' }] },
+      },
     ],
   ])('%s', (_what, value, redacted) => {
     expect(redactTokens(value)).toEqual(redacted);
@@ -32,7 +42,10 @@ describe('redactTokens', () => {
 
 describe('writeSecretReport / takeSecretReport', () => {
   useTempStateHome('tnl-secrets-');
-  const report = { lines: ['http://127.0.0.1:8888/lab?token=abc'], json: { url: 'http://127.0.0.1:8888/lab?token=abc' } };
+  const report = {
+    lines: ['http://127.0.0.1:8888/lab?token=abc'],
+    json: { url: 'http://127.0.0.1:8888/lab?token=abc' },
+  };
 
   it('keeps the unredacted report 0600 until it is taken once; then it is gone from disk', async () => {
     await mkdir(tunnelDir('lab'), { recursive: true, mode: 0o700 });

@@ -12,7 +12,9 @@ describe('stop note', () => {
   it('is private, sits beside the tunnel directories (not listed as one), and is read once', async () => {
     await ensurePrivateDir(stateHome());
     await ensurePrivateDir(tunnelsDir());
-    const jobs = [{ id: '12', what: 'the job of this tunnel, on node7', cancelled: false, error: 'Invalid job id specified' }];
+    const jobs = [
+      { id: '12', what: 'the job of this tunnel, on node7', cancelled: false, error: 'Invalid job id specified' },
+    ];
     await writeStopNote('nb', jobs);
     expect(stopNotePath('nb').startsWith(`${tunnelsDir()}/.`)).toBe(true);
     expect(statSync(stopNotePath('nb')).mode & 0o777).toBe(0o600);
@@ -24,7 +26,10 @@ describe('stop note', () => {
   it.each([
     ['not JSON', 'cancelled'],
     ['no list', '{"jobs":3}'],
-    ['entries of the wrong shape', '{"jobs":[{"id":12,"what":"x","cancelled":true},{"id":"3","what":"y","cancelled":"yes"}]}'],
+    [
+      'entries of the wrong shape',
+      '{"jobs":[{"id":12,"what":"x","cancelled":true},{"id":"3","what":"y","cancelled":"yes"}]}',
+    ],
   ])('%s: nothing is reported, and the file goes', async (_, text) => {
     await ensurePrivateDir(stateHome());
     await ensurePrivateDir(tunnelsDir());

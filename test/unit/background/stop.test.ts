@@ -25,13 +25,32 @@ function deadPid(): number {
 function recordOf(name: string, over: Partial<TunnelRecord>): TunnelRecord {
   const pid = deadPid();
   return {
-    name, supervisorPid: pid, supervisor: { pid, start: 'gone' }, state: 'up', strategy: 'jump', route: ['login', 'node7'], forwards: [],
-    sshPids: [], sshProcesses: [], localSockets: [], remoteCleanup: [], commands: [], startedAt: '2026-01-01T00:00:00Z', upSince: undefined,
-    updatedAt: '2026-01-01T00:00:00Z', restarts: 0, lastError: undefined, ...over,
+    name,
+    supervisorPid: pid,
+    supervisor: { pid, start: 'gone' },
+    state: 'up',
+    strategy: 'jump',
+    route: ['login', 'node7'],
+    forwards: [],
+    sshPids: [],
+    sshProcesses: [],
+    localSockets: [],
+    remoteCleanup: [],
+    commands: [],
+    startedAt: '2026-01-01T00:00:00Z',
+    upSince: undefined,
+    updatedAt: '2026-01-01T00:00:00Z',
+    restarts: 0,
+    lastError: undefined,
+    ...over,
   };
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('stopTunnel after a dead supervisor, with a fake runner', () => {
   let home: string;
@@ -54,15 +73,41 @@ describe('stopTunnel after a dead supervisor, with a fake runner', () => {
   });
 
   it('stops the preset app first, then removes the remote sockets in order, the local socket and the record', async () => {
-    const preset = { preset: 'jupyter', via: ['login'], to: 'node7', sshConfig: undefined, dir: APP_DIR, pid: 4242, keep: false };
-    await writeRecord(recordOf('lab', {
-      localSockets: [socket], remoteCleanup: [CLEAN_A, CLEAN_B],
-      preset: { name: 'jupyter', state: preset, report: { lines: [], json: {} } },
-    }));
+    const preset = {
+      preset: 'jupyter',
+      via: ['login'],
+      to: 'node7',
+      sshConfig: undefined,
+      dir: APP_DIR,
+      pid: 4242,
+      keep: false,
+    };
+    await writeRecord(
+      recordOf('lab', {
+        localSockets: [socket],
+        remoteCleanup: [CLEAN_A, CLEAN_B],
+        preset: { name: 'jupyter', state: preset, report: { lines: [], json: {} } },
+      }),
+    );
     const { run, calls } = fakeRun();
     expect(await stopTunnel('lab', { run })).toEqual({ name: 'lab', how: 'cleaned-after-dead-supervisor', jobs: [] });
     expect(calls.map((c) => c.argv)).toEqual([
-      ['ssh', '-T', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-J', 'login', 'node7', remoteShell(stopScript(APP_DIR))],
+      [
+        'ssh',
+        '-T',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=10',
+        '-o',
+        'ControlMaster=no',
+        '-o',
+        'ControlPath=none',
+        '-J',
+        'login',
+        'node7',
+        remoteShell(stopScript(APP_DIR)),
+      ],
       CLEAN_A,
       CLEAN_B,
     ]);
@@ -72,20 +117,63 @@ describe('stopTunnel after a dead supervisor, with a fake runner', () => {
   });
 
   it('a preset stop that fails (node unreachable) still leaves nothing behind locally and still runs the cleanup', async () => {
-    const preset = { preset: 'jupyter', via: [], to: 'node7', sshConfig: '/etc/cfg', dir: APP_DIR, pid: 4242, keep: false };
-    await writeRecord(recordOf('lab', { remoteCleanup: [CLEAN_A], preset: { name: 'jupyter', state: preset, report: { lines: [], json: {} } } }));
-    const { run, calls } = fakeRun((_, i) => (i === 0 ? { exitCode: 255, stderr: 'ssh: connect to host node7 port 22: No route to host' } : {}));
+    const preset = {
+      preset: 'jupyter',
+      via: [],
+      to: 'node7',
+      sshConfig: '/etc/cfg',
+      dir: APP_DIR,
+      pid: 4242,
+      keep: false,
+    };
+    await writeRecord(
+      recordOf('lab', {
+        remoteCleanup: [CLEAN_A],
+        preset: { name: 'jupyter', state: preset, report: { lines: [], json: {} } },
+      }),
+    );
+    const { run, calls } = fakeRun((_, i) =>
+      i === 0 ? { exitCode: 255, stderr: 'ssh: connect to host node7 port 22: No route to host' } : {},
+    );
     await stopTunnel('lab', { run });
     expect(calls.map((c) => c.argv)).toEqual([
-      ['ssh', '-T', '-F', '/etc/cfg', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', 'node7', remoteShell(stopScript(APP_DIR))],
+      [
+        'ssh',
+        '-T',
+        '-F',
+        '/etc/cfg',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=10',
+        '-o',
+        'ControlMaster=no',
+        '-o',
+        'ControlPath=none',
+        'node7',
+        remoteShell(stopScript(APP_DIR)),
+      ],
       CLEAN_A,
     ]);
     expect(await exists(tunnelDir('lab'))).toBe(false);
   });
 
   it('a kept app (--keep) is left running: only the sockets are cleaned', async () => {
-    const preset = { preset: 'jupyter', via: ['login'], to: 'node7', sshConfig: undefined, dir: APP_DIR, pid: 4242, keep: true };
-    await writeRecord(recordOf('lab', { remoteCleanup: [CLEAN_B], preset: { name: 'jupyter', state: preset, report: { lines: [], json: {} } } }));
+    const preset = {
+      preset: 'jupyter',
+      via: ['login'],
+      to: 'node7',
+      sshConfig: undefined,
+      dir: APP_DIR,
+      pid: 4242,
+      keep: true,
+    };
+    await writeRecord(
+      recordOf('lab', {
+        remoteCleanup: [CLEAN_B],
+        preset: { name: 'jupyter', state: preset, report: { lines: [], json: {} } },
+      }),
+    );
     const { run, calls } = fakeRun();
     await stopTunnel('lab', { run });
     expect(calls.map((c) => c.argv)).toEqual([CLEAN_B]);
@@ -93,18 +181,38 @@ describe('stopTunnel after a dead supervisor, with a fake runner', () => {
 
   it.each([
     ['cancelled', { exitCode: 0 }, { cancelled: true }],
-    ['refused', { exitCode: 1, stderr: 'scancel: error: Kill job error on job id 31: Access/permission denied' }, { cancelled: false, error: 'scancel: error: Kill job error on job id 31: Access/permission denied' }],
-  ])('the tunnel\'s own job, from the record: scancel runs before the socket cleanup and is reported (%s)', async (_, answer, outcome) => {
-    const cancel = ['ssh', '-T', '-o', 'BatchMode=yes', 'login', remoteShell('scancel 31')];
-    await writeRecord(recordOf('jobbed', {
-      remoteCleanup: [CLEAN_A],
-      job: { scheduler: 'slurm', id: '31', node: 'node7', state: 'RUNNING', reason: '', timeLeft: 100, seenAt: '2026-01-01T00:00:00Z', submitted: true, keepJob: false, cancel },
-    }));
-    const { run, calls } = fakeRun((call) => (call.argv.join(' ') === cancel.join(' ') ? answer : {}));
-    const result = await stopTunnel('jobbed', { run });
-    expect(calls.map((c) => c.argv)).toEqual([cancel, CLEAN_A]);
-    expect(result.jobs).toEqual([{ id: '31', what: 'the job of this tunnel, on node7', ...outcome }]);
-  });
+    [
+      'refused',
+      { exitCode: 1, stderr: 'scancel: error: Kill job error on job id 31: Access/permission denied' },
+      { cancelled: false, error: 'scancel: error: Kill job error on job id 31: Access/permission denied' },
+    ],
+  ])(
+    "the tunnel's own job, from the record: scancel runs before the socket cleanup and is reported (%s)",
+    async (_, answer, outcome) => {
+      const cancel = ['ssh', '-T', '-o', 'BatchMode=yes', 'login', remoteShell('scancel 31')];
+      await writeRecord(
+        recordOf('jobbed', {
+          remoteCleanup: [CLEAN_A],
+          job: {
+            scheduler: 'slurm',
+            id: '31',
+            node: 'node7',
+            state: 'RUNNING',
+            reason: '',
+            timeLeft: 100,
+            seenAt: '2026-01-01T00:00:00Z',
+            submitted: true,
+            keepJob: false,
+            cancel,
+          },
+        }),
+      );
+      const { run, calls } = fakeRun((call) => (call.argv.join(' ') === cancel.join(' ') ? answer : {}));
+      const result = await stopTunnel('jobbed', { run });
+      expect(calls.map((c) => c.argv)).toEqual([cancel, CLEAN_A]);
+      expect(result.jobs).toEqual([{ id: '31', what: 'the job of this tunnel, on node7', ...outcome }]);
+    },
+  );
 
   it('a corrupt record is cleared without running any of its commands', async () => {
     await writeRecord(recordOf('bad', { remoteCleanup: [['rm', '-rf', '/']] }));

@@ -15,7 +15,15 @@ describe.runIf(process.platform === 'linux')('isOurSupervisor', () => {
 
   it.each<[string, () => Promise<{ pid: number; start?: string }>]>([
     ['another program under the pid', async () => identifyProcess((await children.start('sleep', ['60'])).pid)!],
-    ['a supervisor-like process with another start time', async () => ({ ...identifyProcess((await children.start(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', '__supervise'])).pid)!, start: '1' })],
+    [
+      'a supervisor-like process with another start time',
+      async () => ({
+        ...identifyProcess(
+          (await children.start(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', '__supervise'])).pid,
+        )!,
+        start: '1',
+      }),
+    ],
     ['a process that has exited', async () => ({ pid: spawnSync('true').pid! })],
   ])('is false for %s', async (_what, identity) => {
     expect(isOurSupervisor(await identity())).toBe(false);

@@ -20,7 +20,10 @@ describe('doctorExitCode', () => {
 
 describe('renderFindings', () => {
   it('prints one line per finding, with the fix after an arrow', () => {
-    const text = renderFindings([finding('ssh-version', 'ok', 'OpenSSH 9.2'), finding('login', 'fail', 'refused', 'check the host')], new Chalk({ level: 0 }));
+    const text = renderFindings(
+      [finding('ssh-version', 'ok', 'OpenSSH 9.2'), finding('login', 'fail', 'refused', 'check the host')],
+      new Chalk({ level: 0 }),
+    );
     expect(text.split('\n')).toEqual(['ok   ssh-version  OpenSSH 9.2', 'FAIL login        refused → check the host']);
   });
 });

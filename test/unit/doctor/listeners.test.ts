@@ -27,9 +27,39 @@ const PROC = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when
 
 describe('parseListeners', () => {
   it.each([
-    ['ss -ltn', SS, [['127.0.0.1', 46155], ['0.0.0.0', 35665], ['::', 35665], ['::1', 45811], ['127.0.0.53', 53], ['*', 8080]]],
-    ['netstat -ltn', NETSTAT, [['127.0.0.1', 46155], ['0.0.0.0', 22], ['::', 35665], ['::1', 45811]]],
-    ['/proc/net/tcp and tcp6 (LISTEN rows only)', PROC, [['127.0.0.1', 46155], ['0.0.0.0', 22], ['::1', 45837], ['::', 35505], ['::ffff:127.0.0.1', 8080]]],
+    [
+      'ss -ltn',
+      SS,
+      [
+        ['127.0.0.1', 46155],
+        ['0.0.0.0', 35665],
+        ['::', 35665],
+        ['::1', 45811],
+        ['127.0.0.53', 53],
+        ['*', 8080],
+      ],
+    ],
+    [
+      'netstat -ltn',
+      NETSTAT,
+      [
+        ['127.0.0.1', 46155],
+        ['0.0.0.0', 22],
+        ['::', 35665],
+        ['::1', 45811],
+      ],
+    ],
+    [
+      '/proc/net/tcp and tcp6 (LISTEN rows only)',
+      PROC,
+      [
+        ['127.0.0.1', 46155],
+        ['0.0.0.0', 22],
+        ['::1', 45837],
+        ['::', 35505],
+        ['::ffff:127.0.0.1', 8080],
+      ],
+    ],
     ['nothing useful', 'ss: command not found\n', []],
   ])('%s', (_name, text, expected) => {
     expect(parseListeners(text).map((l) => [l.address, l.port])).toEqual(expected);

@@ -29,18 +29,45 @@ describe('interpretSshVersion', () => {
   });
 
   it('fails when ssh is missing', () => {
-    expect(interpretSshVersion(result({ missing: true, exitCode: null }))).toMatchObject({ status: 'fail', detail: 'ssh is not on PATH' });
+    expect(interpretSshVersion(result({ missing: true, exitCode: null }))).toMatchObject({
+      status: 'fail',
+      detail: 'ssh is not on PATH',
+    });
   });
 });
 
-const key = (path: string, over: Partial<IdentityFile> = {}): IdentityFile => ({ path, exists: true, mode: 0o600, encrypted: false, ...over });
+const key = (path: string, over: Partial<IdentityFile> = {}): IdentityFile => ({
+  path,
+  exists: true,
+  mode: 0o600,
+  encrypted: false,
+  ...over,
+});
 
 describe('interpretAgent', () => {
   it.each([
-    [result({ exitCode: 0, stdout: '256 SHA256:a k1 (ED25519)\n3072 SHA256:b k2 (RSA)\n' }), [], 'ok', /holds 2 keys/, ''],
-    [result({ exitCode: 1, stdout: 'The agent has no identities.' }), [key('/k')], 'ok', /no keys; your key files need no passphrase/, ''],
+    [
+      result({ exitCode: 0, stdout: '256 SHA256:a k1 (ED25519)\n3072 SHA256:b k2 (RSA)\n' }),
+      [],
+      'ok',
+      /holds 2 keys/,
+      '',
+    ],
+    [
+      result({ exitCode: 1, stdout: 'The agent has no identities.' }),
+      [key('/k')],
+      'ok',
+      /no keys; your key files need no passphrase/,
+      '',
+    ],
     [result({ exitCode: 1 }), [key('/k', { encrypted: true })], 'warn', /ask for the passphrase of \/k/, 'ssh-add /k'],
-    [result({ exitCode: 2, stderr: 'Could not open a connection to your authentication agent.' }), [key('/k', { encrypted: true })], 'warn', /no ssh-agent/, 'eval "$(ssh-agent)" && ssh-add /k'],
+    [
+      result({ exitCode: 2, stderr: 'Could not open a connection to your authentication agent.' }),
+      [key('/k', { encrypted: true })],
+      'warn',
+      /no ssh-agent/,
+      'eval "$(ssh-agent)" && ssh-add /k',
+    ],
     [result({ exitCode: 2 }), [], 'ok', /^no ssh-agent is reachable \(SSH_AUTH_SOCK unset or stale\)$/, ''],
     [result({ missing: true, exitCode: null }), [], 'ok', /not installed/, ''],
   ])('%j with %j', (agent, identities, status, detail, fix) => {
@@ -82,7 +109,10 @@ describe('isEncryptedKey', () => {
   it.each([
     [opensshKey('none'), false],
     [opensshKey('aes256-ctr'), true],
-    ['-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----', true],
+    [
+      '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----',
+      true,
+    ],
     ['-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----', false],
     ['-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----', true],
     ['-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----', undefined],
@@ -97,7 +127,15 @@ describe('interpretControlSockets', () => {
     [undefined, 'ok', /no ControlMaster directory yet/, ''],
     [[], 'ok', /0 live ControlMaster sockets, none stale/, ''],
     [[{ path: '/s/cm/a', live: true }], 'ok', /1 live ControlMaster socket, none stale/, ''],
-    [[{ path: '/s/cm/a', live: true }, { path: '/s/cm/b', live: false }], 'warn', /1 stale ControlMaster socket \(no master answers\): \/s\/cm\/b/, 'rm -- /s/cm/b'],
+    [
+      [
+        { path: '/s/cm/a', live: true },
+        { path: '/s/cm/b', live: false },
+      ],
+      'warn',
+      /1 stale ControlMaster socket \(no master answers\): \/s\/cm\/b/,
+      'rm -- /s/cm/b',
+    ],
   ])('%j', (sockets, status, detail, fix) => {
     const found = interpretControlSockets('/s/cm', sockets);
     expect(found.status).toBe(status);

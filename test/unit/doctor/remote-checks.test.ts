@@ -15,13 +15,54 @@ const argv = ['ssh', '-T', 'login', 'true'];
 
 describe('interpretLogin', () => {
   it.each([
-    ['in', probeRun({ stdout: ['user=alice', 'home=/home/alice'] }), 'ok', /logged in to login as alice without prompting in 0\.3 s/],
-    ['timed out', probeRun({ exitCode: null, signal: 'SIGTERM', timedOut: true }), 'fail', /did not answer within 10 s/],
-    ['refused', probeRun({ exitCode: 255, stderr: ['ssh: connect to host 127.0.0.1 port 1: Connection refused'] }), 'fail', /Connection refused/],
-    ['key refused', probeRun({ exitCode: 255, stderr: ['alice@login: Permission denied (publickey).'] }), 'fail', /Permission denied/],
-    ['host key unknown', probeRun({ exitCode: 255, stderr: ['No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.', 'Host key verification failed.'] }), 'fail', /host key/i],
-    ['wants a password/OTP', probeRun({ exitCode: 255, stderr: ['alice@login: Permission denied (publickey,keyboard-interactive).'] }), 'warn', /wants a password or one-time code.*host checks skipped/],
-    ['exit 0 without the script output', probeRun({ stdout: ['This account is restricted'] }), 'fail', /exited with code 0/],
+    [
+      'in',
+      probeRun({ stdout: ['user=alice', 'home=/home/alice'] }),
+      'ok',
+      /logged in to login as alice without prompting in 0\.3 s/,
+    ],
+    [
+      'timed out',
+      probeRun({ exitCode: null, signal: 'SIGTERM', timedOut: true }),
+      'fail',
+      /did not answer within 10 s/,
+    ],
+    [
+      'refused',
+      probeRun({ exitCode: 255, stderr: ['ssh: connect to host 127.0.0.1 port 1: Connection refused'] }),
+      'fail',
+      /Connection refused/,
+    ],
+    [
+      'key refused',
+      probeRun({ exitCode: 255, stderr: ['alice@login: Permission denied (publickey).'] }),
+      'fail',
+      /Permission denied/,
+    ],
+    [
+      'host key unknown',
+      probeRun({
+        exitCode: 255,
+        stderr: [
+          'No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.',
+          'Host key verification failed.',
+        ],
+      }),
+      'fail',
+      /host key/i,
+    ],
+    [
+      'wants a password/OTP',
+      probeRun({ exitCode: 255, stderr: ['alice@login: Permission denied (publickey,keyboard-interactive).'] }),
+      'warn',
+      /wants a password or one-time code.*host checks skipped/,
+    ],
+    [
+      'exit 0 without the script output',
+      probeRun({ stdout: ['This account is restricted'] }),
+      'fail',
+      /exited with code 0/,
+    ],
   ])('%s', (_name, run, status, detail) => {
     const found = interpretLogin(run, 'login', argv, 10);
     expect(found.status).toBe(status);
@@ -33,8 +74,26 @@ describe('interpretLogin', () => {
 describe('interpretTcpForwarding', () => {
   it.each([
     ['banner', probeRun({ stdout: ['SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10'] }), 'allowed', 'ok', 'yes'],
-    ['target closed but the server tried', probeRun({ exitCode: 255, stderr: ['channel 0: open failed: connect failed: Connection refused', 'stdio forwarding failed'] }), 'allowed', 'ok', 'yes'],
-    ['-L refused', probeRun({ exitCode: 255, stderr: ['channel 0: open failed: administratively prohibited: open failed', 'stdio forwarding failed'] }), 'refused', 'fail', 'refused'],
+    [
+      'target closed but the server tried',
+      probeRun({
+        exitCode: 255,
+        stderr: ['channel 0: open failed: connect failed: Connection refused', 'stdio forwarding failed'],
+      }),
+      'allowed',
+      'ok',
+      'yes',
+    ],
+    [
+      '-L refused',
+      probeRun({
+        exitCode: 255,
+        stderr: ['channel 0: open failed: administratively prohibited: open failed', 'stdio forwarding failed'],
+      }),
+      'refused',
+      'fail',
+      'refused',
+    ],
     ['-R refused only', probeRun({ stdout: ['SSH-2.0-OpenSSH_9.2p1'] }), 'refused', 'warn', 'local'],
     ['-R undecided', probeRun({ stdout: ['SSH-2.0-OpenSSH_9.2p1'] }), 'unknown', 'ok', 'local'],
     ['no answer', probeRun({ exitCode: null, timedOut: true }), 'allowed', 'unknown', undefined],
@@ -61,7 +120,10 @@ describe('interpretSocketForwarding', () => {
 });
 
 describe('interpretBindUnlink', () => {
-  const refused = probeRun({ stdout: ['rebound'], stderr: ['Warning: remote port forwarding failed for listen path /tmp/tnl-doctor-1.sock'] });
+  const refused = probeRun({
+    stdout: ['rebound'],
+    stderr: ['Warning: remote port forwarding failed for listen path /tmp/tnl-doctor-1.sock'],
+  });
   it.each([
     ['second bind refused', 'ok', refused, 'ok', 'no'],
     ['second bind worked', 'ok', probeRun({ stdout: ['rebound'] }), 'ok', 'yes'],
@@ -106,14 +168,37 @@ describe('interpretHomePermissions', () => {
 
 describe('parseRemoteInfo', () => {
   it('reads the info script and sshd -T lines', () => {
-    const parsed = parseRemoteInfo(['user=alice', 'home=/home/alice', 'os=Linux', 'uid=1000', 'homemode=750', 'homeowner=1000', 'tmp=writable', 'sshd: gatewayports no', 'sshd: allowstreamlocalforwarding yes']);
+    const parsed = parseRemoteInfo([
+      'user=alice',
+      'home=/home/alice',
+      'os=Linux',
+      'uid=1000',
+      'homemode=750',
+      'homeowner=1000',
+      'tmp=writable',
+      'sshd: gatewayports no',
+      'sshd: allowstreamlocalforwarding yes',
+    ]);
     expect(parsed).toEqual({
-      user: 'alice', home: '/home/alice', os: 'Linux', uid: 1000, homeMode: 0o750, homeOwner: 1000, tmpWritable: true,
-      sshdT: new Map([['gatewayports', 'no'], ['allowstreamlocalforwarding', 'yes']]),
+      user: 'alice',
+      home: '/home/alice',
+      os: 'Linux',
+      uid: 1000,
+      homeMode: 0o750,
+      homeOwner: 1000,
+      tmpWritable: true,
+      sshdT: new Map([
+        ['gatewayports', 'no'],
+        ['allowstreamlocalforwarding', 'yes'],
+      ]),
     });
   });
 
   it('leaves out what the host could not tell', () => {
-    expect(parseRemoteInfo(['user=', 'home=/h', 'homemode=', 'homeowner='])).toEqual({ home: '/h', tmpWritable: false, sshdT: new Map() });
+    expect(parseRemoteInfo(['user=', 'home=/h', 'homemode=', 'homeowner='])).toEqual({
+      home: '/h',
+      tmpWritable: false,
+      sshdT: new Map(),
+    });
   });
 });

@@ -9,7 +9,8 @@ import type { TunnelOptions } from '../../../src/model/types.js';
 
 // Secure defaults that are visible in what the planner produces, before anything runs.
 
-const WEAK_HOST_KEYS = /StrictHostKeyChecking\s*[= ]\s*"?(no|off|accept-new)\b|UserKnownHostsFile\s*[= ]\s*"?\/dev\/null/i;
+const WEAK_HOST_KEYS =
+  /StrictHostKeyChecking\s*[= ]\s*"?(no|off|accept-new)\b|UserKnownHostsFile\s*[= ]\s*"?\/dev\/null/i;
 
 const SPECS: Array<[string, TunnelOptions]> = [
   ['one hop, port', { to: 'login', local: ['8888:localhost:8888'] }],
@@ -32,7 +33,7 @@ function filesUnder(dir: string, extensions: string[]): string[] {
 describe('host keys are never accepted automatically', () => {
   it.each(SPECS)('%s: no plan argv weakens host-key checking', (_, options) => {
     const spec = parseTunnelSpec(options);
-    const strategies = spec.strategy === 'relay' ? ['relay'] as const : ['jump'] as const;
+    const strategies = spec.strategy === 'relay' ? (['relay'] as const) : (['jump'] as const);
     for (const strategy of strategies) {
       const planned = plan(spec, { strategy });
       for (const argv of [planned.tunnel.argv, ...planned.remoteCleanup.map((c) => c.argv)]) {
@@ -40,7 +41,8 @@ describe('host keys are never accepted automatically', () => {
       }
     }
     const mux = planMux(spec, '/tmp/cm');
-    for (const argv of [mux.master, mux.check, mux.forward, mux.cancel, mux.exit]) expect(argv.join('\n')).not.toMatch(WEAK_HOST_KEYS);
+    for (const argv of [mux.master, mux.check, mux.forward, mux.cancel, mux.exit])
+      expect(argv.join('\n')).not.toMatch(WEAK_HOST_KEYS);
   });
 
   it('no source file or preset template weakens host-key checking (the embedded sandbox pins its own keys)', () => {
@@ -56,14 +58,20 @@ describe('unattended ssh never prompts', () => {
   it('remote cleanup, the relay inner ssh and preset commands run with BatchMode=yes', () => {
     const spec = parseTunnelSpec({ via: 'login', to: 'node', remote: ['/tmp/r.sock:localhost:80'] });
     expect(plan(spec).remoteCleanup[0]!.argv).toContain('BatchMode=yes');
-    const relay = plan(parseTunnelSpec({ via: 'login', to: 'node', local: ['8899:/run/app.sock'] }), { strategy: 'relay' });
+    const relay = plan(parseTunnelSpec({ via: 'login', to: 'node', local: ['8899:/run/app.sock'] }), {
+      strategy: 'relay',
+    });
     expect(relay.tunnel.argv.at(-1)).toMatch(/ssh -N -T -v .*-o BatchMode=yes/);
-    expect(planRemoteCommand({ via: [], to: spec.to, sshConfig: undefined, connectTimeout: 5 }, 'true')).toContain('BatchMode=yes');
+    expect(planRemoteCommand({ via: [], to: spec.to, sshConfig: undefined, connectTimeout: 5 }, 'true')).toContain(
+      'BatchMode=yes',
+    );
   });
 
   it('an interactive tunnel leaves BatchMode to the user; --batch sets it', () => {
     expect(plan(parseTunnelSpec({ to: 'login', local: ['1:h:1'] })).tunnel.argv).not.toContain('BatchMode=yes');
-    expect(plan(parseTunnelSpec({ to: 'login', local: ['1:h:1'], batchMode: true })).tunnel.argv).toContain('BatchMode=yes');
+    expect(plan(parseTunnelSpec({ to: 'login', local: ['1:h:1'], batchMode: true })).tunnel.argv).toContain(
+      'BatchMode=yes',
+    );
   });
 });
 
@@ -79,7 +87,10 @@ describe('local listeners bind loopback unless asked', () => {
   });
 
   it('relay: the outer listener binds loopback too', () => {
-    const argv = plan(parseTunnelSpec({ via: 'login', to: 'node', local: ['8899:/run/app.sock'] }), { strategy: 'relay', runId: 'abcdef123456' }).tunnel.argv;
+    const argv = plan(parseTunnelSpec({ via: 'login', to: 'node', local: ['8899:/run/app.sock'] }), {
+      strategy: 'relay',
+      runId: 'abcdef123456',
+    }).tunnel.argv;
     expect(argv[argv.indexOf('-L') + 1]).toBe('127.0.0.1:8899:/tmp/tnl-abcdef123456/0.sock');
   });
 });

@@ -4,7 +4,15 @@ import { plan } from '../../../src/plan/index.js';
 import { formatForwardArg, parseForward } from '../../../src/model/forward.js';
 import { formatHop, parseHop } from '../../../src/model/hop.js';
 import { parseTunnelSpec } from '../../../src/model/tunnel.js';
-import type { Direction, Endpoint, Forward, Hop, ListenEndpoint, TunnelOptions, TunnelSpec } from '../../../src/model/types.js';
+import type {
+  Direction,
+  Endpoint,
+  Forward,
+  Hop,
+  ListenEndpoint,
+  TunnelOptions,
+  TunnelSpec,
+} from '../../../src/model/types.js';
 import { randomTools } from '../../support/prng.js';
 
 // Fixed seed: a failure replays exactly. Change it only together with a note of what it found.
@@ -14,13 +22,87 @@ const SLOW_CALL_MS = 100;
 const ALLOWED_CODES = new Set(['BAD_SPEC', 'SOCKET_PATH_TOO_LONG']);
 
 const CHARS = [
-  ...'0123456789', ...'0123456789', 'a', 'z', 'A', 'f', 'x', ':', ':', ':', '[', ']', '/', '/', '.', '-', '_', '@', ',', ' ',
-  '%', '*', ';', '$', '`', "'", '"', '!', '\n', '\t', '\0', '\x7f', '\u0085', 'é', '\u202e', '８',
+  ...'0123456789',
+  ...'0123456789',
+  'a',
+  'z',
+  'A',
+  'f',
+  'x',
+  ':',
+  ':',
+  ':',
+  '[',
+  ']',
+  '/',
+  '/',
+  '.',
+  '-',
+  '_',
+  '@',
+  ',',
+  ' ',
+  '%',
+  '*',
+  ';',
+  '$',
+  '`',
+  "'",
+  '"',
+  '!',
+  '\n',
+  '\t',
+  '\0',
+  '\x7f',
+  '\u0085',
+  'é',
+  '\u202e',
+  '８',
 ];
-const WORDS = ['localhost', '::1', '[::1]', '127.0.0.1', '65535', '65536', '0', '22', '/tmp/x.sock', '/run/a b.sock', 'login', 'user@', '*', 'fe80::1%eth0', ''];
-const VALID_L = ['8080:localhost:80', '127.0.0.1:8080:db:5432', '8899:/home/me/.jupyter.sock', '/tmp/me/db.sock:/run/db.sock', '[::1]:8080:[::1]:80', '8080:[fe80::1%eth0]:80', '*:9000:node:22', '8080:[/tmp/a:b]'];
-const VALID_R = ['10001:localhost:9123', '0:localhost:22', '/tmp/r.sock:localhost:80', '11111:/tmp/local.sock', '[::1]:0:[::1]:1'];
-const VALID_HOPS = ['login', 'me@login', 'login:2222', 'me@login.example.org:22', '[::1]:22', 'u_1@[fe80::1]:2200', '[::1]', 'node-01'];
+const WORDS = [
+  'localhost',
+  '::1',
+  '[::1]',
+  '127.0.0.1',
+  '65535',
+  '65536',
+  '0',
+  '22',
+  '/tmp/x.sock',
+  '/run/a b.sock',
+  'login',
+  'user@',
+  '*',
+  'fe80::1%eth0',
+  '',
+];
+const VALID_L = [
+  '8080:localhost:80',
+  '127.0.0.1:8080:db:5432',
+  '8899:/home/me/.jupyter.sock',
+  '/tmp/me/db.sock:/run/db.sock',
+  '[::1]:8080:[::1]:80',
+  '8080:[fe80::1%eth0]:80',
+  '*:9000:node:22',
+  '8080:[/tmp/a:b]',
+];
+const VALID_R = [
+  '10001:localhost:9123',
+  '0:localhost:22',
+  '/tmp/r.sock:localhost:80',
+  '11111:/tmp/local.sock',
+  '[::1]:0:[::1]:1',
+];
+const VALID_HOPS = [
+  'login',
+  'me@login',
+  'login:2222',
+  'me@login.example.org:22',
+  '[::1]:22',
+  'u_1@[fe80::1]:2200',
+  '[::1]',
+  'node-01',
+];
 
 type Tools = ReturnType<typeof randomTools>;
 
@@ -28,7 +110,10 @@ type Tools = ReturnType<typeof randomTools>;
 function fuzzInput(r: Tools, valid: readonly string[]): string {
   const mode = r.int(0, 2);
   if (mode === 0) return r.string(CHARS, 40);
-  if (mode === 1) return Array.from({ length: r.int(1, 5) }, () => (r.next() < 0.5 ? r.pick(WORDS) : r.string(CHARS, 4))).join(r.pick([':', ':', '@', ',', '']));
+  if (mode === 1)
+    return Array.from({ length: r.int(1, 5) }, () => (r.next() < 0.5 ? r.pick(WORDS) : r.string(CHARS, 4))).join(
+      r.pick([':', ':', '@', ',', '']),
+    );
   let text = r.pick(valid);
   for (let n = r.int(1, 3); n > 0; n -= 1) text = mutate(r, text);
   return text;
@@ -37,12 +122,18 @@ function fuzzInput(r: Tools, valid: readonly string[]): string {
 function mutate(r: Tools, text: string): string {
   const at = r.int(0, text.length);
   switch (r.int(0, 5)) {
-    case 0: return text.slice(0, at) + r.pick(CHARS) + text.slice(at);
-    case 1: return text.slice(0, at) + text.slice(at + 1);
-    case 2: return text.slice(0, at) + r.pick(CHARS) + text.slice(at + 1);
-    case 3: return text.slice(0, at);
-    case 4: return text.slice(0, at) + r.pick(WORDS) + text.slice(at);
-    default: return text + text.slice(at);
+    case 0:
+      return text.slice(0, at) + r.pick(CHARS) + text.slice(at);
+    case 1:
+      return text.slice(0, at) + text.slice(at + 1);
+    case 2:
+      return text.slice(0, at) + r.pick(CHARS) + text.slice(at + 1);
+    case 3:
+      return text.slice(0, at);
+    case 4:
+      return text.slice(0, at) + r.pick(WORDS) + text.slice(at);
+    default:
+      return text + text.slice(at);
   }
 }
 
@@ -95,7 +186,9 @@ function expectValidForward(forward: Forward, direction: Direction, input: strin
   expect(forward.direction, context).toBe(direction);
   expectValidEndpoint(forward.listen, direction === 'R' ? 0 : 1, context);
   expectValidEndpoint(forward.target, 1, context);
-  expect(parseForward(direction, formatForwardArg(forward)), `${context} -> ${formatForwardArg(forward)}`).toEqual(forward);
+  expect(parseForward(direction, formatForwardArg(forward)), `${context} -> ${formatForwardArg(forward)}`).toEqual(
+    forward,
+  );
 }
 
 function expectValidHop(hop: Hop, input: string): void {
@@ -107,23 +200,26 @@ function expectValidHop(hop: Hop, input: string): void {
 }
 
 describe(`spec parsers under ${ITERATIONS} fuzzed inputs each (seed ${SEED.toString(16)})`, () => {
-  it.each(['L', 'R'] as const)('parseForward -%s: a valid forward that round-trips, or BAD_SPEC / SOCKET_PATH_TOO_LONG', (direction) => {
-    const r = randomTools(SEED + direction.charCodeAt(0));
-    let accepted = 0;
-    for (let i = 0; i < ITERATIONS; i += 1) {
-      const input = fuzzInput(r, direction === 'L' ? VALID_L : VALID_R);
-      const result = attempt(() => parseForward(direction, input));
-      expect(result.ms, JSON.stringify(input)).toBeLessThan(SLOW_CALL_MS);
-      if (result.error !== undefined) expectInputError(result.error, input);
-      else {
-        accepted += 1;
-        expectValidForward(result.value!, direction, input);
+  it.each(['L', 'R'] as const)(
+    'parseForward -%s: a valid forward that round-trips, or BAD_SPEC / SOCKET_PATH_TOO_LONG',
+    (direction) => {
+      const r = randomTools(SEED + direction.charCodeAt(0));
+      let accepted = 0;
+      for (let i = 0; i < ITERATIONS; i += 1) {
+        const input = fuzzInput(r, direction === 'L' ? VALID_L : VALID_R);
+        const result = attempt(() => parseForward(direction, input));
+        expect(result.ms, JSON.stringify(input)).toBeLessThan(SLOW_CALL_MS);
+        if (result.error !== undefined) expectInputError(result.error, input);
+        else {
+          accepted += 1;
+          expectValidForward(result.value!, direction, input);
+        }
       }
-    }
-    // The corpus must reach both outcomes, or it tests nothing.
-    expect(accepted).toBeGreaterThan(ITERATIONS / 20);
-    expect(accepted).toBeLessThan(ITERATIONS);
-  });
+      // The corpus must reach both outcomes, or it tests nothing.
+      expect(accepted).toBeGreaterThan(ITERATIONS / 20);
+      expect(accepted).toBeLessThan(ITERATIONS);
+    },
+  );
 
   it('parseHop: a hop whose formatHop parses back to itself, or BAD_SPEC', () => {
     const r = randomTools(SEED + 1);
@@ -161,9 +257,19 @@ describe(`spec parsers under ${ITERATIONS} fuzzed inputs each (seed ${SEED.toStr
   });
 
   it('pathological lengths stay fast (no catastrophic backtracking)', () => {
-    const long = ['a'.repeat(100_000), `${'a.'.repeat(50_000)}!`, `${'1'.repeat(100_000)}:x:1`, `[${':'.repeat(100_000)}]:1:h:1`, `/${'a'.repeat(100_000)}:h:1`];
+    const long = [
+      'a'.repeat(100_000),
+      `${'a.'.repeat(50_000)}!`,
+      `${'1'.repeat(100_000)}:x:1`,
+      `[${':'.repeat(100_000)}]:1:h:1`,
+      `/${'a'.repeat(100_000)}:h:1`,
+    ];
     for (const input of long) {
-      const calls: Array<() => unknown> = [() => parseForward('L', input), () => parseHop(input), () => parseTunnelSpec({ via: input, local: [input] })];
+      const calls: Array<() => unknown> = [
+        () => parseForward('L', input),
+        () => parseHop(input),
+        () => parseTunnelSpec({ via: input, local: [input] }),
+      ];
       for (const fn of calls) {
         const result = attempt(fn);
         expect(result.ms).toBeLessThan(SLOW_CALL_MS * 5);
@@ -179,26 +285,57 @@ function fuzzOptions(r: Tools): TunnelOptions {
     const roll = r.next();
     return roll < 0.3 ? undefined : roll < 0.9 ? valid() : fuzzed();
   };
-  const list = (valid: readonly string[]) => field(() => [r.pick(valid)], () => Array.from({ length: r.int(0, 3) }, () => fuzzInput(r, valid)));
-  const number = () => field<number | string>(() => r.pick([r.int(1, 60), String(r.int(1, 60))]), () => r.pick<number | string>([r.int(-5, 700), r.string(['1', '0', '5', '-', '.', 'e', ' ', 'x'], 4), 1.5, Number.NaN, Number.POSITIVE_INFINITY]));
+  const list = (valid: readonly string[]) =>
+    field(
+      () => [r.pick(valid)],
+      () => Array.from({ length: r.int(0, 3) }, () => fuzzInput(r, valid)),
+    );
+  const number = () =>
+    field<number | string>(
+      () => r.pick([r.int(1, 60), String(r.int(1, 60))]),
+      () =>
+        r.pick<number | string>([
+          r.int(-5, 700),
+          r.string(['1', '0', '5', '-', '.', 'e', ' ', 'x'], 4),
+          1.5,
+          Number.NaN,
+          Number.POSITIVE_INFINITY,
+        ]),
+    );
   return {
     via: list(VALID_HOPS),
-    to: field(() => r.pick(VALID_HOPS), () => fuzzInput(r, VALID_HOPS)),
+    to: field(
+      () => r.pick(VALID_HOPS),
+      () => fuzzInput(r, VALID_HOPS),
+    ),
     local: list(VALID_L),
     remote: list(VALID_R),
-    strategy: field(() => r.pick(['jump', 'relay', 'auto']), () => r.pick(['teleport', '', 'JUMP', 'relay\n'])),
+    strategy: field(
+      () => r.pick(['jump', 'relay', 'auto']),
+      () => r.pick(['teleport', '', 'JUMP', 'relay\n']),
+    ),
     keepalive: number(),
     keepaliveCount: number(),
     connectTimeout: number(),
-    name: field(() => r.pick(['web', 'a.b', 'x_1']), () => r.string(CHARS, 12)),
-    sshConfig: field(() => r.pick(['/tmp/cfg', 'cfg']), () => r.pick(['-oProxyCommand=x', '', 'a\nb', 'a\u007fb'])),
-    batchMode: field(() => r.next() < 0.5, () => true),
+    name: field(
+      () => r.pick(['web', 'a.b', 'x_1']),
+      () => r.string(CHARS, 12),
+    ),
+    sshConfig: field(
+      () => r.pick(['/tmp/cfg', 'cfg']),
+      () => r.pick(['-oProxyCommand=x', '', 'a\nb', 'a\u007fb']),
+    ),
+    batchMode: field(
+      () => r.next() < 0.5,
+      () => true,
+    ),
   };
 }
 
 /** The options a user would type to get exactly this spec back. */
 function optionsOf(spec: TunnelSpec): TunnelOptions {
-  const forwards = (direction: Direction) => spec.forwards.filter((f) => f.direction === direction).map(formatForwardArg);
+  const forwards = (direction: Direction) =>
+    spec.forwards.filter((f) => f.direction === direction).map(formatForwardArg);
   return {
     name: spec.name,
     via: spec.via.map(formatHop),
@@ -217,12 +354,16 @@ function optionsOf(spec: TunnelSpec): TunnelOptions {
 
 /** Every argv the planner can produce: no NUL (exec would fail), never a weakened host-key check. */
 function expectSafePlans(spec: TunnelSpec): void {
-  const strategies = spec.via.length > 0 && spec.forwards.every((f) => f.direction === 'L') ? ['jump', 'relay'] as const : ['jump'] as const;
+  const strategies =
+    spec.via.length > 0 && spec.forwards.every((f) => f.direction === 'L')
+      ? (['jump', 'relay'] as const)
+      : (['jump'] as const);
   for (const strategy of strategies) {
     const planned = plan(spec, { strategy, runId: 'abcdef123456' });
     for (const argv of [planned.tunnel.argv, ...planned.remoteCleanup.map((c) => c.argv)]) {
       expect(argv[0]).toBe('ssh');
-      for (const word of argv) expect(word).not.toMatch(/\0|StrictHostKeyChecking[= ]*(no|off)|KnownHostsFile[= ]*\/dev\/null/i);
+      for (const word of argv)
+        expect(word).not.toMatch(/\0|StrictHostKeyChecking[= ]*(no|off)|KnownHostsFile[= ]*\/dev\/null/i);
     }
   }
 }

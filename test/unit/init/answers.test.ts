@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { defaultName, defaultNodePattern, matchesPattern, parseApps, parseLogin, parseNode, parseNodePattern, parseProfileName } from '../../../src/init/answers.js';
+import {
+  defaultName,
+  defaultNodePattern,
+  matchesPattern,
+  parseApps,
+  parseLogin,
+  parseNode,
+  parseNodePattern,
+  parseProfileName,
+} from '../../../src/init/answers.js';
 
 describe('parseLogin', () => {
   it.each([
@@ -29,14 +38,23 @@ describe('parseApps', () => {
   ])('%j', (text, apps) => expect(parseApps(text)).toEqual(apps));
 
   it('names the unknown app and the known ones', () => {
-    expect(() => parseApps('jupyter,rstudio')).toThrow("--apps: unknown app 'rstudio'; choose from jupyter, paraview, workqueue, expose (or none)");
+    expect(() => parseApps('jupyter,rstudio')).toThrow(
+      "--apps: unknown app 'rstudio'; choose from jupyter, paraview, workqueue, expose (or none)",
+    );
   });
 });
 
 describe('parseNode', () => {
-  it.each([['node042', 'node042'], ['gpu-a01.hpc', 'gpu-a01.hpc'], [' c1 ', 'c1']])('%j', (text, node) => expect(parseNode(text)).toBe(node));
-  it.each([['me@node1', /just the node's name/], ['node1:22', /just the node's name/], ['-x', /may not start/]])('refuses %j', (text, message) =>
-    expect(() => parseNode(text)).toThrow(message));
+  it.each([
+    ['node042', 'node042'],
+    ['gpu-a01.hpc', 'gpu-a01.hpc'],
+    [' c1 ', 'c1'],
+  ])('%j', (text, node) => expect(parseNode(text)).toBe(node));
+  it.each([
+    ['me@node1', /just the node's name/],
+    ['node1:22', /just the node's name/],
+    ['-x', /may not start/],
+  ])('refuses %j', (text, message) => expect(() => parseNode(text)).toThrow(message));
 });
 
 describe('defaultNodePattern', () => {
@@ -51,7 +69,11 @@ describe('defaultNodePattern', () => {
 
 describe('parseNodePattern', () => {
   const login = { name: 'hpc', host: 'login.hpc.edu' };
-  it.each([['node*', 'node*'], ['gpu-??', 'gpu-??'], ['c*.hpc.edu', 'c*.hpc.edu']])('%j', (text, pattern) => expect(parseNodePattern(text, login)).toBe(pattern));
+  it.each([
+    ['node*', 'node*'],
+    ['gpu-??', 'gpu-??'],
+    ['c*.hpc.edu', 'c*.hpc.edu'],
+  ])('%j', (text, pattern) => expect(parseNodePattern(text, login)).toBe(pattern));
   it.each([
     ['*', /also matches the login node 'hpc'/],
     ['h*', /also matches the login node 'hpc'/],
@@ -85,5 +107,9 @@ describe('defaultName', () => {
 
 describe('parseProfileName', () => {
   it.each(['hpc', 'my-cluster', 'c.1'])('%s', (name) => expect(parseProfileName(name)).toBe(name));
-  it.each([['a/b', /--name/], ['x'.repeat(41), /at most 40/], ['-x', /--name/]])('refuses %j', (name, message) => expect(() => parseProfileName(name)).toThrow(message));
+  it.each([
+    ['a/b', /--name/],
+    ['x'.repeat(41), /at most 40/],
+    ['-x', /--name/],
+  ])('refuses %j', (name, message) => expect(() => parseProfileName(name)).toThrow(message));
 });

@@ -8,8 +8,15 @@ import type { Hop } from '../../../src/model/types.js';
 import type { TargetSettings } from '../../../src/sshconfig/target.js';
 
 const RESOLVED: TargetSettings = {
-  hostName: 'login.hpc.edu', user: 'me', port: 22, identityFile: undefined, identitiesOnly: undefined,
-  userKnownHostsFiles: undefined, hostKeyAlias: undefined, proxyJump: undefined, proxyCommand: undefined,
+  hostName: 'login.hpc.edu',
+  user: 'me',
+  port: 22,
+  identityFile: undefined,
+  identitiesOnly: undefined,
+  userKnownHostsFiles: undefined,
+  hostKeyAlias: undefined,
+  proxyJump: undefined,
+  proxyCommand: undefined,
 };
 
 /** A scripted user: answers by question text, records every question asked. */
@@ -40,24 +47,40 @@ function fakeChecks(failLogins = 0): InitChecks & { logins: Hop[] } {
     resolveNode: async () => undefined,
     testConnection: async (target) => {
       logins.push(target);
-      if (logins.length <= failLogins) throw new TunnelError('AUTH_FAILED', `${target.host}: Permission denied (publickey)`);
+      if (logins.length <= failLogins)
+        throw new TunnelError('AUTH_FAILED', `${target.host}: Permission denied (publickey)`);
     },
   };
 }
 
-const io: InitIO & { lines: string[] } = { lines: [], say: (kind, text) => void io.lines.push(`${kind} ${text}`), show: () => undefined };
+const io: InitIO & { lines: string[] } = {
+  lines: [],
+  say: (kind, text) => void io.lines.push(`${kind} ${text}`),
+  show: () => undefined,
+};
 
 describe('askAnswers: the wizard with a scripted user and fake checks', () => {
-  it('asks everything, with OpenSSH\'s own user and port as defaults that stay unset when accepted', async () => {
+  it("asks everything, with OpenSSH's own user and port as defaults that stay unset when accepted", async () => {
     const prompter = scripted([
-      [/^Login node/, 'login.hpc.edu'], [/^User name/, DEFAULT], [/^SSH port/, DEFAULT], [/short name/, DEFAULT],
-      [/isolated/, DEFAULT], [/example compute node/, 'node042'], [/Which names/, DEFAULT], [/Which apps/, ['jupyter']],
+      [/^Login node/, 'login.hpc.edu'],
+      [/^User name/, DEFAULT],
+      [/^SSH port/, DEFAULT],
+      [/short name/, DEFAULT],
+      [/isolated/, DEFAULT],
+      [/example compute node/, 'node042'],
+      [/Which names/, DEFAULT],
+      [/Which apps/, ['jupyter']],
     ]);
     const checks = fakeChecks();
     const result = await askAnswers({ flags: {}, prompter, io, checks });
     expect(result.answers).toEqual({
-      login: { user: undefined, host: 'login.hpc.edu', port: undefined }, name: 'hpc', isolated: true,
-      node: 'node042', nodePattern: 'node*', apps: ['jupyter'], sshConfig: undefined,
+      login: { user: undefined, host: 'login.hpc.edu', port: undefined },
+      name: 'hpc',
+      isolated: true,
+      node: 'node042',
+      nodePattern: 'node*',
+      apps: ['jupyter'],
+      sshConfig: undefined,
     });
     expect(result.node).toEqual({ checked: true, connected: true });
     expect(checks.logins.map((h) => h.host)).toEqual(['login.hpc.edu', 'node042']);
@@ -72,16 +95,29 @@ describe('askAnswers: the wizard with a scripted user and fake checks', () => {
     expect(result.login).toMatchObject({ user: 'alice', port: 2222 });
   });
 
-  it('a different user or port than OpenSSH\'s is kept', async () => {
-    const prompter = scripted([[/^User name/, 'bob'], [/^SSH port/, '2200']]);
-    const result = await askAnswers({ flags: { login: 'login.hpc.edu', name: 'x', isolated: false, apps: '' }, prompter, io, checks: fakeChecks() });
+  it("a different user or port than OpenSSH's is kept", async () => {
+    const prompter = scripted([
+      [/^User name/, 'bob'],
+      [/^SSH port/, '2200'],
+    ]);
+    const result = await askAnswers({
+      flags: { login: 'login.hpc.edu', name: 'x', isolated: false, apps: '' },
+      prompter,
+      io,
+      checks: fakeChecks(),
+    });
     expect(result.answers.login).toEqual({ user: 'bob', host: 'login.hpc.edu', port: 2200 });
   });
 
   it('a failed test login offers choices; "change the answers" asks again with the last answer as default', async () => {
     const prompter = scripted([
-      [/^Login node/, 'typo.hpc.edu'], [/^User name/, DEFAULT], [/^SSH port/, DEFAULT], [/What now/, 'edit'],
-      [/^Login node/, 'login.hpc.edu'], [/^User name/, DEFAULT], [/^SSH port/, DEFAULT],
+      [/^Login node/, 'typo.hpc.edu'],
+      [/^User name/, DEFAULT],
+      [/^SSH port/, DEFAULT],
+      [/What now/, 'edit'],
+      [/^Login node/, 'login.hpc.edu'],
+      [/^User name/, DEFAULT],
+      [/^SSH port/, DEFAULT],
     ]);
     const checks = fakeChecks(1);
     const result = await askAnswers({ flags: { name: 'x', isolated: false, apps: '' }, prompter, io, checks });
@@ -92,7 +128,14 @@ describe('askAnswers: the wizard with a scripted user and fake checks', () => {
 
   it('"quit" ends the wizard with the login\'s own error', async () => {
     const prompter = scripted([[/What now/, 'quit']]);
-    await expect(askAnswers({ flags: { login: 'me@h:22', name: 'x', isolated: false, apps: '' }, prompter, io, checks: fakeChecks(1) })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(
+      askAnswers({
+        flags: { login: 'me@h:22', name: 'x', isolated: false, apps: '' },
+        prompter,
+        io,
+        checks: fakeChecks(1),
+      }),
+    ).rejects.toMatchObject({ code: 'AUTH_FAILED' });
   });
 
   it('a node that refuses a login is only a warning', async () => {
@@ -100,7 +143,16 @@ describe('askAnswers: the wizard with a scripted user and fake checks', () => {
     checks.testConnection = async (target) => {
       if (target.host === 'n1') throw new TunnelError('AUTH_FAILED', 'n1: Access denied: user has no active jobs');
     };
-    const result = await askAnswers({ flags: { login: 'me@h:22', name: 'x', node: 'n1', nodePattern: 'n*', apps: '' }, prompter: scripted([]), io, checks });
-    expect(result.node).toEqual({ checked: true, connected: false, reason: 'n1: Access denied: user has no active jobs' });
+    const result = await askAnswers({
+      flags: { login: 'me@h:22', name: 'x', node: 'n1', nodePattern: 'n*', apps: '' },
+      prompter: scripted([]),
+      io,
+      checks,
+    });
+    expect(result.node).toEqual({
+      checked: true,
+      connected: false,
+      reason: 'n1: Access denied: user has no active jobs',
+    });
   });
 });

@@ -26,26 +26,56 @@ const LOGIN: TargetSettings = {
   proxyCommand: undefined,
 };
 
-const directives = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.trim());
+const directives = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.trim());
 
 describe('renderInitEntries', () => {
   it('isolated: a login entry and a nodes entry that jumps through it', () => {
     const entries = renderInitEntries(ANSWERS, LOGIN);
     expect(entries.map((e) => e.name)).toEqual(['hpc', 'hpc-nodes']);
     expect(directives(entries[0]!.text)).toEqual([
-      'Host hpc', 'HostName login.hpc.edu', 'User me', 'Port 22', 'ProxyJump none',
-      'ServerAliveInterval 10', 'ServerAliveCountMax 3', 'ConnectTimeout 10',
+      'Host hpc',
+      'HostName login.hpc.edu',
+      'User me',
+      'Port 22',
+      'ProxyJump none',
+      'ServerAliveInterval 10',
+      'ServerAliveCountMax 3',
+      'ConnectTimeout 10',
     ]);
-    expect(directives(entries[1]!.text)).toEqual(['Host node*', 'ProxyJump hpc', 'User me', 'ServerAliveInterval 10', 'ServerAliveCountMax 3']);
+    expect(directives(entries[1]!.text)).toEqual([
+      'Host node*',
+      'ProxyJump hpc',
+      'User me',
+      'ServerAliveInterval 10',
+      'ServerAliveCountMax 3',
+    ]);
     expect(() => checkEntries(entries)).not.toThrow();
   });
 
   it.each<[string, Partial<InitAnswers>, Partial<TargetSettings>, string[]]>([
-    ['not isolated: only the login entry', { isolated: false, node: undefined, nodePattern: undefined }, {}, ['Host hpc']],
-    ['a key and known_hosts set by the user are copied', { isolated: false }, { identityFile: '/home/me/.ssh/hpc key', identitiesOnly: true, userKnownHostsFiles: ['/k/known%h'] },
-      ['IdentityFile "/home/me/.ssh/hpc key"', 'IdentitiesOnly yes', 'UserKnownHostsFile /k/known%%h']],
-    ['the login node\'s own jump host is kept', { isolated: false }, { proxyJump: 'bastion' }, ['ProxyJump bastion']],
-    ['a ProxyCommand is kept verbatim', { isolated: false }, { proxyCommand: 'nc -X 5 -x proxy:1080 %h %p' }, ['ProxyCommand nc -X 5 -x proxy:1080 %h %p']],
+    [
+      'not isolated: only the login entry',
+      { isolated: false, node: undefined, nodePattern: undefined },
+      {},
+      ['Host hpc'],
+    ],
+    [
+      'a key and known_hosts set by the user are copied',
+      { isolated: false },
+      { identityFile: '/home/me/.ssh/hpc key', identitiesOnly: true, userKnownHostsFiles: ['/k/known%h'] },
+      ['IdentityFile "/home/me/.ssh/hpc key"', 'IdentitiesOnly yes', 'UserKnownHostsFile /k/known%%h'],
+    ],
+    ["the login node's own jump host is kept", { isolated: false }, { proxyJump: 'bastion' }, ['ProxyJump bastion']],
+    [
+      'a ProxyCommand is kept verbatim',
+      { isolated: false },
+      { proxyCommand: 'nc -X 5 -x proxy:1080 %h %p' },
+      ['ProxyCommand nc -X 5 -x proxy:1080 %h %p'],
+    ],
     ['a non-default port', { isolated: false }, { port: 2222 }, ['Port 2222']],
   ])('%s', (_, answers, login, expected) => {
     const entries = renderInitEntries({ ...ANSWERS, ...answers }, { ...LOGIN, ...login });

@@ -10,7 +10,10 @@ describe('parseTunnelSpec', () => {
 
   it('binds local TCP listeners to loopback unless told otherwise', () => {
     const spec = parseTunnelSpec({ to: 'n', local: ['8080:h:80', '0.0.0.0:8081:h:80'] });
-    expect(spec.forwards.map((f) => (f.listen.kind === 'tcp' ? f.listen.bind : f.listen.path))).toEqual(['127.0.0.1', '0.0.0.0']);
+    expect(spec.forwards.map((f) => (f.listen.kind === 'tcp' ? f.listen.bind : f.listen.path))).toEqual([
+      '127.0.0.1',
+      '0.0.0.0',
+    ]);
   });
 
   it('applies defaults: 10 s x 3 keepalives (dead link within 30 s), auto strategy', () => {
@@ -21,7 +24,9 @@ describe('parseTunnelSpec', () => {
   });
 
   it('accepts numeric flags as strings', () => {
-    expect(parseTunnelSpec({ to: 'n', local: ['1:h:2'], keepalive: '1', connectTimeout: '5' }).keepalive.interval).toBe(1);
+    expect(parseTunnelSpec({ to: 'n', local: ['1:h:2'], keepalive: '1', connectTimeout: '5' }).keepalive.interval).toBe(
+      1,
+    );
   });
 
   it.each([

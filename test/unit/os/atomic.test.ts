@@ -2,7 +2,15 @@ import { lstat, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commitTemp, readState, removeLeftoverTemps, resolveWritePath, tempPathFor, writeFileAtomic, writeTemp } from '../../../src/os/atomic.js';
+import {
+  commitTemp,
+  readState,
+  removeLeftoverTemps,
+  resolveWritePath,
+  tempPathFor,
+  writeFileAtomic,
+  writeTemp,
+} from '../../../src/os/atomic.js';
 
 describe('atomic writes in a temp directory', () => {
   let dir: string;
@@ -80,10 +88,22 @@ describe('atomic writes in a temp directory', () => {
   });
 
   it('removeLeftoverTemps removes only what a killed writer left, whoever it was', async () => {
-    const names = ['config', '.config.tunnel-tmp-4242-0badcafe', '.record.json.tunnel-tmp-1-deadbeef', '.config.tunnel-tmp-x-0badcafe', 'config.tunnel-tmp-1-00000000', '.other'];
+    const names = [
+      'config',
+      '.config.tunnel-tmp-4242-0badcafe',
+      '.record.json.tunnel-tmp-1-deadbeef',
+      '.config.tunnel-tmp-x-0badcafe',
+      'config.tunnel-tmp-1-00000000',
+      '.other',
+    ];
     for (const name of names) await writeFile(join(dir, name), '');
     await removeLeftoverTemps(dir);
-    expect((await readdir(dir)).sort()).toEqual(['.config.tunnel-tmp-x-0badcafe', '.other', 'config', 'config.tunnel-tmp-1-00000000']);
+    expect((await readdir(dir)).sort()).toEqual([
+      '.config.tunnel-tmp-x-0badcafe',
+      '.other',
+      'config',
+      'config.tunnel-tmp-1-00000000',
+    ]);
   });
 
   it('removeLeftoverTemps does nothing for a missing directory', async () => {

@@ -31,11 +31,12 @@ describe('withLock', () => {
 
   it('runs sections one at a time and removes the lock afterwards', async () => {
     const events: string[] = [];
-    const section = (id: number) => withLock(lock, async () => {
-      events.push(`start ${id}`);
-      await new Promise((r) => setTimeout(r, 20));
-      events.push(`end ${id}`);
-    });
+    const section = (id: number) =>
+      withLock(lock, async () => {
+        events.push(`start ${id}`);
+        await new Promise((r) => setTimeout(r, 20));
+        events.push(`end ${id}`);
+      });
     await Promise.all([section(1), section(2), section(3)]);
     for (let i = 0; i < events.length; i += 2) expect(events[i + 1]).toBe(events[i]!.replace('start', 'end'));
     await expect(stat(lock)).rejects.toThrow(/ENOENT/);
@@ -70,9 +71,11 @@ describe('withLock', () => {
   });
 
   it('releases the lock when the section throws', async () => {
-    await expect(withLock(lock, () => {
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      withLock(lock, () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(stat(lock)).rejects.toThrow(/ENOENT/);
   });
 
@@ -81,12 +84,15 @@ describe('withLock', () => {
     await expect(withLock(lock, () => 'ran', { timeoutMs: 1000 })).resolves.toBe('ran');
   });
 
-  it('six processes racing to take over a dead holder\'s lock: never two holders at once (20 rounds)', async () => {
+  it("six processes racing to take over a dead holder's lock: never two holders at once (20 rounds)", async () => {
     const module = join(import.meta.dirname, '../../../dist/os/lock.js');
     const dead = (await execa('sh', ['-c', 'echo $$'])).stdout.trim();
     const rounds = 20;
     const contenders = Array.from({ length: 6 }, () =>
-      execa(process.execPath, ['--input-type=module', '-e', CONTENDER, module, lock, dir, String(rounds)], { timeout: 60_000 }));
+      execa(process.execPath, ['--input-type=module', '-e', CONTENDER, module, lock, dir, String(rounds)], {
+        timeout: 60_000,
+      }),
+    );
     try {
       for (let round = 0; round < rounds; round++) {
         const log = join(dir, `round-${round}.log`);

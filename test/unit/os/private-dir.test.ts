@@ -2,7 +2,13 @@ import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensurePrivateDir, ensurePrivateDirSync, isPrivateDirSync, privateDirProblem, type PrivateDirOptions } from '../../../src/os/private-dir.js';
+import {
+  ensurePrivateDir,
+  ensurePrivateDirSync,
+  isPrivateDirSync,
+  privateDirProblem,
+  type PrivateDirOptions,
+} from '../../../src/os/private-dir.js';
 
 const ME = 1000;
 const dirStats = (mode: number, uid = ME) => ({ isDirectory: () => true, uid, mode: 0o40000 | mode });
@@ -14,17 +20,62 @@ describe('privateDirProblem', () => {
     ['0700, others may read', dirStats(0o700), { othersMayRead: true }, undefined],
     ['0755, others may read', dirStats(0o755), { othersMayRead: true }, undefined],
     ['0750, others may read', dirStats(0o750), { othersMayRead: true }, undefined],
-    ['0755', dirStats(0o755), {}, '/d is open to other users (mode 755); run chmod 700 /d, or set TUNNEL_HOME to a private directory'],
-    ['0740', dirStats(0o740), {}, '/d is open to other users (mode 740); run chmod 700 /d, or set TUNNEL_HOME to a private directory'],
-    ['0701', dirStats(0o701), {}, '/d is open to other users (mode 701); run chmod 700 /d, or set TUNNEL_HOME to a private directory'],
-    ['0775, others may read', dirStats(0o775), { othersMayRead: true }, '/d is writable by others (mode 775); run chmod 700 /d, or set TUNNEL_HOME to a private directory'],
-    ['0757, others may read', dirStats(0o757), { othersMayRead: true }, '/d is writable by others (mode 757); run chmod 700 /d, or set TUNNEL_HOME to a private directory'],
-    ['1777 (/tmp), others may read', dirStats(0o1777), { othersMayRead: true }, '/d is writable by others (mode 777); run chmod 700 /d, or set TUNNEL_HOME to a private directory'],
+    [
+      '0755',
+      dirStats(0o755),
+      {},
+      '/d is open to other users (mode 755); run chmod 700 /d, or set TUNNEL_HOME to a private directory',
+    ],
+    [
+      '0740',
+      dirStats(0o740),
+      {},
+      '/d is open to other users (mode 740); run chmod 700 /d, or set TUNNEL_HOME to a private directory',
+    ],
+    [
+      '0701',
+      dirStats(0o701),
+      {},
+      '/d is open to other users (mode 701); run chmod 700 /d, or set TUNNEL_HOME to a private directory',
+    ],
+    [
+      '0775, others may read',
+      dirStats(0o775),
+      { othersMayRead: true },
+      '/d is writable by others (mode 775); run chmod 700 /d, or set TUNNEL_HOME to a private directory',
+    ],
+    [
+      '0757, others may read',
+      dirStats(0o757),
+      { othersMayRead: true },
+      '/d is writable by others (mode 757); run chmod 700 /d, or set TUNNEL_HOME to a private directory',
+    ],
+    [
+      '1777 (/tmp), others may read',
+      dirStats(0o1777),
+      { othersMayRead: true },
+      '/d is writable by others (mode 777); run chmod 700 /d, or set TUNNEL_HOME to a private directory',
+    ],
     ['another uid', dirStats(0o700, 0), {}, '/d belongs to uid 0, not you; set TUNNEL_HOME to a private directory'],
-    ['another uid, others may read', dirStats(0o755, 0), { othersMayRead: true }, '/d belongs to uid 0, not you; set TUNNEL_HOME to a private directory'],
+    [
+      'another uid, others may read',
+      dirStats(0o755, 0),
+      { othersMayRead: true },
+      '/d belongs to uid 0, not you; set TUNNEL_HOME to a private directory',
+    ],
     ['a file', fileStats, {}, '/d is not a directory; remove it or set TUNNEL_HOME to a private directory'],
-    ['0755 under another setting', dirStats(0o755), { setting: 'TUNNEL_CONFIG_DIR' }, '/d is open to other users (mode 755); run chmod 700 /d, or set TUNNEL_CONFIG_DIR to a private directory'],
-    ['a file under another setting', fileStats, { setting: 'TUNNEL_CONFIG_DIR' }, '/d is not a directory; remove it or set TUNNEL_CONFIG_DIR to a private directory'],
+    [
+      '0755 under another setting',
+      dirStats(0o755),
+      { setting: 'TUNNEL_CONFIG_DIR' },
+      '/d is open to other users (mode 755); run chmod 700 /d, or set TUNNEL_CONFIG_DIR to a private directory',
+    ],
+    [
+      'a file under another setting',
+      fileStats,
+      { setting: 'TUNNEL_CONFIG_DIR' },
+      '/d is not a directory; remove it or set TUNNEL_CONFIG_DIR to a private directory',
+    ],
   ])('%s', (_what, stats, options, message) => {
     const problem = privateDirProblem('/d', stats, options, ME);
     expect(problem?.message).toBe(message);
@@ -54,7 +105,10 @@ describe('ensurePrivateDir and isPrivateDirSync on disk', () => {
     const dir = join(root, 'open');
     await mkdir(dir);
     await chmod(dir, 0o755);
-    await expect(ensurePrivateDir(dir)).rejects.toMatchObject({ code: 'UNSAFE_PATH', message: expect.stringContaining(`run chmod 700 ${dir}`) });
+    await expect(ensurePrivateDir(dir)).rejects.toMatchObject({
+      code: 'UNSAFE_PATH',
+      message: expect.stringContaining(`run chmod 700 ${dir}`),
+    });
     expect(() => ensurePrivateDirSync(dir)).toThrow(/is open to other users \(mode 755\)/);
     expect((await stat(dir)).mode & 0o777).toBe(0o755);
     await expect(ensurePrivateDir(dir, { othersMayRead: true })).resolves.toBeUndefined();

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { descendantsOf, formatIdentity, identifyProcess, isProcessAlive, isSameProcess, parseIdentity, processArgv, type ProcessIdentity } from '../../../src/os/process-identity.js';
+import {
+  descendantsOf,
+  formatIdentity,
+  identifyProcess,
+  isProcessAlive,
+  isSameProcess,
+  parseIdentity,
+  processArgv,
+  type ProcessIdentity,
+} from '../../../src/os/process-identity.js';
 import { killChild, useChildren } from '../../support/state-home.js';
 
 const linux = process.platform === 'linux';
@@ -40,7 +49,11 @@ describe.runIf(linux)('identity of live processes (Linux /proc)', () => {
 
   it('names this process by pid, its start time and the boot', () => {
     const me = identifyProcess();
-    expect(me).toEqual({ pid: process.pid, start: startTicks(process.pid), boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() });
+    expect(me).toEqual({
+      pid: process.pid,
+      start: startTicks(process.pid),
+      boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+    });
     expect(isSameProcess(me!)).toBe(true);
   });
 
@@ -60,7 +73,11 @@ describe.runIf(linux)('identity of live processes (Linux /proc)', () => {
   });
 
   it.each<[string, (real: ProcessIdentity) => ProcessIdentity, boolean]>([
-    ['another start time (the pid was recycled)', (real) => ({ ...real, start: String(Number(real.start) + 1) }), false],
+    [
+      'another start time (the pid was recycled)',
+      (real) => ({ ...real, start: String(Number(real.start) + 1) }),
+      false,
+    ],
     ['another boot (the same ticks after a reboot)', (real) => ({ ...real, boot: 'another-boot' }), false],
     ['no start time (an older record): trusted as far as its pid', (real) => ({ pid: real.pid }), true],
     ['no boot id: checked by start time alone', (real) => ({ pid: real.pid, start: real.start }), true],

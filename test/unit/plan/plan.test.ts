@@ -5,9 +5,20 @@ import { parseTunnelSpec } from '../../../src/model/tunnel.js';
 import type { TunnelOptions } from '../../../src/model/types.js';
 
 const BASE = [
-  '-o', 'ExitOnForwardFailure=yes', '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3',
-  '-o', 'ConnectTimeout=10', '-o', 'StreamLocalBindUnlink=yes',
-  '-o', 'ControlMaster=no', '-o', 'ControlPath=none',
+  '-o',
+  'ExitOnForwardFailure=yes',
+  '-o',
+  'ServerAliveInterval=10',
+  '-o',
+  'ServerAliveCountMax=3',
+  '-o',
+  'ConnectTimeout=10',
+  '-o',
+  'StreamLocalBindUnlink=yes',
+  '-o',
+  'ControlMaster=no',
+  '-o',
+  'ControlPath=none',
 ];
 
 const planOf = (options: TunnelOptions, strategy?: 'jump' | 'relay') =>
@@ -23,19 +34,67 @@ describe('jump strategy: one ssh, forwards on the target', () => {
     [
       'two hops, several forwards',
       { via: ['gw1,gw2'], to: 'node7', local: ['5678:127.0.0.1:5678', '/tmp/me/db.sock:/run/db.sock'] },
-      ['ssh', '-N', '-T', '-v', ...BASE, '-J', 'gw1,gw2', '-L', '127.0.0.1:5678:127.0.0.1:5678', '-L', '/tmp/me/db.sock:/run/db.sock', 'node7'],
+      [
+        'ssh',
+        '-N',
+        '-T',
+        '-v',
+        ...BASE,
+        '-J',
+        'gw1,gw2',
+        '-L',
+        '127.0.0.1:5678:127.0.0.1:5678',
+        '-L',
+        '/tmp/me/db.sock:/run/db.sock',
+        'node7',
+      ],
     ],
     [
       'remote forward, user and port on the target, -F passed through',
       { to: 'me@headnode:2222', remote: ['10001:localhost:9123'], sshConfig: '/etc/tunnel/ssh_config' },
-      ['ssh', '-N', '-T', '-v', '-F', '/etc/tunnel/ssh_config', ...BASE, '-R', '10001:localhost:9123', '-p', '2222', 'me@headnode'],
+      [
+        'ssh',
+        '-N',
+        '-T',
+        '-v',
+        '-F',
+        '/etc/tunnel/ssh_config',
+        ...BASE,
+        '-R',
+        '10001:localhost:9123',
+        '-p',
+        '2222',
+        'me@headnode',
+      ],
     ],
     [
       'unattended: BatchMode and custom keepalive',
       { to: 'h', local: ['1:h:2'], batchMode: true, keepalive: 1, keepaliveCount: 2 },
-      ['ssh', '-N', '-T', '-v', '-o', 'ExitOnForwardFailure=yes', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2',
-        '-o', 'ConnectTimeout=10', '-o', 'StreamLocalBindUnlink=yes', '-o', 'ControlMaster=no',
-        '-o', 'ControlPath=none', '-o', 'BatchMode=yes', '-L', '127.0.0.1:1:h:2', 'h'],
+      [
+        'ssh',
+        '-N',
+        '-T',
+        '-v',
+        '-o',
+        'ExitOnForwardFailure=yes',
+        '-o',
+        'ServerAliveInterval=1',
+        '-o',
+        'ServerAliveCountMax=2',
+        '-o',
+        'ConnectTimeout=10',
+        '-o',
+        'StreamLocalBindUnlink=yes',
+        '-o',
+        'ControlMaster=no',
+        '-o',
+        'ControlPath=none',
+        '-o',
+        'BatchMode=yes',
+        '-L',
+        '127.0.0.1:1:h:2',
+        'h',
+      ],
     ],
   ])('%s', (_, options, argv) => {
     const planned = planOf(options);
@@ -58,7 +117,9 @@ describe('jump strategy: one ssh, forwards on the target', () => {
     expect(planned.remoteCleanup).toHaveLength(1);
     const argv = planned.remoteCleanup[0]!.argv;
     expect(argv.slice(-3, -1)).toEqual(['login', 'node']);
-    expect(argv[argv.length - 1]).toBe(`exec /bin/sh -c 'for p in /tmp/pv.sock; do if [ -S "$p" ] && [ -O "$p" ]; then rm -f -- "$p"; fi; done'`);
+    expect(argv[argv.length - 1]).toBe(
+      `exec /bin/sh -c 'for p in /tmp/pv.sock; do if [ -S "$p" ] && [ -O "$p" ]; then rm -f -- "$p"; fi; done'`,
+    );
   });
 
   it('lists local sockets for teardown', () => {
@@ -67,7 +128,10 @@ describe('jump strategy: one ssh, forwards on the target', () => {
 });
 
 describe('relay strategy: the login node runs the inner ssh', () => {
-  const planned = planOf({ via: ['gw', 'login'], to: 'isolated-node', local: ['8899:/home/me/.jupyter.sock', '8080:localhost:80'] }, 'relay');
+  const planned = planOf(
+    { via: ['gw', 'login'], to: 'isolated-node', local: ['8899:/home/me/.jupyter.sock', '8080:localhost:80'] },
+    'relay',
+  );
   const argv = planned.tunnel.argv;
 
   it('outer: -tt (not -N: the inner command must run), jumps to the relay hop, forwards to private intermediate sockets', () => {
@@ -88,7 +152,9 @@ describe('relay strategy: the login node runs the inner ssh', () => {
     expect(script).toContain('mkdir -m 700 /tmp/tnl-abc123def456 ||');
     expect(script).toContain('-o ServerAliveInterval=10 -o ServerAliveCountMax=3');
     expect(script).toContain('-o BatchMode=yes');
-    expect(script).toContain('-L /tmp/tnl-abc123def456/0.sock:/home/me/.jupyter.sock -L /tmp/tnl-abc123def456/1.sock:localhost:80 isolated-node');
+    expect(script).toContain(
+      '-L /tmp/tnl-abc123def456/0.sock:/home/me/.jupyter.sock -L /tmp/tnl-abc123def456/1.sock:localhost:80 isolated-node',
+    );
     expect(script).toContain('kill $p');
     expect(script).not.toContain('\n');
   });
@@ -117,11 +183,24 @@ describe('shJoin quotes everything that reaches a shell', () => {
 });
 
 describe('one Plan, multiplexed or not: commands are what runs', () => {
-  const options = (extra: Partial<TunnelOptions> = {}): TunnelOptions => ({ via: 'login', to: 'node', local: ['8888:/tmp/j.sock'], ...extra });
+  const options = (extra: Partial<TunnelOptions> = {}): TunnelOptions => ({
+    via: 'login',
+    to: 'node',
+    local: ['8888:/tmp/j.sock'],
+    ...extra,
+  });
 
   it.each([
-    { name: 'a plain tunnel runs its one ssh', multiplex: false, expected: (p: ReturnType<typeof plan>) => [p.tunnel.argv] },
-    { name: 'a multiplexed tunnel starts the master, then adds its forwards with -O forward', multiplex: true, expected: (p: ReturnType<typeof plan>) => [p.mux!.master, p.mux!.forward] },
+    {
+      name: 'a plain tunnel runs its one ssh',
+      multiplex: false,
+      expected: (p: ReturnType<typeof plan>) => [p.tunnel.argv],
+    },
+    {
+      name: 'a multiplexed tunnel starts the master, then adds its forwards with -O forward',
+      multiplex: true,
+      expected: (p: ReturnType<typeof plan>) => [p.mux!.master, p.mux!.forward],
+    },
   ])('$name', ({ multiplex, expected }) => {
     const planned = plan(parseTunnelSpec(options({ multiplex })), { controlDir: '/run/cm' });
     expect(planned.mux === undefined).toBe(!multiplex);
@@ -130,7 +209,9 @@ describe('one Plan, multiplexed or not: commands are what runs', () => {
 
   it('the mux plan names its control socket and log under the control dir, keyed by the route', () => {
     const a = plan(parseTunnelSpec(options({ multiplex: true })), { controlDir: '/run/cm' });
-    const b = plan(parseTunnelSpec(options({ multiplex: true, local: ['9999:/tmp/other.sock'] })), { controlDir: '/run/cm' });
+    const b = plan(parseTunnelSpec(options({ multiplex: true, local: ['9999:/tmp/other.sock'] })), {
+      controlDir: '/run/cm',
+    });
     expect(a.mux!.controlPath).toMatch(/^\/run\/cm\/[0-9a-f]{12}$/);
     expect(a.mux!.logFile).toBe(`${a.mux!.controlPath}.log`);
     expect(b.mux!.controlPath).toBe(a.mux!.controlPath);

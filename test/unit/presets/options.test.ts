@@ -7,8 +7,16 @@ describe('checkPresetOptions rejects options that mean nothing for the preset', 
   it.each([
     ['jupyter', { via: ['login'], local: ['1:h:2'] }, /-L\/-R cannot be combined with the 'jupyter' preset/],
     ['jupyter', { via: ['login'], remotePort: '1' }, /--remote-port does not apply to the 'jupyter' preset/],
-    ['jupyter', { via: ['login'], attach: '8888', cmd: 'x {port}' }, /--attach uses a running server; it cannot be combined with --cmd/],
-    ['jupyter', { via: ['login'], attach: '8888', sock: true }, /--attach '8888' is a port, but --sock asks for a socket/],
+    [
+      'jupyter',
+      { via: ['login'], attach: '8888', cmd: 'x {port}' },
+      /--attach uses a running server; it cannot be combined with --cmd/,
+    ],
+    [
+      'jupyter',
+      { via: ['login'], attach: '8888', sock: true },
+      /--attach '8888' is a port, but --sock asks for a socket/,
+    ],
     ['workqueue', { via: ['h'], sock: true }, /--sock does not apply to the 'workqueue' preset/],
     ['workqueue', { via: ['h'], launch: 'x' }, /--launch: the 'workqueue' preset has no remote command to launch/],
     ['expose', { via: ['h'], keep: true }, /--keep does not apply to the 'expose' preset/],
@@ -26,7 +34,11 @@ describe('checkPresetOptions rejects options that mean nothing for the preset', 
 describe('resolvePresetUp', () => {
   it.each([
     ['jupyter', { via: ['login'], to: 'node', cmd: 'jupyter lab' }, /--cmd must contain \{port\}/],
-    ['jupyter', { via: ['login'], to: 'node', sock: true, cmd: 'jupyter lab --port={port}' }, /--cmd must contain \{socket\}/],
+    [
+      'jupyter',
+      { via: ['login'], to: 'node', sock: true, cmd: 'jupyter lab --port={port}' },
+      /--cmd must contain \{socket\}/,
+    ],
     ['jupyter', { via: ['login'], cmd: 'echo hi! {port}' }, /--cmd may not contain '!'/],
     ['jupyter', { via: ['login'], attach: 'not-a-port' }, /--attach: port 'not-a-port' is not a number/],
     ['jupyter', { via: ['login'], attach: 'relative/x.sock' }, /socket path 'relative\/x.sock' must be absolute/],

@@ -19,7 +19,12 @@ const SERVER = {
     url: 'http://127.0.0.1:{localPort}{baseUrl}?token={token}',
   },
 };
-const REVERSE = { name: 'rv', description: 'reverse', kind: 'reverse', reverse: { label: 'svc', port: 9123, remotePort: 0 } };
+const REVERSE = {
+  name: 'rv',
+  description: 'reverse',
+  kind: 'reverse',
+  reverse: { label: 'svc', port: 9123, remotePort: 0 },
+};
 
 /** A deep copy of `base` with one path set (undefined deletes it). */
 function patched(base: object, path: string, value: unknown): unknown {
@@ -50,25 +55,127 @@ describe('validatePreset rejects broken preset files, naming the file and the fi
     ['multi-line description', SERVER, 'description', 'a\nb', /field 'description': must be one line/],
     ['unknown kind', SERVER, 'kind', 'daemon', /field 'kind': expected "server" or "reverse", got "daemon"/],
     ['typo in a key', SERVER, 'server.sockDir', '/tmp', /field 'server.sockDir': unknown field/],
-    ['command not an array', SERVER, 'server.command.socket', 'nb --sock {socket}', /field 'server.command.socket': expected a non-empty array of strings, got the string/],
-    ['empty word in a command', SERVER, 'server.command.port', ['nb', ''], /field 'server.command.port\[1\]': expected a non-empty string/],
-    ['socket command without {socket}', SERVER, 'server.command.socket', ['nb'], /field 'server.command.socket': must use the \{socket\} placeholder/],
-    ['unknown placeholder', SERVER, 'server.command.port', ['nb', '--port={prot}'], /field 'server.command.port': unknown placeholder \{prot\}/],
-    ['placeholder where none is allowed', SERVER, 'server.list', ['nb', '{socket}'], /field 'server.list': placeholder \{socket\} is not allowed here/],
-    ['relative socketDir', SERVER, 'server.socketDir', 'tnl-{id}', /field 'server.socketDir': must be an absolute path/],
-    ['socketDir without {id}', SERVER, 'server.socketDir', '/tmp/tnl', /field 'server.socketDir': must use the \{id\} placeholder/],
-    ['socket path over sun_path', SERVER, 'server.socketDir', `/tmp/${'d'.repeat(100)}-{id}`, /field 'server.socketDir': socket path would be \d+ bytes, over the 103-byte sun_path limit/],
-    ['socketFile with a slash', SERVER, 'server.socketFile', 'a/b.sock', /field 'server.socketFile': must be a plain file name/],
-    ['timeout not a whole number', SERVER, 'server.startTimeoutSeconds', 1.5, /field 'server.startTimeoutSeconds': expected a whole number from 1 to 3600, got number 1.5/],
-    ['url without the token', SERVER, 'server.url', 'http://127.0.0.1:{localPort}/', /field 'server.url': must use the \{token\} placeholder/],
+    [
+      'command not an array',
+      SERVER,
+      'server.command.socket',
+      'nb --sock {socket}',
+      /field 'server.command.socket': expected a non-empty array of strings, got the string/,
+    ],
+    [
+      'empty word in a command',
+      SERVER,
+      'server.command.port',
+      ['nb', ''],
+      /field 'server.command.port\[1\]': expected a non-empty string/,
+    ],
+    [
+      'socket command without {socket}',
+      SERVER,
+      'server.command.socket',
+      ['nb'],
+      /field 'server.command.socket': must use the \{socket\} placeholder/,
+    ],
+    [
+      'unknown placeholder',
+      SERVER,
+      'server.command.port',
+      ['nb', '--port={prot}'],
+      /field 'server.command.port': unknown placeholder \{prot\}/,
+    ],
+    [
+      'placeholder where none is allowed',
+      SERVER,
+      'server.list',
+      ['nb', '{socket}'],
+      /field 'server.list': placeholder \{socket\} is not allowed here/,
+    ],
+    [
+      'relative socketDir',
+      SERVER,
+      'server.socketDir',
+      'tnl-{id}',
+      /field 'server.socketDir': must be an absolute path/,
+    ],
+    [
+      'socketDir without {id}',
+      SERVER,
+      'server.socketDir',
+      '/tmp/tnl',
+      /field 'server.socketDir': must use the \{id\} placeholder/,
+    ],
+    [
+      'socket path over sun_path',
+      SERVER,
+      'server.socketDir',
+      `/tmp/${'d'.repeat(100)}-{id}`,
+      /field 'server.socketDir': socket path would be \d+ bytes, over the 103-byte sun_path limit/,
+    ],
+    [
+      'socketFile with a slash',
+      SERVER,
+      'server.socketFile',
+      'a/b.sock',
+      /field 'server.socketFile': must be a plain file name/,
+    ],
+    [
+      'timeout not a whole number',
+      SERVER,
+      'server.startTimeoutSeconds',
+      1.5,
+      /field 'server.startTimeoutSeconds': expected a whole number from 1 to 3600, got number 1.5/,
+    ],
+    [
+      'url without the token',
+      SERVER,
+      'server.url',
+      'http://127.0.0.1:{localPort}/',
+      /field 'server.url': must use the \{token\} placeholder/,
+    ],
     ['absolute healthPath', SERVER, 'server.healthPath', '/api/status', /field 'server.healthPath': must be relative/],
     ['reverse section on a server preset', SERVER, 'reverse', {}, /field 'reverse': only 'server' belongs/],
-    ['port out of range', REVERSE, 'reverse.port', 70000, /field 'reverse.port': expected a whole number from 1 to 65535/],
-    ['port as a string', REVERSE, 'reverse.port', '9123', /field 'reverse.port': expected a whole number from 1 to 65535, got the string "9123"/],
-    ['sshConfigEntry not a boolean', REVERSE, 'reverse.sshConfigEntry', 'yes', /field 'reverse.sshConfigEntry': expected true or false/],
-    ['remoteCommand without {remotePort}', REVERSE, 'reverse.remoteCommand', ['pvserver'], /field 'reverse.remoteCommand': must use the \{remotePort\} placeholder/],
-    ['worker template outside templates/', REVERSE, 'reverse.worker', { template: '../x.sh', command: ['w'] }, /field 'reverse.worker.template': '..\/x.sh' must be a file name inside templates\//],
-    ['worker without command', REVERSE, 'reverse.worker', { template: 'w.sh' }, /field 'reverse.worker.command': expected a non-empty array/],
+    [
+      'port out of range',
+      REVERSE,
+      'reverse.port',
+      70000,
+      /field 'reverse.port': expected a whole number from 1 to 65535/,
+    ],
+    [
+      'port as a string',
+      REVERSE,
+      'reverse.port',
+      '9123',
+      /field 'reverse.port': expected a whole number from 1 to 65535, got the string "9123"/,
+    ],
+    [
+      'sshConfigEntry not a boolean',
+      REVERSE,
+      'reverse.sshConfigEntry',
+      'yes',
+      /field 'reverse.sshConfigEntry': expected true or false/,
+    ],
+    [
+      'remoteCommand without {remotePort}',
+      REVERSE,
+      'reverse.remoteCommand',
+      ['pvserver'],
+      /field 'reverse.remoteCommand': must use the \{remotePort\} placeholder/,
+    ],
+    [
+      'worker template outside templates/',
+      REVERSE,
+      'reverse.worker',
+      { template: '../x.sh', command: ['w'] },
+      /field 'reverse.worker.template': '..\/x.sh' must be a file name inside templates\//,
+    ],
+    [
+      'worker without command',
+      REVERSE,
+      'reverse.worker',
+      { template: 'w.sh' },
+      /field 'reverse.worker.command': expected a non-empty array/,
+    ],
   ])('%s', (_, base, path, value, message) => {
     const error = failure(path === '' ? value : patched(base, path, value));
     expect(error.code).toBe('CONFIG_INVALID');
@@ -90,7 +197,10 @@ describe('the shipped presets', () => {
   it('all load and validate, sorted by name', async () => {
     const presets = await loadPresets();
     expect(presets.map((p) => [p.name, p.kind])).toEqual([
-      ['expose', 'reverse'], ['jupyter', 'server'], ['paraview', 'reverse'], ['workqueue', 'reverse'],
+      ['expose', 'reverse'],
+      ['jupyter', 'server'],
+      ['paraview', 'reverse'],
+      ['workqueue', 'reverse'],
     ]);
     for (const preset of presets) expect(preset.description).not.toMatch(/\n/);
   });

@@ -27,23 +27,65 @@ describe('describeJsonError', () => {
   });
 
   it('calls an empty file empty', () => {
-    expect(describeJsonError(FILE, '  \n', new SyntaxError('Unexpected end of JSON input')).message).toMatch(/the file is empty/);
+    expect(describeJsonError(FILE, '  \n', new SyntaxError('Unexpected end of JSON input')).message).toMatch(
+      /the file is empty/,
+    );
   });
 });
 
 describe('describeSchemaViolation', () => {
   it.each([
-    [{ tunnels: { w: { strategy: 'teleport' } } }, '`tunnels/w/strategy` must be equal to one of the allowed values', 'tunnels.w.strategy is "teleport", expected one of jump, relay, auto'],
-    [{ tunnels: { w: { keepalive: 'ten' } } }, '`tunnels/w/keepalive` must be integer', 'tunnels.w.keepalive is "ten", expected a whole number from 1 to 3600'],
-    [{ tunnels: { w: { local: [1] } } }, '`tunnels/w/local/0` must be string', 'tunnels.w.local[0] is 1, expected a non-empty string'],
-    [{ tunnels: { w: { via: 'login' } } }, '`tunnels/w/via` must be array', 'tunnels.w.via is "login", expected a list of non-empty strings'],
-    [{ tunnels: { w: { keepAlive: 3 } } }, '`tunnels/w` must NOT have additional properties', 'tunnels.w: unknown key "keepAlive" (expected only via, to,'],
-    [{ tunel: {} }, '`` must NOT have additional properties', 'the top level: unknown key "tunel" (expected only defaults, tunnels)'],
+    [
+      { tunnels: { w: { strategy: 'teleport' } } },
+      '`tunnels/w/strategy` must be equal to one of the allowed values',
+      'tunnels.w.strategy is "teleport", expected one of jump, relay, auto',
+    ],
+    [
+      { tunnels: { w: { keepalive: 'ten' } } },
+      '`tunnels/w/keepalive` must be integer',
+      'tunnels.w.keepalive is "ten", expected a whole number from 1 to 3600',
+    ],
+    [
+      { tunnels: { w: { local: [1] } } },
+      '`tunnels/w/local/0` must be string',
+      'tunnels.w.local[0] is 1, expected a non-empty string',
+    ],
+    [
+      { tunnels: { w: { via: 'login' } } },
+      '`tunnels/w/via` must be array',
+      'tunnels.w.via is "login", expected a list of non-empty strings',
+    ],
+    [
+      { tunnels: { w: { keepAlive: 3 } } },
+      '`tunnels/w` must NOT have additional properties',
+      'tunnels.w: unknown key "keepAlive" (expected only via, to,',
+    ],
+    [
+      { tunel: {} },
+      '`` must NOT have additional properties',
+      'the top level: unknown key "tunel" (expected only defaults, tunnels)',
+    ],
     [[], '`` must be object', 'the top level is a list [], expected an object'],
-    [{ tunnels: { '../x': {} } }, '`tunnels` must match pattern "^x$"; `tunnels` property name must be valid', 'tunnels: tunnel name "../x" is not allowed'],
-    [{ tunnels: { 'a.b': { batchMode: 'yes' } } }, '`tunnels/a.b/batchMode` must be boolean', 'tunnels["a.b"].batchMode is "yes", expected true or false'],
-    [{ defaults: { connectTimeout: 0 } }, '`defaults/connectTimeout` must be >= 1', 'defaults.connectTimeout is 0, expected a whole number from 1 to 600'],
-    [{ tunnels: { w: { presetOptions: { a: [] } } } }, '`tunnels/w/presetOptions/a` must be string,number,boolean', 'tunnels.w.presetOptions.a is a list [], expected a string or number or boolean'],
+    [
+      { tunnels: { '../x': {} } },
+      '`tunnels` must match pattern "^x$"; `tunnels` property name must be valid',
+      'tunnels: tunnel name "../x" is not allowed',
+    ],
+    [
+      { tunnels: { 'a.b': { batchMode: 'yes' } } },
+      '`tunnels/a.b/batchMode` must be boolean',
+      'tunnels["a.b"].batchMode is "yes", expected true or false',
+    ],
+    [
+      { defaults: { connectTimeout: 0 } },
+      '`defaults/connectTimeout` must be >= 1',
+      'defaults.connectTimeout is 0, expected a whole number from 1 to 600',
+    ],
+    [
+      { tunnels: { w: { presetOptions: { a: [] } } } },
+      '`tunnels/w/presetOptions/a` must be string,number,boolean',
+      'tunnels.w.presetOptions.a is a list [], expected a string or number or boolean',
+    ],
   ])('%j', (data, confMessage, expected) => {
     const error = describeSchemaViolation(FILE, data, `Config schema violation: ${confMessage}`);
     expect(error.code).toBe('STATE_CORRUPT');
@@ -52,14 +94,19 @@ describe('describeSchemaViolation', () => {
   });
 
   it('counts the other problems', () => {
-    const message = 'Config schema violation: `tunnels/w/strategy` must be equal to one of the allowed values; `tunnels/w/keepalive` must be integer';
-    expect(describeSchemaViolation(FILE, { tunnels: { w: { strategy: 'x', keepalive: 'y' } } }, message).message).toContain('(and 1 more problem)');
+    const message =
+      'Config schema violation: `tunnels/w/strategy` must be equal to one of the allowed values; `tunnels/w/keepalive` must be integer';
+    expect(
+      describeSchemaViolation(FILE, { tunnels: { w: { strategy: 'x', keepalive: 'y' } } }, message).message,
+    ).toContain('(and 1 more problem)');
   });
 });
 
 describe('parseViolations / formatKey', () => {
   it('decodes JSON pointers', () => {
-    expect(parseViolations('Config schema violation: `tunnels/a~1b/to` must be string')).toEqual([{ segments: ['tunnels', 'a/b', 'to'], message: 'must be string' }]);
+    expect(parseViolations('Config schema violation: `tunnels/a~1b/to` must be string')).toEqual([
+      { segments: ['tunnels', 'a/b', 'to'], message: 'must be string' },
+    ]);
   });
 
   it.each([

@@ -3,7 +3,15 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getDefaults, getTunnel, listSaved, removeTunnel, removeTunnels, saveTunnel, setDefaults } from '../../../src/saved/index.js';
+import {
+  getDefaults,
+  getTunnel,
+  listSaved,
+  removeTunnel,
+  removeTunnels,
+  saveTunnel,
+  setDefaults,
+} from '../../../src/saved/index.js';
 
 describe('profile store (API, temp dir)', () => {
   let root: string;
@@ -17,12 +25,25 @@ describe('profile store (API, temp dir)', () => {
   afterEach(() => rm(root, { recursive: true, force: true }));
 
   it('saves, reads back, lists, replaces and removes', async () => {
-    const first = await saveTunnel('web', { via: 'login', to: 'node', local: ['8888:localhost:8888'], keepalive: '5' }, { dir });
+    const first = await saveTunnel(
+      'web',
+      { via: 'login', to: 'node', local: ['8888:localhost:8888'], keepalive: '5' },
+      { dir },
+    );
     expect(first).toMatchObject({ name: 'web', replaced: false, file });
-    expect(getTunnel('web', { dir })).toEqual({ name: 'web', via: ['login'], to: 'node', local: ['8888:localhost:8888'], keepalive: 5 });
+    expect(getTunnel('web', { dir })).toEqual({
+      name: 'web',
+      via: ['login'],
+      to: 'node',
+      local: ['8888:localhost:8888'],
+      keepalive: 5,
+    });
     await saveTunnel('db.prod', { to: 'db', local: ['5432:localhost:5432'] }, { dir });
     expect((await saveTunnel('web', { to: 'node2', local: ['1:h:2'] }, { dir })).replaced).toBe(true);
-    expect(listSaved({ dir }).map((t) => [t.name, t.to])).toEqual([['db.prod', 'db'], ['web', 'node2']]);
+    expect(listSaved({ dir }).map((t) => [t.name, t.to])).toEqual([
+      ['db.prod', 'db'],
+      ['web', 'node2'],
+    ]);
     await removeTunnel('web', { dir });
     expect(listSaved({ dir }).map((t) => t.name)).toEqual(['db.prod']);
   });
@@ -34,8 +55,13 @@ describe('profile store (API, temp dir)', () => {
   });
 
   it('stores nothing for bad input', async () => {
-    await expect(saveTunnel('web', { to: 'n', local: ['nonsense'] }, { dir })).rejects.toMatchObject({ code: 'BAD_SPEC' });
-    await expect(saveTunnel('../x', { to: 'n', local: ['1:h:2'] }, { dir })).rejects.toMatchObject({ code: 'BAD_SPEC', field: 'NAME' });
+    await expect(saveTunnel('web', { to: 'n', local: ['nonsense'] }, { dir })).rejects.toMatchObject({
+      code: 'BAD_SPEC',
+    });
+    await expect(saveTunnel('../x', { to: 'n', local: ['1:h:2'] }, { dir })).rejects.toMatchObject({
+      code: 'BAD_SPEC',
+      field: 'NAME',
+    });
     expect(existsSync(file)).toBe(false);
   });
 
@@ -55,7 +81,11 @@ describe('profile store (API, temp dir)', () => {
 
   it('lets rm remove an entry the spec parser rejects, and only that', async () => {
     await mkdir(dir, { mode: 0o700 });
-    await writeFile(file, JSON.stringify({ tunnels: { bad: { to: 'n', local: ['nonsense'] }, ok: { to: 'n', local: ['1:h:2'] } } }), { mode: 0o600 });
+    await writeFile(
+      file,
+      JSON.stringify({ tunnels: { bad: { to: 'n', local: ['nonsense'] }, ok: { to: 'n', local: ['1:h:2'] } } }),
+      { mode: 0o600 },
+    );
     expect(() => listSaved({ dir })).toThrow(/tunnels\.bad\.local: -L 'nonsense'.*tunnel rm bad/);
     await removeTunnel('bad', { dir });
     expect(listSaved({ dir }).map((t) => t.name)).toEqual(['ok']);
@@ -64,7 +94,12 @@ describe('profile store (API, temp dir)', () => {
   it('keeps defaults separately and resolves them over the built-in ones', async () => {
     expect(getDefaults({ dir })).toEqual({ keepalive: 10, keepaliveCount: 3, connectTimeout: 10 });
     await saveTunnel('web', { to: 'n', local: ['1:h:2'] }, { dir });
-    expect(await setDefaults({ keepalive: 30, via: 'login' }, { dir })).toEqual({ keepalive: 30, keepaliveCount: 3, connectTimeout: 10, via: ['login'] });
+    expect(await setDefaults({ keepalive: 30, via: 'login' }, { dir })).toEqual({
+      keepalive: 30,
+      keepaliveCount: 3,
+      connectTimeout: 10,
+      via: ['login'],
+    });
     expect(await setDefaults({ via: null }, { dir })).toEqual({ keepalive: 30, keepaliveCount: 3, connectTimeout: 10 });
     expect(getTunnel('web', { dir }).to).toBe('n');
     await expect(setDefaults({ connectTimeout: 0 }, { dir })).rejects.toMatchObject({ code: 'BAD_SPEC' });

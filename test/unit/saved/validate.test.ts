@@ -7,10 +7,22 @@ describe('toSavedTunnel', () => {
   it.each<[string, SaveInput, object]>([
     ['keeps only what was given', { to: 'n', local: ['1:h:2'] }, { to: 'n', local: ['1:h:2'] }],
     ['splits comma-separated hops', { via: ['a,b', 'c'], local: ['1:h:2'] }, { via: ['a', 'b', 'c'] }],
-    ['turns numeric strings into numbers', { to: 'n', local: ['1:h:2'], keepalive: '5', keepaliveCount: '2', connectTimeout: '7' }, { keepalive: 5, keepaliveCount: 2, connectTimeout: 7 }],
-    ['makes -F absolute', { to: 'n', local: ['1:h:2'], sshConfig: 'cfg/ssh_config' }, { sshConfig: resolve('cfg/ssh_config') }],
+    [
+      'turns numeric strings into numbers',
+      { to: 'n', local: ['1:h:2'], keepalive: '5', keepaliveCount: '2', connectTimeout: '7' },
+      { keepalive: 5, keepaliveCount: 2, connectTimeout: 7 },
+    ],
+    [
+      'makes -F absolute',
+      { to: 'n', local: ['1:h:2'], sshConfig: 'cfg/ssh_config' },
+      { sshConfig: resolve('cfg/ssh_config') },
+    ],
     ['drops empty forward lists', { to: 'n', local: ['1:h:2'], remote: [] }, { local: ['1:h:2'] }],
-    ['accepts a preset without forwards', { to: 'n', preset: 'jupyter', presetOptions: { port: 8888, lab: true } }, { preset: 'jupyter', presetOptions: { port: 8888, lab: true } }],
+    [
+      'accepts a preset without forwards',
+      { to: 'n', preset: 'jupyter', presetOptions: { port: 8888, lab: true } },
+      { preset: 'jupyter', presetOptions: { port: 8888, lab: true } },
+    ],
   ])('%s', (_name, input, expected) => {
     expect(toSavedTunnel(input)).toMatchObject(expected);
   });

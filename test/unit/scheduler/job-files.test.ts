@@ -3,12 +3,31 @@ import { parseJob } from '../../../src/scheduler/job-files.js';
 
 describe('parseJob', () => {
   it('reads a recorded job', () => {
-    expect(parseJob('{"id":"12","scheduler":"slurm","what":"2 workers","cancel":["ssh","login","scancel 12"],"submittedAt":"t"}'))
-      .toEqual({ id: '12', scheduler: 'slurm', what: '2 workers', cancel: ['ssh', 'login', 'scancel 12'], submittedAt: 't' });
+    expect(
+      parseJob(
+        '{"id":"12","scheduler":"slurm","what":"2 workers","cancel":["ssh","login","scancel 12"],"submittedAt":"t"}',
+      ),
+    ).toEqual({
+      id: '12',
+      scheduler: 'slurm',
+      what: '2 workers',
+      cancel: ['ssh', 'login', 'scancel 12'],
+      submittedAt: 't',
+    });
   });
-  it('keeps a factory\'s kind (its id is the pid on the login node; down stops it rather than scancel)', () => {
-    expect(parseJob('{"id":"4242","scheduler":"slurm","kind":"factory","what":"work_queue_factory on login","cancel":["ssh","login","kill"],"submittedAt":"t"}'))
-      .toEqual({ id: '4242', scheduler: 'slurm', kind: 'factory', what: 'work_queue_factory on login', cancel: ['ssh', 'login', 'kill'], submittedAt: 't' });
+  it("keeps a factory's kind (its id is the pid on the login node; down stops it rather than scancel)", () => {
+    expect(
+      parseJob(
+        '{"id":"4242","scheduler":"slurm","kind":"factory","what":"work_queue_factory on login","cancel":["ssh","login","kill"],"submittedAt":"t"}',
+      ),
+    ).toEqual({
+      id: '4242',
+      scheduler: 'slurm',
+      kind: 'factory',
+      what: 'work_queue_factory on login',
+      cancel: ['ssh', 'login', 'kill'],
+      submittedAt: 't',
+    });
   });
   // down runs `cancel`: anything but an ssh argv of strings is never run.
   it.each([

@@ -2,16 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { ChannelVerdicts } from '../../../src/ssh/channel-verdicts.js';
 
 // Lines as OpenSSH 9.2 prints them with -v for three probes (recorded on this machine).
-const OK = 'debug1: channel 6: free: direct-tcpip: listening port 42001 for 127.0.0.1 port 42999, connect from 127.0.0.1 port 57454 to 127.0.0.1 port 42001, nchannels 7';
-const REFUSED = ['channel 7: open failed: connect failed: Connection refused', 'debug1: channel 7: free: direct-tcpip: listening port 42002 for 127.0.0.1 port 1, connect from 127.0.0.1 port 50778 to 127.0.0.1 port 42002, nchannels 9'];
-const NO_SOCKET = ['channel 8: open failed: connect failed: open failed', 'debug1: channel 8: free: direct-streamlocal@openssh.com: listening port 42003 for /tmp/nonexistent.sock port -2, connect from 127.0.0.1 port 36344 to 127.0.0.1 port 42003, nchannels 8'];
+const OK =
+  'debug1: channel 6: free: direct-tcpip: listening port 42001 for 127.0.0.1 port 42999, connect from 127.0.0.1 port 57454 to 127.0.0.1 port 42001, nchannels 7';
+const REFUSED = [
+  'channel 7: open failed: connect failed: Connection refused',
+  'debug1: channel 7: free: direct-tcpip: listening port 42002 for 127.0.0.1 port 1, connect from 127.0.0.1 port 50778 to 127.0.0.1 port 42002, nchannels 9',
+];
+const NO_SOCKET = [
+  'channel 8: open failed: connect failed: open failed',
+  'debug1: channel 8: free: direct-streamlocal@openssh.com: listening port 42003 for /tmp/nonexistent.sock port -2, connect from 127.0.0.1 port 36344 to 127.0.0.1 port 42003, nchannels 8',
+];
 
 describe('ChannelVerdicts', () => {
   it.each([
     ['the far end accepted (free, no open failed)', [OK], 57454, 'ok'],
     ['a refused TCP target', REFUSED, 50778, 'unreachable'],
     ['a socket that does not exist', NO_SOCKET, 36344, 'unreachable'],
-    ['another connection\'s verdict is not ours', [OK], 11111, undefined],
+    ["another connection's verdict is not ours", [OK], 11111, undefined],
   ] as const)('%s', async (_, lines, port, verdict) => {
     const verdicts = new ChannelVerdicts();
     const waiting = verdicts.waitFor(port, 50);

@@ -11,7 +11,11 @@ const MASTER = ['ssh', '-M', '-f', '-N', '-S', '/state/cm/abc', '-o', 'BatchMode
 describe('masterPid with a fake runner', () => {
   it.each([
     ['a master answers', { exitCode: 0, stderr: 'Master running (pid=4242)\r\n' }, 4242],
-    ['no master (stale socket)', { exitCode: 255, stderr: 'Control socket connect(/state/cm/abc): Connection refused\r\n' }, undefined],
+    [
+      'no master (stale socket)',
+      { exitCode: 255, stderr: 'Control socket connect(/state/cm/abc): Connection refused\r\n' },
+      undefined,
+    ],
     ['exit 0 without a pid', { exitCode: 0, stderr: '' }, undefined],
     ['timed out', { exitCode: null, timedOut: true }, undefined],
   ])('%s', async (_, answer, expected) => {

@@ -20,13 +20,21 @@ const SPAWNS = /(?:from\s+|import\s*\(\s*)['"](?:execa|(?:node:)?child_process)[
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []))));
+  const nested = await Promise.all(
+    entries.map((e) =>
+      e.isDirectory()
+        ? sourceFiles(join(dir, e.name))
+        : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []),
+    ),
+  );
   return nested.flat();
 }
 
 async function filesThatSpawn(): Promise<string[]> {
   const files = await sourceFiles(SRC);
-  const spawning = await Promise.all(files.map(async (file) => (SPAWNS.test(await readFile(file, 'utf8')) ? [relative(SRC, file)] : [])));
+  const spawning = await Promise.all(
+    files.map(async (file) => (SPAWNS.test(await readFile(file, 'utf8')) ? [relative(SRC, file)] : [])),
+  );
   return spawning.flat().sort();
 }
 

@@ -23,7 +23,9 @@ describe('ssh output is terminal-safe', () => {
     const home = await mkdtemp(join(tmpdir(), 'tnl-logs-'));
     try {
       await mkdir(join(home, 'tunnels', 'x'), { recursive: true, mode: 0o700 });
-      await writeFile(join(home, 'tunnels', 'x', 'log'), '2026 ssh: \u001b]0;TITLE\u0007\u001b[2Jhello\n', { mode: 0o600 });
+      await writeFile(join(home, 'tunnels', 'x', 'log'), '2026 ssh: \u001b]0;TITLE\u0007\u001b[2Jhello\n', {
+        mode: 0o600,
+      });
       const result = await runCli(['logs', 'x'], { TUNNEL_HOME: home });
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toBe('2026 ssh: \\u001b]0;TITLE\\u0007\\u001b[2Jhello');

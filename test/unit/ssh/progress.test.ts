@@ -22,8 +22,14 @@ describe('readLine', () => {
     expect(progress.lastHost).toBe('127.0.0.1');
     expect(progress.session).toBe(true);
     expect(progress.remoteForwardsDone).toBe(true);
-    expect(progress.remoteForwards).toEqual([{ listen: '0', allocated: 35237 }, { listen: '43002', allocated: undefined }]);
-    expect(progress.tail).toEqual(['Authenticated to 127.0.0.1 ([127.0.0.1]:42022) using "publickey".', 'Allocated port 35237 for remote forward to localhost:80']);
+    expect(progress.remoteForwards).toEqual([
+      { listen: '0', allocated: 35237 },
+      { listen: '43002', allocated: undefined },
+    ]);
+    expect(progress.tail).toEqual([
+      'Authenticated to 127.0.0.1 ([127.0.0.1]:42022) using "publickey".',
+      'Allocated port 35237 for remote forward to localhost:80',
+    ]);
   });
 
   it("reads a relay's inner session from stdout (pty, CRLF) apart from the outer one", () => {
@@ -51,7 +57,7 @@ describe('diagnose names the hop and OpenSSH reason', () => {
     ['stdio forwarding failed', 'CONNECT_FAILED'],
     ['Timeout, server login not responding.', 'SSH_EXITED'],
   ])('%s -> %s', (line, code) => {
-    const error = diagnose(feed([["debug1: Connecting to login [10.0.0.2] port 22."], [line]]), facts);
+    const error = diagnose(feed([['debug1: Connecting to login [10.0.0.2] port 22.'], [line]]), facts);
     expect(error.code).toBe(code);
     expect(error.hop).toBe('login');
     expect(error.sshMessage).toBe(line);
@@ -78,11 +84,14 @@ describe('readiness with -J', () => {
 
 describe('diagnose ranking', () => {
   it('a -J hop that cannot open the onward connection names that, not the banner error after it', () => {
-    const error = diagnose(feed([
-      ['channel 0: open failed: connect failed: Connection refused'],
-      ['stdio forwarding failed'],
-      ['kex_exchange_identification: Connection closed by remote host'],
-    ]), { argv: ['ssh'], exitCode: 255, signal: null, hop: 'node' });
+    const error = diagnose(
+      feed([
+        ['channel 0: open failed: connect failed: Connection refused'],
+        ['stdio forwarding failed'],
+        ['kex_exchange_identification: Connection closed by remote host'],
+      ]),
+      { argv: ['ssh'], exitCode: 255, signal: null, hop: 'node' },
+    );
     expect(error.code).toBe('CONNECT_FAILED');
     expect(error.sshMessage).toBe('channel 0: open failed: connect failed: Connection refused');
   });

@@ -12,7 +12,9 @@ describe('runSsh, the one run-to-completion door', () => {
   });
 
   it('writes input to stdin', async () => {
-    expect((await runSsh(['/bin/sh', '-c', 'cat'], { input: '#!/bin/sh\nsleep 1\n' })).stdout).toBe('#!/bin/sh\nsleep 1');
+    expect((await runSsh(['/bin/sh', '-c', 'cat'], { input: '#!/bin/sh\nsleep 1\n' })).stdout).toBe(
+      '#!/bin/sh\nsleep 1',
+    );
   });
 
   it('hands over each stdout line as it arrives and still returns stdout whole', async () => {

@@ -27,7 +27,9 @@ describe('composeEntriesFile / parseEntriesFile', () => {
   });
 
   it('wraps each block in markers', () => {
-    expect(composeEntriesFile([a])).toBe(`${FILE_HEADER}\n# >>> tunnel entry a\nHost a\n  HostName 1.1.1.1\n# <<< tunnel entry a\n`);
+    expect(composeEntriesFile([a])).toBe(
+      `${FILE_HEADER}\n# >>> tunnel entry a\nHost a\n  HostName 1.1.1.1\n# <<< tunnel entry a\n`,
+    );
   });
 
   it.each([
@@ -36,7 +38,9 @@ describe('composeEntriesFile / parseEntriesFile', () => {
     ['mismatched names', '# >>> tunnel entry a\n# <<< tunnel entry b\n'],
     ['nested begin', '# >>> tunnel entry a\n# >>> tunnel entry b\n'],
   ])('refuses a broken file: %s', (_, text) => {
-    expect(() => parseEntriesFile(text, '/x/tunnel.conf')).toThrow(expect.objectContaining({ code: 'STATE_CORRUPT', message: expect.stringContaining('/x/tunnel.conf') }));
+    expect(() => parseEntriesFile(text, '/x/tunnel.conf')).toThrow(
+      expect.objectContaining({ code: 'STATE_CORRUPT', message: expect.stringContaining('/x/tunnel.conf') }),
+    );
   });
 });
 
@@ -56,7 +60,8 @@ describe('upsertEntries / dropEntries', () => {
 });
 
 describe('checkEntries', () => {
-  it('adds a final newline', () => expect(checkEntries([{ name: 'a', text: 'Host a' }])).toEqual([{ name: 'a', text: 'Host a\n' }]));
+  it('adds a final newline', () =>
+    expect(checkEntries([{ name: 'a', text: 'Host a' }])).toEqual([{ name: 'a', text: 'Host a\n' }]));
 
   it.each([
     ['hostile name', [{ name: 'a\nHost *', text: '' }], 'BAD_SPEC'],

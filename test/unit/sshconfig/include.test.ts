@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ensureInclude, hasGlobalInclude, includeLine, isOurInclude, redirectInclude } from '../../../src/sshconfig/include.js';
+import {
+  ensureInclude,
+  hasGlobalInclude,
+  includeLine,
+  isOurInclude,
+  redirectInclude,
+} from '../../../src/sshconfig/include.js';
 
 const PATHS = ['config.d/tunnel.conf', '~/.ssh/config.d/tunnel.conf', '/home/me/.ssh/config.d/tunnel.conf'];
 const LINE = 'Include config.d/tunnel.conf';
@@ -39,7 +45,11 @@ describe('hasGlobalInclude / ensureInclude', () => {
     ['included after a Match', `Match all\n${LINE}\n`, `${LINE}\nMatch all\n${LINE}\n`],
     ['CRLF file keeps CRLF', 'Host a\r\n  User x\r\n', `${LINE}\r\nHost a\r\n  User x\r\n`],
     ['no trailing newline stays as it was', 'Host a\n  User x', `${LINE}\nHost a\n  User x`],
-    ['global options before Host: ours goes first (first value wins)', 'ServerAliveInterval 60\nHost a\n', `${LINE}\nServerAliveInterval 60\nHost a\n`],
+    [
+      'global options before Host: ours goes first (first value wins)',
+      'ServerAliveInterval 60\nHost a\n',
+      `${LINE}\nServerAliveInterval 60\nHost a\n`,
+    ],
   ])('%s', (_, config, expected) => {
     const after = ensureInclude(config, PATHS, LINE);
     expect(after).toBe(expected);
@@ -52,6 +62,8 @@ describe('hasGlobalInclude / ensureInclude', () => {
 describe('redirectInclude', () => {
   it('points every Include of ours at the candidate and leaves other lines alone', () => {
     const config = `${LINE}\nHost a\n  Include ~/.ssh/config.d/tunnel.conf\nInclude other\r\n`;
-    expect(redirectInclude(config, PATHS, 'Include /tmp/cand')).toBe('Include /tmp/cand\nHost a\nInclude /tmp/cand\nInclude other\r\n');
+    expect(redirectInclude(config, PATHS, 'Include /tmp/cand')).toBe(
+      'Include /tmp/cand\nHost a\nInclude /tmp/cand\nInclude other\r\n',
+    );
   });
 });

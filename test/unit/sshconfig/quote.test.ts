@@ -20,7 +20,9 @@ describe('quoteConfigValue', () => {
     ['DEL', 'x\u007f', null],
   ])('%s', (_, value, expected) => {
     if (expected === null) {
-      expect(() => quoteConfigValue(value, 'User')).toThrow(expect.objectContaining({ code: 'BAD_SPEC', field: 'User' }));
+      expect(() => quoteConfigValue(value, 'User')).toThrow(
+        expect.objectContaining({ code: 'BAD_SPEC', field: 'User' }),
+      );
     } else {
       expect(quoteConfigValue(value, 'User')).toBe(expected);
     }

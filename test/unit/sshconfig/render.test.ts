@@ -25,7 +25,11 @@ const render = (options: TunnelOptions, over: Partial<HostEntryInput> = {}, targ
   });
 
 /** The directive lines (no comments), indentation dropped. */
-const directives = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.trim());
+const directives = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.trim());
 
 describe('renderHostEntry: the whole block', () => {
   it('login -> node, port to socket', () => {
@@ -56,20 +60,86 @@ describe('renderHostEntry: directives', () => {
     ['ProxyJump chain as written', { via: ['alice@login:2200', 'gw'] }, {}, {}, ['ProxyJump alice@login:2200,gw']],
     ['IPv6 hop keeps its brackets', { via: '[::1]:2222' }, {}, {}, ['ProxyJump [::1]:2222']],
     ['no --via: the target alias own ProxyJump', {}, {}, { proxyJump: 'bastion' }, ['ProxyJump bastion']],
-    ['no --via: ProxyCommand verbatim, unquoted', {}, {}, { proxyCommand: 'nc -X 5 %h %p' }, ['ProxyCommand nc -X 5 %h %p']],
+    [
+      'no --via: ProxyCommand verbatim, unquoted',
+      {},
+      {},
+      { proxyCommand: 'nc -X 5 %h %p' },
+      ['ProxyCommand nc -X 5 %h %p'],
+    ],
     ['socket to socket', { local: ['/tmp/l.sock:/tmp/r.sock'] }, {}, {}, ['LocalForward /tmp/l.sock /tmp/r.sock']],
-    ['IPv6 bind and target in brackets', { local: ['[::1]:9000:[::1]:80'] }, {}, {}, ['LocalForward [::1]:9000 [::1]:80']],
+    [
+      'IPv6 bind and target in brackets',
+      { local: ['[::1]:9000:[::1]:80'] },
+      {},
+      {},
+      ['LocalForward [::1]:9000 [::1]:80'],
+    ],
     ['explicit bind', { local: ['0.0.0.0:8080:web:80'] }, {}, {}, ['LocalForward 0.0.0.0:8080 web:80']],
-    ['remote port, server picks', { local: [], remote: ['0:localhost:8080'] }, {}, {}, ['RemoteForward 0 localhost:8080']],
-    ['remote socket to local port', { local: [], remote: ['/tmp/r.sock:127.0.0.1:99'] }, {}, {}, ['RemoteForward /tmp/r.sock 127.0.0.1:99']],
-    ['socket path with a space is quoted as one token', { local: ['8899:/tmp/my dir/app.sock'] }, {}, {}, ['LocalForward 127.0.0.1:8899 "/tmp/my dir/app.sock"']],
-    ['keepalive and timeout from the spec', { keepalive: 5, keepaliveCount: 2, connectTimeout: 7 }, {}, {}, ['ServerAliveInterval 5', 'ServerAliveCountMax 2', 'ConnectTimeout 7']],
+    [
+      'remote port, server picks',
+      { local: [], remote: ['0:localhost:8080'] },
+      {},
+      {},
+      ['RemoteForward 0 localhost:8080'],
+    ],
+    [
+      'remote socket to local port',
+      { local: [], remote: ['/tmp/r.sock:127.0.0.1:99'] },
+      {},
+      {},
+      ['RemoteForward /tmp/r.sock 127.0.0.1:99'],
+    ],
+    [
+      'socket path with a space is quoted as one token',
+      { local: ['8899:/tmp/my dir/app.sock'] },
+      {},
+      {},
+      ['LocalForward 127.0.0.1:8899 "/tmp/my dir/app.sock"'],
+    ],
+    [
+      'keepalive and timeout from the spec',
+      { keepalive: 5, keepaliveCount: 2, connectTimeout: 7 },
+      {},
+      {},
+      ['ServerAliveInterval 5', 'ServerAliveCountMax 2', 'ConnectTimeout 7'],
+    ],
     ['--batch', { batchMode: true }, {}, {}, ['BatchMode yes']],
-    ['control master, default path', {}, { controlMaster: true }, {}, ['ControlMaster auto', 'ControlPath ~/.ssh/cm-%C', 'ControlPersist 10m']],
-    ['control master, custom path', {}, { controlMaster: true, controlPath: '/tmp/s/cm-%C' }, {}, ['ControlPath /tmp/s/cm-%C']],
-    ['alias resolution: HostName not the alias', {}, {}, { hostName: 'isolated-node.cluster', user: 'bob', port: 2222 }, ['HostName isolated-node.cluster', 'User bob', 'Port 2222']],
-    ['IdentityFile verbatim (ssh -G prints it unexpanded)', {}, {}, { identityFile: '~/.ssh/id_%r', identitiesOnly: true }, ['IdentityFile ~/.ssh/id_%r', 'IdentitiesOnly yes']],
-    ['known hosts files: expanded by ssh -G, so % escaped; spaces quoted', {}, {}, { userKnownHostsFiles: ['/tmp/k 1', '/tmp/100%'] }, ['UserKnownHostsFile "/tmp/k 1" /tmp/100%%']],
+    [
+      'control master, default path',
+      {},
+      { controlMaster: true },
+      {},
+      ['ControlMaster auto', 'ControlPath ~/.ssh/cm-%C', 'ControlPersist 10m'],
+    ],
+    [
+      'control master, custom path',
+      {},
+      { controlMaster: true, controlPath: '/tmp/s/cm-%C' },
+      {},
+      ['ControlPath /tmp/s/cm-%C'],
+    ],
+    [
+      'alias resolution: HostName not the alias',
+      {},
+      {},
+      { hostName: 'isolated-node.cluster', user: 'bob', port: 2222 },
+      ['HostName isolated-node.cluster', 'User bob', 'Port 2222'],
+    ],
+    [
+      'IdentityFile verbatim (ssh -G prints it unexpanded)',
+      {},
+      {},
+      { identityFile: '~/.ssh/id_%r', identitiesOnly: true },
+      ['IdentityFile ~/.ssh/id_%r', 'IdentitiesOnly yes'],
+    ],
+    [
+      'known hosts files: expanded by ssh -G, so % escaped; spaces quoted',
+      {},
+      {},
+      { userKnownHostsFiles: ['/tmp/k 1', '/tmp/100%'] },
+      ['UserKnownHostsFile "/tmp/k 1" /tmp/100%%'],
+    ],
     ['user with a space is quoted', {}, {}, { user: 'a b' }, ['User "a b"']],
     ['HostKeyAlias', {}, {}, { hostKeyAlias: 'nodekey' }, ['HostKeyAlias nodekey']],
   ])('%s', (_, options, over, target, expected) => {
@@ -88,12 +158,16 @@ describe('renderHostEntry: directives', () => {
   });
 
   it('says in a comment that -R sockets are not unlinked by sshd', () => {
-    expect(render({ local: [], remote: ['/tmp/r.sock:127.0.0.1:99'] })).toMatch(/^# sshd never unlinks a stale RemoteForward socket/m);
+    expect(render({ local: [], remote: ['/tmp/r.sock:127.0.0.1:99'] })).toMatch(
+      /^# sshd never unlinks a stale RemoteForward socket/m,
+    );
   });
 
   it('lists what it copied from ssh -G, and with which -F', () => {
     const text = render({ sshConfig: '/tmp/cfg' }, {}, { identityFile: '/k' });
-    expect(text).toContain('# From ssh -F /tmp/cfg -G node: HostName, User, Port, IdentityFile; other options of node are not copied.');
+    expect(text).toContain(
+      '# From ssh -F /tmp/cfg -G node: HostName, User, Port, IdentityFile; other options of node are not copied.',
+    );
   });
 });
 
@@ -108,10 +182,14 @@ describe('renderHostEntry: refuses what could inject a directive', () => {
     ['ProxyCommand with a newline', {}, { proxyCommand: 'nc %h %p\nLocalCommand x' }, /ProxyCommand/],
     ['ControlPath with a NUL', { controlMaster: true, controlPath: '/tmp/\u0000' }, {}, /ControlPath/],
   ])('%s', (_, over, target, field) => {
-    expect(() => render({}, over, target)).toThrow(expect.objectContaining({ code: 'BAD_SPEC', message: expect.stringMatching(field) }));
+    expect(() => render({}, over, target)).toThrow(
+      expect.objectContaining({ code: 'BAD_SPEC', message: expect.stringMatching(field) }),
+    );
   });
 
   it('refuses --strategy relay (ssh_config can only say ProxyJump)', () => {
-    expect(() => render({ via: 'login', strategy: 'relay' })).toThrow(expect.objectContaining({ code: 'BAD_SPEC', field: '--strategy' }));
+    expect(() => render({ via: 'login', strategy: 'relay' })).toThrow(
+      expect.objectContaining({ code: 'BAD_SPEC', field: '--strategy' }),
+    );
   });
 });

@@ -15,12 +15,44 @@ const resolved = (over: Record<string, string>) => new Map([...DEFAULTS, ...Obje
 
 describe('pickTargetSettings', () => {
   it.each([
-    ['nothing configured: only the essentials', hop(), resolved({}), { hostName: 'node', user: 'me', port: 22, identityFile: undefined, userKnownHostsFiles: undefined, proxyJump: undefined }],
-    ['alias: HostName, User, Port as resolved', hop(), resolved({ hostname: '10.0.0.5', user: 'bob', port: '2222' }), { hostName: '10.0.0.5', user: 'bob', port: 2222 }],
-    ['hop user and port override the config, as -l/-p do', hop({ user: 'al', port: 2200 }), resolved({ user: 'bob', port: '2222' }), { user: 'al', port: 2200 }],
-    ['IdentityFile only when changed', hop(), resolved({ identityfile: '~/.ssh/work' }), { identityFile: '~/.ssh/work' }],
+    [
+      'nothing configured: only the essentials',
+      hop(),
+      resolved({}),
+      {
+        hostName: 'node',
+        user: 'me',
+        port: 22,
+        identityFile: undefined,
+        userKnownHostsFiles: undefined,
+        proxyJump: undefined,
+      },
+    ],
+    [
+      'alias: HostName, User, Port as resolved',
+      hop(),
+      resolved({ hostname: '10.0.0.5', user: 'bob', port: '2222' }),
+      { hostName: '10.0.0.5', user: 'bob', port: 2222 },
+    ],
+    [
+      'hop user and port override the config, as -l/-p do',
+      hop({ user: 'al', port: 2200 }),
+      resolved({ user: 'bob', port: '2222' }),
+      { user: 'al', port: 2200 },
+    ],
+    [
+      'IdentityFile only when changed',
+      hop(),
+      resolved({ identityfile: '~/.ssh/work' }),
+      { identityFile: '~/.ssh/work' },
+    ],
     ['IdentitiesOnly yes', hop(), resolved({ identitiesonly: 'yes' }), { identitiesOnly: true }],
-    ['known hosts only when changed', hop(), resolved({ userknownhostsfile: '/tmp/kh' }), { userKnownHostsFiles: ['/tmp/kh'] }],
+    [
+      'known hosts only when changed',
+      hop(),
+      resolved({ userknownhostsfile: '/tmp/kh' }),
+      { userKnownHostsFiles: ['/tmp/kh'] },
+    ],
     ['ProxyJump of the target alias', hop(), resolved({ proxyjump: 'login' }), { proxyJump: 'login' }],
     ['ProxyCommand of the target alias', hop(), resolved({ proxycommand: 'nc %h %p' }), { proxyCommand: 'nc %h %p' }],
     ['ProxyJump none is not a jump', hop(), resolved({ proxyjump: 'none' }), { proxyJump: undefined }],

@@ -4,7 +4,17 @@ import { backoffDelay, DEFAULT_BACKOFF } from '../../../src/supervise/backoff.js
 describe('backoffDelay', () => {
   const noJitter = () => 0.5;
   it.each([
-    [1, 0], [2, 10], [9, 10], [16, 10], [17, 200], [18, 400], [22, 6400], [23, 12_800], [24, 25_600], [25, 30_000], [50, 30_000],
+    [1, 0],
+    [2, 10],
+    [9, 10],
+    [16, 10],
+    [17, 200],
+    [18, 400],
+    [22, 6400],
+    [23, 12_800],
+    [24, 25_600],
+    [25, 30_000],
+    [50, 30_000],
   ])('retry %i waits %i ms without jitter', (failures, ms) => {
     expect(backoffDelay(failures, DEFAULT_BACKOFF, noJitter)).toBe(ms);
   });

@@ -14,9 +14,21 @@ describe('healthProblem', () => {
   it.each<[string, Health[] | undefined, string | undefined]>([
     ['all ok', ['ok', 'ok'], undefined],
     ['not probed yet', undefined, undefined],
-    ['nothing listens on the second', ['ok', 'unreachable'], 'nothing listens on localhost:9999 on node7; start it there, or check the path or port'],
-    ['the first is silent', ['unknown', 'unreachable'], 'no answer through the tunnel to localhost:8888 on node7 within 3 s (the link may be down; keepalives will tell within 45 s)'],
-    ['more results than forwards', ['ok', 'ok', 'unreachable'], 'nothing listens on the target; start it there, or check the path or port'],
+    [
+      'nothing listens on the second',
+      ['ok', 'unreachable'],
+      'nothing listens on localhost:9999 on node7; start it there, or check the path or port',
+    ],
+    [
+      'the first is silent',
+      ['unknown', 'unreachable'],
+      'no answer through the tunnel to localhost:8888 on node7 within 3 s (the link may be down; keepalives will tell within 45 s)',
+    ],
+    [
+      'more results than forwards',
+      ['ok', 'ok', 'unreachable'],
+      'nothing listens on the target; start it there, or check the path or port',
+    ],
   ])('%s', (_what, health, message) => {
     const problem = healthProblem(health, forwards, keepalive);
     expect(problem?.message).toBe(message);

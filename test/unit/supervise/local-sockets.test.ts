@@ -6,7 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isListening, prepareLocalSocket, removeLocalSocket } from '../../../src/supervise/local-sockets.js';
 import { useChildren } from '../../support/state-home.js';
 
-const exists = (path: string) => lstat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('local sockets in a temp directory', () => {
   const children = useChildren();
@@ -28,7 +32,10 @@ describe('local sockets in a temp directory', () => {
   };
   /** A socket file nobody listens on: its process was SIGKILLed (a clean close would have removed it). */
   const staleSocket = async (path: string) => {
-    const child = await children.start(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)})`]);
+    const child = await children.start(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(path)})`,
+    ]);
     const deadline = Date.now() + 5000;
     while (!(await exists(path)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -54,21 +61,35 @@ describe('local sockets in a temp directory', () => {
     const path = join(dir, 'live.sock');
     await listen(path);
     expect(await isListening(path)).toBe(true);
-    await expect(prepareLocalSocket(path)).rejects.toMatchObject({ code: 'SOCKET_IN_USE', message: `${path} is in use by a live process; stop it or choose another path` });
+    await expect(prepareLocalSocket(path)).rejects.toMatchObject({
+      code: 'SOCKET_IN_USE',
+      message: `${path} is in use by a live process; stop it or choose another path`,
+    });
     expect(await isListening(path)).toBe(true);
   });
 
   it('a file that is not a socket is refused, never replaced', async () => {
     const path = join(dir, 'notes.txt');
     await writeFile(path, 'mine');
-    await expect(prepareLocalSocket(path)).rejects.toMatchObject({ code: 'UNSAFE_PATH', message: `${path} exists and is not a socket; refusing to replace it (choose another path)` });
+    await expect(prepareLocalSocket(path)).rejects.toMatchObject({
+      code: 'UNSAFE_PATH',
+      message: `${path} exists and is not a socket; refusing to replace it (choose another path)`,
+    });
     expect(await exists(path)).toBe(true);
   });
 
   it.each<[string, number | undefined, string | undefined]>([
     ['a missing directory', undefined, 'does not exist; create it (mode 0700) before binding a socket in it'],
-    ['a directory anyone may write to', 0o777, 'is writable by other users or owned by someone else; put the socket in a private directory'],
-    ['a group-writable directory', 0o770, 'is writable by other users or owned by someone else; put the socket in a private directory'],
+    [
+      'a directory anyone may write to',
+      0o777,
+      'is writable by other users or owned by someone else; put the socket in a private directory',
+    ],
+    [
+      'a group-writable directory',
+      0o770,
+      'is writable by other users or owned by someone else; put the socket in a private directory',
+    ],
     ['a sticky shared directory (like /tmp)', 0o1777, undefined],
     ['a private directory', 0o700, undefined],
   ])('in %s', async (_what, mode, problem) => {

@@ -15,7 +15,16 @@ describe('leaseOf', () => {
   it('keeps what giving the lease back needs, and not the forward command', () => {
     const mux = planMux(parseTunnelSpec({ via: ['login'], to: 'node7', local: ['8888:localhost:8888'] }), '/run/tnl');
     const lease = leaseOf(mux, 'tunnel-nb');
-    expect(lease).toEqual({ controlPath: mux.controlPath, logFile: mux.logFile, master: mux.master, check: mux.check, cancel: mux.cancel, exit: mux.exit, usersDir: mux.usersDir, user: 'tunnel-nb' });
+    expect(lease).toEqual({
+      controlPath: mux.controlPath,
+      logFile: mux.logFile,
+      master: mux.master,
+      check: mux.check,
+      cancel: mux.cancel,
+      exit: mux.exit,
+      usersDir: mux.usersDir,
+      user: 'tunnel-nb',
+    });
     expect('forward' in lease).toBe(false);
   });
 });
@@ -38,9 +47,21 @@ describe('leaveMaster, with a fake ssh on PATH', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const lease = () => ({ master: ['ssh', 'master'], check: ['ssh', '-O', 'check'], cancel: ['ssh', '-O', 'cancel', 'mine'], exit: ['ssh', '-O', 'exit'], usersDir: join(dir, 'users'), user: 'me' });
-  const sshRuns = () => readFile(join(dir, 'ssh.log'), 'utf8').then((t) => t.split('\n').filter(Boolean), () => [] as string[]);
-  const addUser = (user: string, pid: number) => writeFile(join(dir, 'users', user), formatLock(identifyProcess(pid) ?? { pid, start: 'gone' }));
+  const lease = () => ({
+    master: ['ssh', 'master'],
+    check: ['ssh', '-O', 'check'],
+    cancel: ['ssh', '-O', 'cancel', 'mine'],
+    exit: ['ssh', '-O', 'exit'],
+    usersDir: join(dir, 'users'),
+    user: 'me',
+  });
+  const sshRuns = () =>
+    readFile(join(dir, 'ssh.log'), 'utf8').then(
+      (t) => t.split('\n').filter(Boolean),
+      () => [] as string[],
+    );
+  const addUser = (user: string, pid: number) =>
+    writeFile(join(dir, 'users', user), formatLock(identifyProcess(pid) ?? { pid, start: 'gone' }));
 
   it('cancels its forwards but keeps the master while another live tunnel uses it; dead users are dropped', async () => {
     const other = await children.start('sleep', ['60']);

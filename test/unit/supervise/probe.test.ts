@@ -38,7 +38,9 @@ describe('probeForward against loopback servers', () => {
   });
 
   it('-L with nothing listening locally: unreachable', async () => {
-    expect(await probeForward(parseForward('L', `${await freePort()}:localhost:80`), { windowMs: 300 })).toBe('unreachable');
+    expect(await probeForward(parseForward('L', `${await freePort()}:localhost:80`), { windowMs: 300 })).toBe(
+      'unreachable',
+    );
   });
 
   it.each<[string, boolean, 'ok' | 'unreachable']>([

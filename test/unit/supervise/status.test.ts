@@ -4,7 +4,11 @@ import type { PlannedForward } from '../../../src/plan/types.js';
 import { emptyProgress } from '../../../src/ssh/progress.js';
 import { forwardStatuses } from '../../../src/supervise/status.js';
 
-const planned = (direction: 'L' | 'R', spec: string, listen: string, target: string): PlannedForward => ({ forward: parseForward(direction, spec), listen, target });
+const planned = (direction: 'L' | 'R', spec: string, listen: string, target: string): PlannedForward => ({
+  forward: parseForward(direction, spec),
+  listen,
+  target,
+});
 
 describe('forwardStatuses', () => {
   const forwards = [
@@ -15,7 +19,14 @@ describe('forwardStatuses', () => {
   ];
 
   it('pairs -R replies with -R forwards in request order, -L ones skipped', () => {
-    const progress = { ...emptyProgress(), remoteForwards: [{ listen: 'a', allocated: 40001 }, { listen: 'b', allocated: 40002 }, { listen: 'c', allocated: undefined }] };
+    const progress = {
+      ...emptyProgress(),
+      remoteForwards: [
+        { listen: 'a', allocated: 40001 },
+        { listen: 'b', allocated: 40002 },
+        { listen: 'c', allocated: undefined },
+      ],
+    };
     expect(forwardStatuses(forwards, progress)).toEqual([
       { direction: 'R', listen: 'localhost:40001 on login', target: '127.0.0.1:9000', allocatedPort: 40001 },
       { direction: 'L', listen: '127.0.0.1:8888', target: 'localhost:8888 on node7' },

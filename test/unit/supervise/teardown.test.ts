@@ -8,11 +8,15 @@ import type { SshCommand } from '../../../src/plan/types.js';
 import { removeStaleRemoteSockets, teardown } from '../../../src/supervise/teardown.js';
 import { fakeRun } from '../../support/fake-run.js';
 
-const CLEAN_A = ['ssh', '-T', '-o', 'BatchMode=yes', 'login', 'exec /bin/sh -c \'rm a\''];
-const CLEAN_B = ['ssh', '-T', '-o', 'BatchMode=yes', 'node7', 'exec /bin/sh -c \'rm b\''];
+const CLEAN_A = ['ssh', '-T', '-o', 'BatchMode=yes', 'login', "exec /bin/sh -c 'rm a'"];
+const CLEAN_B = ['ssh', '-T', '-o', 'BatchMode=yes', 'node7', "exec /bin/sh -c 'rm b'"];
 
 const cleanup = (hop: string, argv: string[]): SshCommand => ({ role: 'cleanup', hop, argv, ready: [], listeners: 0 });
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('teardown with a fake runner', () => {
   let dir: string;
@@ -33,7 +37,10 @@ describe('teardown with a fake runner', () => {
     const plain = join(dir, 'not-a-socket');
     await writeFile(plain, 'keep');
     const { run, calls } = fakeRun();
-    await teardown({ localSockets: [socket, plain], remoteCleanup: [{ argv: CLEAN_A }, { argv: CLEAN_B }] }, { remoteOnly: false, run });
+    await teardown(
+      { localSockets: [socket, plain], remoteCleanup: [{ argv: CLEAN_A }, { argv: CLEAN_B }] },
+      { remoteOnly: false, run },
+    );
     expect(await exists(socket)).toBe(false);
     expect(await exists(plain)).toBe(true);
     expect(calls.map((c) => c.argv)).toEqual([CLEAN_A, CLEAN_B]);
@@ -43,7 +50,10 @@ describe('teardown with a fake runner', () => {
   it('remoteOnly (a reconnect) keeps the local sockets and passes its deadline and signal to every ssh', async () => {
     const { run, calls } = fakeRun();
     const controller = new AbortController();
-    await teardown({ localSockets: [socket], remoteCleanup: [{ argv: CLEAN_A }, { argv: CLEAN_B }] }, { remoteOnly: true, timeoutMs: 3000, signal: controller.signal, run });
+    await teardown(
+      { localSockets: [socket], remoteCleanup: [{ argv: CLEAN_A }, { argv: CLEAN_B }] },
+      { remoteOnly: true, timeoutMs: 3000, signal: controller.signal, run },
+    );
     expect(await exists(socket)).toBe(true);
     expect(calls).toEqual([
       { argv: CLEAN_A, options: { timeoutMs: 3000, signal: controller.signal } },
@@ -57,24 +67,40 @@ describe('teardown with a fake runner', () => {
       controller.abort();
       return { exitCode: null };
     });
-    await teardown({ localSockets: [], remoteCleanup: [{ argv: CLEAN_A }, { argv: CLEAN_B }] }, { remoteOnly: true, signal: controller.signal, run });
+    await teardown(
+      { localSockets: [], remoteCleanup: [{ argv: CLEAN_A }, { argv: CLEAN_B }] },
+      { remoteOnly: true, signal: controller.signal, run },
+    );
     expect(calls.map((c) => c.argv)).toEqual([CLEAN_A]);
   });
 
   it('a failing cleanup ssh does not stop the next one', async () => {
-    const { run, calls } = fakeRun((_, i) => (i === 0 ? { exitCode: 255, stderr: 'ssh: connect to host login port 22: Connection refused' } : {}));
-    await teardown({ localSockets: [], remoteCleanup: [{ argv: CLEAN_A }, { argv: CLEAN_B }] }, { remoteOnly: false, run });
+    const { run, calls } = fakeRun((_, i) =>
+      i === 0 ? { exitCode: 255, stderr: 'ssh: connect to host login port 22: Connection refused' } : {},
+    );
+    await teardown(
+      { localSockets: [], remoteCleanup: [{ argv: CLEAN_A }, { argv: CLEAN_B }] },
+      { remoteOnly: false, run },
+    );
     expect(calls.map((c) => c.argv)).toEqual([CLEAN_A, CLEAN_B]);
   });
 });
 
 describe('removeStaleRemoteSockets with a fake runner', () => {
   it('runs the stale-only cleanup and returns the sockets it reported live, in order', async () => {
-    const { run, calls } = fakeRun((call) => (call.argv === calls[0]?.argv
-      ? { stdout: `${LIVE_SOCKET_MARKER} /tmp/a.sock\nnoise\n${LIVE_SOCKET_MARKER} /tmp/b c.sock\n` }
-      : { stdout: `${LIVE_SOCKET_MARKER} /tmp/d.sock\n` }));
-    const live = await removeStaleRemoteSockets({ staleRemoteCleanup: [cleanup('login', CLEAN_A), cleanup('node7', CLEAN_B)] }, run);
+    const { run, calls } = fakeRun((call) =>
+      call.argv === calls[0]?.argv
+        ? { stdout: `${LIVE_SOCKET_MARKER} /tmp/a.sock\nnoise\n${LIVE_SOCKET_MARKER} /tmp/b c.sock\n` }
+        : { stdout: `${LIVE_SOCKET_MARKER} /tmp/d.sock\n` },
+    );
+    const live = await removeStaleRemoteSockets(
+      { staleRemoteCleanup: [cleanup('login', CLEAN_A), cleanup('node7', CLEAN_B)] },
+      run,
+    );
     expect(live).toEqual(['/tmp/a.sock', '/tmp/b c.sock', '/tmp/d.sock']);
-    expect(calls.map((c) => [c.argv, c.options.timeoutMs])).toEqual([[CLEAN_A, 15_000], [CLEAN_B, 15_000]]);
+    expect(calls.map((c) => [c.argv, c.options.timeoutMs])).toEqual([
+      [CLEAN_A, 15_000],
+      [CLEAN_B, 15_000],
+    ]);
   });
 });

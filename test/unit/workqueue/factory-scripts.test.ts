@@ -36,18 +36,26 @@ beforeEach(async () => {
     await chmod(join(bin, name), 0o755);
   }
 });
-afterEach(async () => { await rm(home, { recursive: true, force: true }); });
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
 
 function runShell(script: string, input = ''): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('/bin/sh', ['-c', remoteShell(script)], {
-    input, encoding: 'utf8', timeout: 15_000, env: { HOME: home, PATH: `${bin}:/usr/bin:/bin` },
+    input,
+    encoding: 'utf8',
+    timeout: 15_000,
+    env: { HOME: home, PATH: `${bin}:/usr/bin:/bin` },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('launchFactoryScript + stopFactoryScript', () => {
   it('starts the factory detached in a private directory with the wrapper from stdin; stop TERMs it, sweeps its jobs, removes the directory', async () => {
-    const launched = runShell(launchFactoryScript({ dirName: 'wq-1', args: ['-T', 'slurm', '-B', "-p 'a b'", 'localhost', '4000'] }), '#!/bin/bash\necho wrapper\n');
+    const launched = runShell(
+      launchFactoryScript({ dirName: 'wq-1', args: ['-T', 'slurm', '-B', "-p 'a b'", 'localhost', '4000'] }),
+      '#!/bin/bash\necho wrapper\n',
+    );
     expect(launched.stderr).toBe('');
     expect(launched.status).toBe(0);
     const pid = Number(/^tunnel-launched pid=(\d+)$/m.exec(launched.stdout)![1]);
@@ -55,7 +63,9 @@ describe('launchFactoryScript + stopFactoryScript', () => {
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     expect((await stat(join(dir, 'wrapper.sh'))).mode & 0o777).toBe(0o700);
     expect(await readFile(join(dir, 'wrapper.sh'), 'utf8')).toBe('#!/bin/bash\necho wrapper\n');
-    expect((await readFile(join(home, 'argv'), 'utf8')).trim()).toBe(`-S ${dir}/scratch --wrapper ${dir}/wrapper.sh -o ${dir}/debug.log -T slurm -B -p 'a b' localhost 4000`);
+    expect((await readFile(join(home, 'argv'), 'utf8')).trim()).toBe(
+      `-S ${dir}/scratch --wrapper ${dir}/wrapper.sh -o ${dir}/debug.log -T slurm -B -p 'a b' localhost 4000`,
+    );
     expect((await readFile(join(home, 'cwd'), 'utf8')).trim()).toBe(join(dir, 'scratch'));
     expect(() => process.kill(pid, 0)).not.toThrow();
 
@@ -69,7 +79,9 @@ describe('launchFactoryScript + stopFactoryScript', () => {
 
   // 3 s rather than the default 1: a loaded test machine may take more than 1 s to start the stand-in.
   it('a factory that ends at once: its own words, exit 95, nothing left', async () => {
-    const launched = runShell(launchFactoryScript({ dirName: 'wq-2', args: ['--bad', 'localhost', '4000'], settleSeconds: 3 }));
+    const launched = runShell(
+      launchFactoryScript({ dirName: 'wq-2', args: ['--bad', 'localhost', '4000'], settleSeconds: 3 }),
+    );
     expect(launched.status).toBe(95);
     expect(launched.stderr.trim()).toBe('tunnel: work_queue_factory ended at once: work_queue_factory: unknown option');
     expect(await readdir(join(home, '.tunnel', 'wq-factory'))).toEqual([]);

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunSsh, SshResult } from '../../../src/ssh/run.js';
-import { NO_CATALOG, planWorkerFactory, startWorkerFactory, workerFactoryDryRun } from '../../../src/workqueue/worker-factory.js';
+import {
+  NO_CATALOG,
+  planWorkerFactory,
+  startWorkerFactory,
+  workerFactoryDryRun,
+} from '../../../src/workqueue/worker-factory.js';
 import { cancelTunnelJobs } from '../../../src/scheduler/tunnel-jobs.js';
 import { readTunnelJobs } from '../../../src/scheduler/job-files.js';
 
@@ -20,9 +25,32 @@ function fakeRun(answers: Array<Partial<SshResult>>) {
 }
 
 describe('planWorkerFactory', () => {
-  it('runs the factory against the manager\'s port on login, no catalog, the sbatch options as one -B text', () => {
-    const plan = planWorkerFactory({ ...INPUT, maxWorkers: '4', slurm: "-p 'big q' -t 5", workerArgs: ['--cores=1'] }, ROUTE, 'abcd');
-    expect(plan.factoryArgs).toEqual(['-T', 'slurm', '--catalog', NO_CATALOG, '-d', 'all', '-O', '8', '-w', '0', '-W', '4', '-B', "-p 'big q' -t 5", '-E', '--cores=1', 'localhost', '40001']);
+  it("runs the factory against the manager's port on login, no catalog, the sbatch options as one -B text", () => {
+    const plan = planWorkerFactory(
+      { ...INPUT, maxWorkers: '4', slurm: "-p 'big q' -t 5", workerArgs: ['--cores=1'] },
+      ROUTE,
+      'abcd',
+    );
+    expect(plan.factoryArgs).toEqual([
+      '-T',
+      'slurm',
+      '--catalog',
+      NO_CATALOG,
+      '-d',
+      'all',
+      '-O',
+      '8',
+      '-w',
+      '0',
+      '-W',
+      '4',
+      '-B',
+      "-p 'big q' -t 5",
+      '-E',
+      '--cores=1',
+      'localhost',
+      '40001',
+    ]);
     expect(plan.launch.slice(0, 4)).toEqual(['ssh', '-T', '-F', '/home/me/.ssh/cluster']);
     expect(plan.launch).toEqual(expect.arrayContaining(['-J', 'gw', '-p', '2222', 'me@login']));
     expect(plan.launch.at(-1)).toContain('/.tunnel/wq-factory/'); // the private directory under ~/.tunnel
@@ -51,22 +79,37 @@ describe('planWorkerFactory', () => {
 
 describe('startWorkerFactory', () => {
   let home: string;
-  beforeEach(async () => { home = await mkdtemp(join(tmpdir(), 'tnl-factory-')); });
-  afterEach(async () => { await rm(home, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'tnl-factory-'));
+  });
+  afterEach(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
 
-  it('sends the wrapper on stdin, records the factory by its pid; down\'s stop is the recorded ssh', async () => {
+  it("sends the wrapper on stdin, records the factory by its pid; down's stop is the recorded ssh", async () => {
     const plan = planWorkerFactory(INPUT, ROUTE);
     const { run, calls } = fakeRun([{ stdout: 'tunnel-launched pid=4242\n' }]);
     expect(await startWorkerFactory(plan, { run, home })).toEqual({ pid: '4242' });
     expect(calls[0]!.input).toBe(INPUT.wrapper);
     const jobs = await readTunnelJobs('wq', home);
-    expect(jobs).toEqual([expect.objectContaining({ id: '4242', kind: 'factory', cancel: plan.stop, what: 'work_queue_factory on me@login:2222 (pid 4242, 0-10 workers)' })]);
+    expect(jobs).toEqual([
+      expect.objectContaining({
+        id: '4242',
+        kind: 'factory',
+        cancel: plan.stop,
+        what: 'work_queue_factory on me@login:2222 (pid 4242, 0-10 workers)',
+      }),
+    ]);
     expect(await readdir(join(home, 'tunnels', 'wq', 'jobs'))).toEqual(['factory-4242.json']);
-    expect(await cancelTunnelJobs(jobs, fakeRun([{}]).run)).toEqual([{ id: '4242', what: jobs[0]!.what, kind: 'factory', cancelled: true }]);
+    expect(await cancelTunnelJobs(jobs, fakeRun([{}]).run)).toEqual([
+      { id: '4242', what: jobs[0]!.what, kind: 'factory', cancelled: true },
+    ]);
   });
   it('a factory that does not start is one line and nothing is recorded', async () => {
     const { run } = fakeRun([{ exitCode: 95, stderr: 'tunnel: work_queue_factory ended at once: bad option\n' }]);
-    await expect(startWorkerFactory(planWorkerFactory(INPUT, ROUTE), { run, home })).rejects.toThrow(/^work_queue_factory on me@login:2222 did not start: tunnel: work_queue_factory ended at once: bad option$/);
+    await expect(startWorkerFactory(planWorkerFactory(INPUT, ROUTE), { run, home })).rejects.toThrow(
+      /^work_queue_factory on me@login:2222 did not start: tunnel: work_queue_factory ended at once: bad option$/,
+    );
     expect(await readTunnelJobs('wq', home)).toEqual([]);
   });
 });

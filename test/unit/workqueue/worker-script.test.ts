@@ -6,13 +6,25 @@ import type { ReversePreset } from '../../../src/presets/types.js';
 
 async function render(input: Partial<WorkerScriptInput>): Promise<string> {
   const preset = (await findPreset('workqueue')) as ReversePreset;
-  return renderWorkerScript(preset, await readTemplate(preset.reverse.worker!.template), { name: 'wq', head: 'headnode', headPort: 40001, ...input });
+  return renderWorkerScript(preset, await readTemplate(preset.reverse.worker!.template), {
+    name: 'wq',
+    head: 'headnode',
+    headPort: 40001,
+    ...input,
+  });
 }
 
 /** Runs bash on the script's assignments only (everything before the first function), printing the arrays. */
 function evalAssignments(script: string): string {
   const head = script.slice(0, script.indexOf('\nlog() '));
-  const r = spawnSync('bash', ['-c', `${head}\nprintf '<%s>' "\${head_args[@]}" "|" "\${ssh_cmd[@]}" "|" "\${worker_prog[@]}" "\${worker_args[@]}" "|" "$head_port" "$slots"`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'bash',
+    [
+      '-c',
+      `${head}\nprintf '<%s>' "\${head_args[@]}" "|" "\${ssh_cmd[@]}" "|" "\${worker_prog[@]}" "\${worker_args[@]}" "|" "$head_port" "$slots"`,
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout;
 }
@@ -28,8 +40,20 @@ describe('renderWorkerScript', () => {
   it.each([
     ['none, one worker', { scheduler: 'none' }, [], /^# Run it with: bash THIS_FILE$/m, 1],
     ['none, side by side', { scheduler: 'none', count: 4 }, [], /starts 4 workers side by side/, 4],
-    ['slurm, one job', { scheduler: 'slurm' }, ['#SBATCH --job-name=wq', '#SBATCH --output=wq-%j.log'], /sbatch THIS_FILE/, 1],
-    ['slurm, job array', { scheduler: 'slurm', count: '8' }, ['#SBATCH --job-name=wq', '#SBATCH --array=1-8', '#SBATCH --output=wq-%A_%a.log'], /sbatch/, 1],
+    [
+      'slurm, one job',
+      { scheduler: 'slurm' },
+      ['#SBATCH --job-name=wq', '#SBATCH --output=wq-%j.log'],
+      /sbatch THIS_FILE/,
+      1,
+    ],
+    [
+      'slurm, job array',
+      { scheduler: 'slurm', count: '8' },
+      ['#SBATCH --job-name=wq', '#SBATCH --array=1-8', '#SBATCH --output=wq-%A_%a.log'],
+      /sbatch/,
+      1,
+    ],
   ])('%s', async (_, input, directives, note, slots) => {
     const script = await render(input);
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
@@ -63,7 +87,9 @@ describe('renderWorkerScript', () => {
     expect(script).toMatch(new RegExp(`^give_up=${giveUp}$`, 'm'));
     // The worker's clock runs while it is paused for its forward: it keeps its own 900 s on top.
     expect(script).toMatch(/^worker_prog=\(work_queue_worker\)$/m);
-    expect(script).toMatch(new RegExp(`^worker_args=\\(--connect-timeout=${connectTimeout} --min-backoff=1 --max-backoff=5 \\)$`, 'm'));
+    expect(script).toMatch(
+      new RegExp(`^worker_args=\\(--connect-timeout=${connectTimeout} --min-backoff=1 --max-backoff=5 \\)$`, 'm'),
+    );
   });
 
   it('pauses the worker while its port has no listener of ours, and resumes it once the forward is back', async () => {
@@ -79,7 +105,9 @@ describe('renderWorkerScript', () => {
     const script = await render({});
     expect(script).toMatch(/trap cleanup_slot EXIT\n\s+trap 'leave 143' TERM/);
     expect(script).toMatch(/trap stop_slots EXIT\ntrap 'leave 143' TERM/);
-    expect(script.split('\n').filter((l) => /\bexit\b/.test(l) && !l.trimStart().startsWith('#'))).toEqual(['leave() { trap \'\' TERM INT HUP; exit "$1"; }']);
+    expect(script.split('\n').filter((l) => /\bexit\b/.test(l) && !l.trimStart().startsWith('#'))).toEqual([
+      'leave() { trap \'\' TERM INT HUP; exit "$1"; }',
+    ]);
   });
 
   it('a second signal while the EXIT trap runs does not cut the cleanup short (leave ignores it first)', async () => {

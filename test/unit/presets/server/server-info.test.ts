@@ -11,7 +11,11 @@ const LIST = [
 
 describe('findServer', () => {
   it.each([
-    ['by socket', { socket: '/tmp/tnl-jupyter-abc/jupyter.sock' }, { token: 'bbb', baseUrl: '/nb/', pid: 12, port: undefined }],
+    [
+      'by socket',
+      { socket: '/tmp/tnl-jupyter-abc/jupyter.sock' },
+      { token: 'bbb', baseUrl: '/nb/', pid: 12, port: undefined },
+    ],
     ['by port', { port: 40123 }, { token: 'ccc', baseUrl: '/', pid: 13, socket: undefined }],
   ])('%s', (_, match, expected) => {
     expect(findServer(LIST, match)).toMatchObject(expected);
@@ -25,7 +29,11 @@ describe('findServer', () => {
 
 describe('redactSecrets', () => {
   it.each([
-    ['URL in a log line', '[I] http://localhost:8888/?token=0123abcd in a browser', '[I] http://localhost:8888/?token=<redacted> in a browser'],
+    [
+      'URL in a log line',
+      '[I] http://localhost:8888/?token=0123abcd in a browser',
+      '[I] http://localhost:8888/?token=<redacted> in a browser',
+    ],
     ['second query parameter', 'GET /api?x=1&token=ffff HTTP', 'GET /api?x=1&token=<redacted> HTTP'],
     ['JSON field', '{"pid": 1, "token": "s3cr3t"}', '{"pid": 1, "token": "<redacted>"}'],
     ['header', 'Authorization: token abc123', 'Authorization: token <redacted>'],

@@ -7,12 +7,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planRemoteCommand, remoteTargetOf } from '../../../../src/presets/remote.js';
 import { matchText } from '../../../../src/presets/server/server.js';
-import { commandFromArgv, commandFromUser, launchScript, renderWord, stopScript, waitScript } from '../../../../src/presets/server/server-scripts.js';
+import {
+  commandFromArgv,
+  commandFromUser,
+  launchScript,
+  renderWord,
+  stopScript,
+  waitScript,
+} from '../../../../src/presets/server/server-scripts.js';
 
 const NASTY = `a b;c $(touch PWNED) \`touch PWNED\` 'q' "w" *[x]? \\ $HOME`;
 
 /** What the remote side does with the argv: the login shell parses the last word (here: sh). */
-function runAsRemote(script: string, cwd: string, loginShell = '/bin/sh'): { status: number | null; stdout: string; stderr: string } {
+function runAsRemote(
+  script: string,
+  cwd: string,
+  loginShell = '/bin/sh',
+): { status: number | null; stdout: string; stderr: string } {
   const argv = planRemoteCommand(remoteTargetOf({ via: ['login'], to: 'node' }), script);
   const r = spawnSync(loginShell, ['-c', argv[argv.length - 1]!], { cwd, encoding: 'utf8', timeout: 10_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -37,30 +48,56 @@ afterAll(async () => {
 
 describe('remote argv', () => {
   it('is a plain BatchMode ssh through the same hops and -F, running /bin/sh', () => {
-    const argv = planRemoteCommand(remoteTargetOf({ via: ['login'], to: 'me@node:2222', sshConfig: '/cfg', connectTimeout: 7 }), 'true');
+    const argv = planRemoteCommand(
+      remoteTargetOf({ via: ['login'], to: 'me@node:2222', sshConfig: '/cfg', connectTimeout: 7 }),
+      'true',
+    );
     expect(argv).toEqual([
-      'ssh', '-T', '-F', '/cfg', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=7', '-o', 'ControlMaster=no', '-o', 'ControlPath=none',
-      '-J', 'login', '-p', '2222', 'me@node', 'exec /bin/sh -c true',
+      'ssh',
+      '-T',
+      '-F',
+      '/cfg',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=7',
+      '-o',
+      'ControlMaster=no',
+      '-o',
+      'ControlPath=none',
+      '-J',
+      'login',
+      '-p',
+      '2222',
+      'me@node',
+      'exec /bin/sh -c true',
     ]);
     expect(argv.join(' ')).not.toMatch(/StrictHostKeyChecking|KnownHostsFile/);
   });
 
   it('uses the last --via as the target when there is no --to', () => {
-    expect(planRemoteCommand(remoteTargetOf({ via: ['jump'] }), 'true').slice(-2)).toEqual(['jump', 'exec /bin/sh -c true']);
+    expect(planRemoteCommand(remoteTargetOf({ via: ['jump'] }), 'true').slice(-2)).toEqual([
+      'jump',
+      'exec /bin/sh -c true',
+    ]);
   });
 
-  it.each([['renderWord', renderWord('--x={port}')], ['user command', commandFromUser('srv --sock {socket} --port={port}')]])(
-    '%s turns placeholders into quoted variables',
-    (_, text) => {
-      expect(text).toMatch(/"\$TUNNEL_(PORT|SOCKET)"/);
-      expect(text).not.toMatch(/\{(port|socket)\}/);
-    },
-  );
+  it.each([
+    ['renderWord', renderWord('--x={port}')],
+    ['user command', commandFromUser('srv --sock {socket} --port={port}')],
+  ])('%s turns placeholders into quoted variables', (_, text) => {
+    expect(text).toMatch(/"\$TUNNEL_(PORT|SOCKET)"/);
+    expect(text).not.toMatch(/\{(port|socket)\}/);
+  });
 
   it('scripts are one line, with "!" only in $! (csh would expand !word even inside quotes)', () => {
     for (const script of [
       launchScript({ dir: '/tmp/d', socket: '/tmp/d/s.sock', command: commandFromArgv(['srv', '{socket}']) }),
-      launchScript({ dir: '/tmp/d', freePort: ['python3', '-c', 'print(1)'], command: commandFromArgv(['srv', '--port={port}']) }),
+      launchScript({
+        dir: '/tmp/d',
+        freePort: ['python3', '-c', 'print(1)'],
+        command: commandFromArgv(['srv', '--port={port}']),
+      }),
       waitScript({ dir: '/tmp/d', list: ['srv', 'list'], match: 'x', timeoutSeconds: 5 }),
       stopScript('/tmp/d'),
     ]) {
@@ -85,7 +122,11 @@ describe('scripts run through a real shell keep every value one argument', () =>
 
   it.skipIf(!existsSync('/usr/bin/tcsh'))('launch: survives a tcsh login shell too', async () => {
     const dir = join(base, `tcsh ${NASTY}`);
-    const r = runAsRemote(launchScript({ dir, socket: join(dir, 's'), command: commandFromArgv(['printf', '[%s]', NASTY]) }), base, '/usr/bin/tcsh');
+    const r = runAsRemote(
+      launchScript({ dir, socket: join(dir, 's'), command: commandFromArgv(['printf', '[%s]', NASTY]) }),
+      base,
+      '/usr/bin/tcsh',
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(await waitForFile(join(dir, 'server.log'), /\]$/)).toBe(`[${NASTY}]`);
     expect(existsSync(join(base, 'PWNED'))).toBe(false);
@@ -94,13 +135,16 @@ describe('scripts run through a real shell keep every value one argument', () =>
   it('launch: a user --cmd sees {socket} as one word and runs detached with a pid file', async () => {
     const dir = join(base, 'cmd dir');
     const command = commandFromUser(`printf '<%s>' {socket} {port}`);
-    const r = runAsRemote(launchScript({ dir, socket: join(dir, 'x;y.sock'), freePort: ['echo', '4242'], command }), base);
+    const r = runAsRemote(
+      launchScript({ dir, socket: join(dir, 'x;y.sock'), freePort: ['echo', '4242'], command }),
+      base,
+    );
     expect(r.stdout).toMatch(/port=4242$/m);
     expect(await waitForFile(join(dir, 'server.log'), />$/)).toBe(`<${join(dir, 'x;y.sock')}><4242>`);
     expect(await readFile(join(dir, 'pid'), 'utf8')).toMatch(/^\d+\n$/);
   });
 
-  it('launch: the directory is private, the server keeps the caller\'s umask', async () => {
+  it("launch: the directory is private, the server keeps the caller's umask", async () => {
     const dir = join(base, 'umask');
     const r = runAsRemote(`umask 022; ${launchScript({ dir, socket: join(dir, 's'), command: 'umask' })}`, base);
     expect(r.status, r.stderr).toBe(0);
@@ -123,17 +167,33 @@ describe('scripts run through a real shell keep every value one argument', () =>
   it('wait: matches a path with glob characters literally and prints the list', () => {
     const socket = `/tmp/${NASTY}.sock`;
     const line = JSON.stringify({ sock: socket, token: 't' });
-    const r = runAsRemote(waitScript({ list: ['printf', '%s\\n', line], match: matchText({ socket }), timeoutSeconds: 5 }), base);
+    const r = runAsRemote(
+      waitScript({ list: ['printf', '%s\\n', line], match: matchText({ socket }), timeoutSeconds: 5 }),
+      base,
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(line);
-    const miss = runAsRemote(waitScript({ list: ['printf', '%s\\n', line.replace('[x]', 'x')], match: matchText({ socket }), timeoutSeconds: 1 }), base);
+    const miss = runAsRemote(
+      waitScript({
+        list: ['printf', '%s\\n', line.replace('[x]', 'x')],
+        match: matchText({ socket }),
+        timeoutSeconds: 1,
+      }),
+      base,
+    );
     expect(miss.status).toBe(4);
   });
 
   it('wait: in socket mode the (slow) list runs only once the socket exists', async () => {
     const marker = join(base, 'listed');
     const socket = join(base, 'wait.sock');
-    const script = () => waitScript({ socket, list: ['sh', '-c', `echo x >> '${marker}'; echo '{"sock": "${socket}"}'`], match: matchText({ socket }), timeoutSeconds: 1 });
+    const script = () =>
+      waitScript({
+        socket,
+        list: ['sh', '-c', `echo x >> '${marker}'; echo '{"sock": "${socket}"}'`],
+        match: matchText({ socket }),
+        timeoutSeconds: 1,
+      });
     expect(runAsRemote(script(), base).status).toBe(4);
     expect(existsSync(marker)).toBe(false);
     const server = createServer().listen(socket);
@@ -165,7 +225,11 @@ describe('scripts run through a real shell keep every value one argument', () =>
     const dir = join(base, `s ${NASTY}`);
     const launched = runAsRemote(launchScript({ dir, socket: join(dir, 's'), command: 'sleep 30 & sleep 30' }), base);
     const pid = Number(/pid=(\d+)/.exec(launched.stdout)?.[1]);
-    const group = () => spawnSync('pgrep', ['-g', String(pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    const group = () =>
+      spawnSync('pgrep', ['-g', String(pid)], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean);
     for (let i = 0; i < 40 && group().length < 3; i++) await new Promise((r) => setTimeout(r, 50));
     expect(group()).toHaveLength(3);
     const r = runAsRemote(stopScript(dir), base);
