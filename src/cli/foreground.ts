@@ -111,7 +111,10 @@ function stayUp(
       // probes fail and the link drop: 'degraded' or 'reconnecting' then would be false. Only 'down' is news.
       if (finishing && state !== 'down') return;
       const line = `${style.dim(new Date().toISOString())} ${state}${error ? `: ${error.message}` : ''}\n`;
-      if (!json) FINAL.has(state) ? lines.now(line) : lines.later(line);
+      if (!json) {
+        if (FINAL.has(state)) lines.now(line);
+        else lines.later(line);
+      }
       if ((state === 'failed' || state === 'needs-auth') && error) {
         if (json) process.stderr.write(`tunnel: ${error.message}\n`);
         finish(exitCodeFor(error.code));

@@ -18,6 +18,7 @@ export function bounded<T>(promise: Promise<T>, ms: number, what: string, signal
     signal?.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (value) => finish(() => resolve(value)),
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes the wrapped promise's own rejection on unchanged
       (error: unknown) => finish(() => reject(error)),
     );
   });

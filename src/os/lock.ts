@@ -86,7 +86,8 @@ export function parseLock(content: string): ProcessIdentity | undefined {
     content
       .trim()
       .split(/\s+/)
-      .map((word) => word.split('=', 2)),
+      // At most two parts: a bare word is [word] (its value undefined).
+      .map((word) => word.split('=', 2) as [string, string | undefined]),
   );
   const known = (value: unknown) => (typeof value === 'string' && value !== '-' ? value : undefined);
   const pid = known(fields.pid) ?? /^(\d+)(\s|$)/.exec(content)?.[1];

@@ -66,5 +66,6 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- not an object here: a number, boolean, bigint, symbol or function, which String() prints as meant
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { App } from './app.js';
-import { LOGIN_ALIAS, SANDBOX_USER, writeClientFiles } from './config.js';
+import { SANDBOX_USER, writeClientFiles } from './config.js';
 import { generateKeyPair, parsePublicKey } from './keys.js';
 import { NODE_HOST, startLoginServer, type LoginServer } from './login-server.js';
 import { createNodeServer, type NodeServer } from './node-server.js';

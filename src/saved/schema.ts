@@ -63,6 +63,6 @@ export interface SchemaNode {
 
 export const ROOT_NODE: SchemaNode = {
   type: 'object',
-  properties: STORE_SCHEMA as unknown as Record<string, SchemaNode>,
+  properties: STORE_SCHEMA,
   additionalProperties: false,
 };

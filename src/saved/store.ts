@@ -140,7 +140,7 @@ function load(options: StoreOptions, skip: readonly string[]): Loaded {
     conf = new Conf<StoreData>({
       cwd: dir,
       configName: 'config',
-      schema: STORE_SCHEMA as never,
+      schema: STORE_SCHEMA,
       rootSchema: ROOT_SCHEMA,
       ajvOptions: { allowUnionTypes: true },
       configFileMode: 0o600,

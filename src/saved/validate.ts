@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { badSpec, TunnelError } from '../errors.js';
+import { badSpec, type TunnelError } from '../errors.js';
 import { parseHopList } from '../model/hop.js';
 import { parseName } from '../model/name.js';
 import { parseHostField } from '../model/tokens.js';

@@ -121,7 +121,7 @@ if (why !== undefined) {
           env: env(),
         });
         running.push(up);
-        await points(client, up.output);
+        await points(client, () => up.output());
         console.info(
           `e2e slurm paraview: up -> POINTS 50 in ${Date.now() - t0} ms (submit, job start, -R on the node, port told, srun pvserver, reverse connection, Sphere)`,
         );

@@ -10,6 +10,9 @@ import { buildTopology, canBuildTopology, type Topology } from '../harness/topol
 import { ancestors } from '../harness/proc.js';
 import { readFile } from 'node:fs/promises';
 
+/** What these tests read of `up --json`'s object by name; the rest is matched as it comes. */
+type UpJson = { job: { id: string; timeLeft: number }; app: { socket: string } } & Record<string, unknown>;
+
 /*
  * `tunnel up --via login --slurm ...` against real Slurm in the namespaces: the job is submitted
  * through the login node, its node comes from squeue, and the tunnel goes to that node.
@@ -40,14 +43,14 @@ if (why !== undefined) {
     };
     const firstJson = async (child: Spawned, timeoutMs = 60_000) => {
       const out = await child.waitForOutput(/^\{"name".*\}$/m, timeoutMs);
-      return JSON.parse(out.split('\n').find((l) => l.startsWith('{"name"'))!) as Record<string, any>;
+      return JSON.parse(out.split('\n').find((l) => l.startsWith('{"name"'))!) as UpJson;
     };
     const events = (child: Spawned) =>
       child
         .output()
         .split('\n')
         .filter((l) => l.startsWith('{"event"'))
-        .map((l) => JSON.parse(l) as Record<string, any>);
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     const submittedId = async (child: Spawned) => {
       await child.waitForOutput(/"event":"submitted"/, 30_000);
       return events(child).find((e) => e.event === 'submitted')!.id as string;
@@ -212,7 +215,7 @@ if (why !== undefined) {
           .output()
           .split('\n')
           .filter((l) => l.startsWith('{"name"'))
-          .map((l) => JSON.parse(l) as Record<string, any>);
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
         expect(objects).toHaveLength(2);
         expect(objects[1]!.job).toMatchObject({ id, node: 'isolated-node', state: 'RUNNING' });
         expect(objects[1]!.url).not.toBe(objects[0]!.url);

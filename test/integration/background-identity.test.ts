@@ -67,9 +67,9 @@ describe('recycled pids are never trusted', () => {
     const stranger = spawn('sleep', ['60'], { stdio: 'ignore' });
     // Someone else's ssh session (not started by tunnel), alive while down runs.
     const theirSsh = execa('ssh', ['-F', config, '-N', 'login'], { reject: false, stdin: 'ignore' });
-    await waitFor(() => identifyProcess(theirSsh.pid!) !== undefined, 5000, 'the unrelated ssh');
+    await waitFor(() => identifyProcess(theirSsh.pid) !== undefined, 5000, 'the unrelated ssh');
     try {
-      const real = identifyProcess(theirSsh.pid!)!;
+      const real = identifyProcess(theirSsh.pid)!;
       const tunnelDir = join(home, 'tunnels', 'forged');
       await mkdir(tunnelDir, { recursive: true, mode: 0o700 });
       const record = {
@@ -80,7 +80,7 @@ describe('recycled pids are never trusted', () => {
         forwards: [],
         // The pid is the stranger's, as after pid reuse; even its exact identity is not our supervisor (no __supervise).
         supervisorPid: stranger.pid,
-        supervisor: identifyProcess(stranger.pid!),
+        supervisor: identifyProcess(stranger.pid),
         sshPids: [theirSsh.pid],
         sshProcesses: [{ ...real, start: String(Number(real.start) - 100) }],
         localSockets: [],

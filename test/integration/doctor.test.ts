@@ -164,7 +164,7 @@ async function leaveStaleSocket(path: string): Promise<void> {
     ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
   child.kill('SIGKILL');
   await waitFor(() => child.exitCode !== null || child.signalCode !== null, 5000, 'socket holder to die');
   expect(existsSync(path)).toBe(true);

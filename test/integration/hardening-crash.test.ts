@@ -84,7 +84,10 @@ async function expectWholeJson(stateDir: string, context: string): Promise<numbe
   const names = await readdir(tunnelDir).catch(() => [] as string[]);
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const text = await readFile(join(tunnelDir, name), 'utf8');
-    expect(() => JSON.parse(text), `${context}: ${name} is torn: ${JSON.stringify(text.slice(-80))}`).not.toThrow();
+    expect(
+      (): unknown => JSON.parse(text),
+      `${context}: ${name} is torn: ${JSON.stringify(text.slice(-80))}`,
+    ).not.toThrow();
   }
   return names.filter((n) => n.endsWith('.tmp')).length;
 }

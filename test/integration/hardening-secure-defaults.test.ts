@@ -93,7 +93,7 @@ describe('what a running tunnel binds and creates', () => {
       box,
     );
     try {
-      expect(JSON.parse(first).state).toBe('up');
+      expect((JSON.parse(first) as { state: string }).state).toBe('up');
       expect(await listeningAddresses(plain)).toEqual([`127.0.0.1:${plain}`]);
       expect(await listeningAddresses(asked)).toEqual([`127.0.0.2:${asked}`]);
       for (const socket of [privateSocket, stickySocket]) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InitResult } from '../../src/init/run.js';
 import { up } from '../../src/supervise/up.js';
 import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js';
 import { startApp } from '../support/app.js';
@@ -72,7 +73,7 @@ describe('tunnel init --yes against a real sshd', () => {
     );
     const initMs = Date.now() - started;
     expect(result.exitCode, result.stderr).toBe(0);
-    const summary = JSON.parse(result.stdout);
+    const summary = JSON.parse(result.stdout) as InitResult;
     expect(summary.login).toEqual({ hop: loginHop, hostName: '127.0.0.1', user: login.user, port: login.port });
     expect(summary.node).toEqual({ name: 'nodeb', pattern: 'nodeb', checked: true, connected: true });
     expect(summary.sshConfig.written).toBe(true);
@@ -81,7 +82,10 @@ describe('tunnel init --yes against a real sshd', () => {
     // The profile: private, the login node as the default hop, the app as a saved tunnel.
     const profileFile = join(confDir, 'config.json');
     expect(statSync(profileFile).mode & 0o777).toBe(0o600);
-    const profile = JSON.parse(await readFile(profileFile, 'utf8'));
+    const profile = JSON.parse(await readFile(profileFile, 'utf8')) as {
+      defaults: { via: string[] };
+      tunnels: Record<string, unknown>;
+    };
     expect(profile.defaults.via).toEqual([loginHop]);
     expect(profile.tunnels['lab-jupyter']).toEqual({
       via: [loginHop],
@@ -142,7 +146,7 @@ describe('tunnel init --yes against a real sshd', () => {
       { TUNNEL_CONFIG_DIR: confDir },
     );
     expect(result.exitCode, result.stderr).toBe(0);
-    const summary = JSON.parse(result.stdout);
+    const summary = JSON.parse(result.stdout) as InitResult;
     expect(summary.tunnelOptions).toEqual({ via: [`127.0.0.1:${login.port}`], to: 'nodeb', sshConfig: userConfig });
     // --yes alone never touches ssh_config.
     expect(summary.sshConfig.written).toBe(false);

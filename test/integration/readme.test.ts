@@ -201,7 +201,7 @@ async function runCommand(command: string): Promise<string> {
   // Its own process group, like a shell's job; Ctrl-C signals the whole group.
   const child = execa('bash', ['-c', `exec ${command} 2>&1`], { ...options, buffer: false, detached: true });
   let printed = '';
-  child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   let result: Result | undefined;
   void child.then((r) => (result = r));
   await waitFor(

@@ -7,7 +7,7 @@ import { startSshd, writeClientConfig, type TestSshd } from '../harness/sshd.js'
 import { startApp } from '../support/app.js';
 import { runCli } from '../support/cli.js';
 import { httpGet } from '../support/http.js';
-import { freePort, isAlive, waitFor } from '../support/processes.js';
+import { isAlive, waitFor } from '../support/processes.js';
 
 interface Listed {
   name: string;

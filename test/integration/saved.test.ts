@@ -49,7 +49,7 @@ describe('saved tunnels', () => {
       ['up', 'web', '-L', `${other}:${appSocket}`, '--json'],
       env,
     );
-    expect(JSON.parse(json).forwards[0].listen).toBe(`127.0.0.1:${other}`);
+    expect((JSON.parse(json) as { forwards: { listen: string }[] }).forwards[0]!.listen).toBe(`127.0.0.1:${other}`);
     overridden.kill('SIGTERM');
     await overridden;
   });

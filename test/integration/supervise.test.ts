@@ -212,7 +212,7 @@ describe('end-to-end health and failures retrying cannot fix', () => {
       ['-e', `require('net').createServer().listen(${JSON.stringify(remote)}, () => console.log('up'))`],
       { reject: false },
     );
-    await new Promise((r) => crashed.stdout!.once('data', r));
+    await new Promise((r) => crashed.stdout.once('data', r));
     crashed.kill('SIGKILL');
     await crashed;
     expect(existsSync(remote)).toBe(true);

@@ -82,8 +82,8 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
     cliGroups.push(child.pid!);
     let out = '';
     let err = '';
-    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     let exited = false;
     void child.then(() => (exited = true));
     await waitFor(
@@ -133,7 +133,7 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
       buffer: false,
     });
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     let exited = false;
     void child.then(() => (exited = true));
     await waitFor(
@@ -148,7 +148,7 @@ describe.skipIf(!hasJupyter)('teardown of a foreground preset', { timeout: 120_0
     expect(await isAlive(appPid)).toBe(true);
     const ssh = (await descendants(child.pid!)).filter((p) => p.comm === 'ssh').map((p) => p.pid);
     expect(ssh.length).toBeGreaterThan(0);
-    child.stdin!.end('hang up\n');
+    child.stdin.end('hang up\n');
     const result = await child;
     expect(result.exitCode).toBe(0);
     expect(/exit=(-?\d+)/.exec(out)?.[1], out).toBe('129');

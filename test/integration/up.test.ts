@@ -82,7 +82,7 @@ describe('tunnel up (CLI) against a real sshd', () => {
       `${local}:${appSocket}`,
       '--json',
     ]);
-    expect(JSON.parse(first).state).toBe('up');
+    expect((JSON.parse(first) as { state: string }).state).toBe('up');
     expect((await httpGet({ socketPath: local })).body).toBe('hello from the far side');
     const { statSync } = await import('node:fs');
     expect(statSync(local).mode & 0o777).toBe(0o600);
@@ -104,7 +104,10 @@ describe('tunnel up (CLI) against a real sshd', () => {
         `0:127.0.0.1:${local.port!}`,
         '--json',
       ]);
-      const forward = JSON.parse(first).forwards[0] as { allocatedPort: number; listen: string };
+      const forward = (JSON.parse(first) as { forwards: unknown[] }).forwards[0] as {
+        allocatedPort: number;
+        listen: string;
+      };
       expect(forward.allocatedPort).toBeGreaterThan(1024);
       expect(forward.listen).toBe(`localhost:${forward.allocatedPort} on hopA`);
       expect((await httpGet({ port: forward.allocatedPort })).body).toBe('manager here');
@@ -131,7 +134,7 @@ describe('tunnel up (CLI) against a real sshd', () => {
         `${remote}:127.0.0.1:${local.port!}`,
         '--json',
       ]);
-      expect(JSON.parse(first).state).toBe('up');
+      expect((JSON.parse(first) as { state: string }).state).toBe('up');
       expect((await httpGet({ socketPath: remote })).body).toBe('reverse');
       child.kill('SIGTERM');
       await child;
@@ -237,7 +240,7 @@ describe('bad input and failures: one line, non-zero, nothing left behind', () =
       ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`],
       { reject: false },
     );
-    await new Promise((r) => crashed.stdout!.once('data', r));
+    await new Promise((r) => crashed.stdout.once('data', r));
     crashed.kill('SIGKILL');
     await crashed;
     expect(existsSync(stale)).toBe(true);
@@ -251,7 +254,7 @@ describe('bad input and failures: one line, non-zero, nothing left behind', () =
       `${stale}:${appSocket}`,
       '--json',
     ]);
-    expect(JSON.parse(first).state).toBe('up');
+    expect((JSON.parse(first) as { state: string }).state).toBe('up');
     expect((await httpGet({ socketPath: stale })).body).toBe('hello from the far side');
     child.kill('SIGTERM');
     await child;

@@ -12,7 +12,7 @@ export async function startApp(
   const child = execa('node', [SERVER, target, body], { reject: false, stdin: 'ignore', buffer: false });
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('app did not start in 5 s')), 5000);
-    createInterface({ input: child.stdout! }).once('line', (l) => {
+    createInterface({ input: child.stdout }).once('line', (l) => {
       clearTimeout(timer);
       resolve(l);
     });

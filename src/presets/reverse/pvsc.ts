@@ -52,7 +52,7 @@ export function pvscArguments(input: PvscInput): string[] {
     'up',
     'paraview',
     ...(input.sshConfig === undefined ? [] : ['--ssh-config', input.sshConfig]),
-    ...(Array.isArray(input.via) ? input.via : [input.via]).flatMap((hop) => ['--via', hop]),
+    ...(typeof input.via === 'string' ? [input.via] : input.via).flatMap((hop) => ['--via', hop]),
     ...(input.to === undefined ? [] : ['--to', input.to]),
     ...(input.slurm === undefined ? [] : ['--slurm', PVSC_SLURM_OPTIONS]),
     '--port',

@@ -24,7 +24,7 @@ describe.runIf(process.platform === 'linux')('isOurSupervisor', () => {
         start: '1',
       }),
     ],
-    ['a process that has exited', async () => ({ pid: spawnSync('true').pid! })],
+    ['a process that has exited', async () => ({ pid: spawnSync('true').pid })],
   ])('is false for %s', async (_what, identity) => {
     expect(isOurSupervisor(await identity())).toBe(false);
   });

@@ -12,6 +12,7 @@ import {
   saveTunnel,
   setDefaults,
 } from '../../../src/saved/index.js';
+import type { StoreData } from '../../../src/saved/types.js';
 
 describe('profile store (API, temp dir)', () => {
   let root: string;
@@ -103,7 +104,7 @@ describe('profile store (API, temp dir)', () => {
     expect(await setDefaults({ via: null }, { dir })).toEqual({ keepalive: 30, keepaliveCount: 3, connectTimeout: 10 });
     expect(getTunnel('web', { dir }).to).toBe('n');
     await expect(setDefaults({ connectTimeout: 0 }, { dir })).rejects.toMatchObject({ code: 'BAD_SPEC' });
-    expect(JSON.parse(await readFile(file, 'utf8')).defaults).toEqual({ keepalive: 30 });
+    expect((JSON.parse(await readFile(file, 'utf8')) as StoreData).defaults).toEqual({ keepalive: 30 });
   });
 
   it('reads without creating anything', () => {

@@ -65,7 +65,7 @@ describe('planJob', () => {
     const plan = planJob({ via: ['login'], slurm: '-p normal', run: 'serve' }, app, TEMPLATE, '/s');
     const text = jobDryRun(plan, ['ssh ... NODE']).join('\n');
     expect(text).toMatch(
-      /# the batch script[\s\S]*#   #!\/bin\/sh[\s\S]*sbatch --parsable[\s\S]*< job\.sh\n# follow it[\s\S]*squeue[\s\S]*dir=\/tmp\/tnl-job-1[\s\S]*ssh \.\.\. NODE\n# on the way down[\s\S]*scancel JOBID/,
+      /# the batch script[\s\S]*# {3}#!\/bin\/sh[\s\S]*sbatch --parsable[\s\S]*< job\.sh\n# follow it[\s\S]*squeue[\s\S]*dir=\/tmp\/tnl-job-1[\s\S]*ssh \.\.\. NODE\n# on the way down[\s\S]*scancel JOBID/,
     );
     expect(text).not.toContain('port=PORT');
   });

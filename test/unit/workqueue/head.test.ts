@@ -41,7 +41,7 @@ function running(over: RecordOver = {}): ListedTunnel {
           },
         }),
     ...rest,
-  } as ListedTunnel;
+  };
 }
 
 const saved = (over: Partial<NamedTunnel> = {}): NamedTunnel => ({

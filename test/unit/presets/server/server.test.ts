@@ -24,7 +24,7 @@ function fakeRemote(answers: {
     const script = lastWord(argv);
     const kind = script.includes('tunnel-launched') ? 'launch' : script.includes('tunnel-stopped') ? 'stop' : 'wait';
     calls.push({ kind, argv });
-    return { exitCode: 0, stdout: '', stderr: '', timedOut: false, ...answers[kind as keyof typeof answers] };
+    return { exitCode: 0, stdout: '', stderr: '', timedOut: false, ...answers[kind] };
   };
   return { run, calls, kinds: () => calls.map((c) => c.kind) };
 }
