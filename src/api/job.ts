@@ -12,7 +12,7 @@ import { jobDryRun, jobDryRunJson, planJob, type JobInput, type JobPlan } from '
 import type { Scheduler } from '../scheduler/types.js';
 import { slurm } from '../scheduler/slurm/index.js';
 import type { JobScriptInput } from '../scheduler/slurm/script.js';
-import { presetInput, reverseInput, type JobSession } from '../scheduler/job-session.js';
+import { presetInput, reverseInput } from '../scheduler/job-session.js';
 import { openSession } from '../session/open.js';
 import type { Session } from '../session/types.js';
 import type { SshRunner } from '../ssh/runner.js';

@@ -88,7 +88,9 @@ export async function startInBackground(
     import('../background/secrets.js'),
   ]);
   let stopping: Promise<unknown> | undefined;
-  const onAbort = () => (stopping = stopTunnel(name).catch(() => undefined));
+  const onAbort = () => {
+    stopping = stopTunnel(name).catch(() => undefined);
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const record = await startDetached(name, request);

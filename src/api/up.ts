@@ -2,7 +2,7 @@ import { TunnelError } from '../errors.js';
 import { parseInteger } from '../model/tunnel.js';
 import type { TunnelOptions } from '../model/types.js';
 import type { RunOptions } from '../supervise/defaults.js';
-import type { PresetInput, PresetOptions } from '../presets/index.js';
+import type { PresetOptions } from '../presets/index.js';
 import { hasJobOptions, type JobOptions } from '../scheduler/job-plan.js';
 import type { PreparedUp } from './up-types.js';
 import { definedOnly, getSaved, withStoredDefaults } from './saved.js';
@@ -29,7 +29,7 @@ export async function prepareUp(request: UpRequest): Promise<PreparedUp> {
   }
   if (preset !== undefined) {
     const { preparePresetUp } = await import('./up-preset.js');
-    return preparePresetUp(preset.name, { ...preset.saved, ...tunnel, ...presetOptions } as PresetInput);
+    return preparePresetUp(preset.name, { ...preset.saved, ...tunnel, ...presetOptions });
   }
   const { prepareTunnelUp } = await import('./up-tunnel.js');
   return prepareTunnelUp(await withStoredDefaults(saved, tunnel));

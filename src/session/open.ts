@@ -23,7 +23,7 @@ export async function openSession(request: SessionRequest, options: OpenOptions 
     const started = await startPreset(presetUp, upOptions, { onLine: onProgress });
     return sessionOf(request, {
       tunnel: () => started.tunnel,
-      down: started.down,
+      down: () => started.down(),
       preset: () => presetRecordOf(request.name, started),
     });
   }
@@ -88,7 +88,7 @@ interface Parts {
 function sessionOf(request: SessionRequest, parts: Parts): Session {
   return {
     request,
-    tunnel: parts.tunnel,
+    tunnel: () => parts.tunnel(),
     report: () => parts.preset?.()?.report,
     record: () => {
       const preset = parts.preset?.();
@@ -100,7 +100,7 @@ function sessionOf(request: SessionRequest, parts: Parts): Session {
     job: () => parts.job,
     ended: parts.job?.ended,
     onMoved: parts.onMoved ?? (() => undefined),
-    down: parts.down,
+    down: () => parts.down(),
     cancelled: () => parts.job?.cancelled(),
   };
 }

@@ -54,7 +54,7 @@ async function runAttached(prepared: PreparedUp, flags: UpFlags, json: boolean):
         .open({
           ...runOptionsFromFlags(flags),
           signal,
-          onEvent: report.event,
+          onEvent: (event) => report.event(event),
           onProgress: (line) => void (json || process.stderr.write(`${line}\n`)),
         })
         .finally(() => report.done());
@@ -79,7 +79,12 @@ async function runDetached(prepared: PreparedUp, flags: UpFlags, json: boolean):
   const report = jobReporter(json);
   const started = await abortOnSignals((signal) =>
     prepared
-      .start({ ...runOptionsFromFlags(flags), signal, onEvent: report.event, authenticateHere: canPrompt() })
+      .start({
+        ...runOptionsFromFlags(flags),
+        signal,
+        onEvent: (event) => report.event(event),
+        authenticateHere: canPrompt(),
+      })
       .finally(() => report.done()),
   );
   if (started.value === undefined) return exitCodeForSignal(started.caught);

@@ -67,7 +67,7 @@ describe('leaveMaster, with a fake ssh on PATH', () => {
     const other = await children.start('sleep', ['60']);
     await addUser('me', process.pid);
     await addUser('other', other.pid);
-    await addUser('dead', spawnSync('true').pid!);
+    await addUser('dead', spawnSync('true').pid);
     await leaveMaster(lease(), runSsh);
     expect(await sshRuns()).toEqual(['-O cancel mine']);
     expect(await readdir(join(dir, 'users'))).toEqual(['other']);
@@ -75,7 +75,7 @@ describe('leaveMaster, with a fake ssh on PATH', () => {
 
   it('the last one out closes the master', async () => {
     await addUser('me', process.pid);
-    await addUser('dead', spawnSync('true').pid!);
+    await addUser('dead', spawnSync('true').pid);
     await leaveMaster(lease(), runSsh);
     expect(await sshRuns()).toEqual(['-O cancel mine', '-O exit']);
     expect(await readdir(join(dir, 'users'))).toEqual([]);
