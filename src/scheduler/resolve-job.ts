@@ -32,7 +32,7 @@ export interface ResolvedJob {
   node: string;
   info: JobInfo;
   notes: JobNotes;
-  /** This tool submitted it (so it may cancel it); an attached job is never cancelled. */
+  /** This run submitted it (so it may cancel it); an attached or reused job is never cancelled by it. */
   submitted: boolean;
 }
 
@@ -86,17 +86,20 @@ export async function resolveJob(options: ResolveJobOptions): Promise<ResolvedJo
   const now = options.now ?? Date.now;
   const start = now();
   let id: string;
+  // Only a job this run submitted is this run's to cancel: a reused one (same --name) belongs to the
+  // run that submitted it, whose tunnel may still use it (a failure here must not take it away).
+  let submitted = false;
   if ('submit' in options.job) {
     if (options.signal?.aborted) throw aborted();
-    const submitted = await scheduler.submit(options.job.submit);
-    id = submitted.id;
-    say({ event: submitted.reused ? 'reused' : 'submitted', id });
+    const answer = await scheduler.submit(options.job.submit);
+    id = answer.id;
+    submitted = !answer.reused;
+    say({ event: answer.reused ? 'reused' : 'submitted', id });
     // A reused job was rendered by an earlier run: its notes name that run's directory.
-    if (submitted.reused && options.notesDir !== undefined) options = { ...options, notesDir: '' };
+    if (answer.reused && options.notesDir !== undefined) options = { ...options, notesDir: '' };
   } else {
     id = options.job.attach;
   }
-  const submitted = 'submit' in options.job;
   try {
     return await waitRunning(options, id, submitted, start, say, now);
   } catch (error) {

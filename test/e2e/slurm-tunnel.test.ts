@@ -253,7 +253,7 @@ if (why !== undefined) {
       }
     });
 
-    it('re-running with the same --name reuses the job still running instead of submitting another', async () => {
+    it('re-running with the same --name reuses the job still running instead of submitting another, and never cancels it', async () => {
       const args = [
         '--slurm',
         '-t 5',
@@ -272,7 +272,8 @@ if (why !== undefined) {
       expect(await slurm.state(id)).toBe('RUNNING');
       const again = await tunnel(args);
       const json = await firstJson(again);
-      expect(json.job).toMatchObject({ id, submitted: true, cancelOnExit: true });
+      // Reused, not submitted by this run: never this run's to cancel (the run that submitted it, or the user, decides).
+      expect(json.job).toMatchObject({ id, submitted: false, cancelOnExit: false });
       expect(events(again).map((e) => e.event)).toContain('reused');
       await expect
         .poll(async () => (await curl('http://127.0.0.1:8809/')).stdout, { timeout: 10_000 })
@@ -282,6 +283,8 @@ if (why !== undefined) {
       ).toBe(id);
       await again.kill('SIGINT');
       expect(await again.exited).toBe(130);
+      expect(await slurm.state(id)).toBe('RUNNING');
+      await slurm.admin(['scancel', id]);
       expect(await slurm.waitForState(id, /^CANCELLED$/, 10_000)).toBe('CANCELLED');
     });
 

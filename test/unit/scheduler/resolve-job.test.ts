@@ -116,7 +116,7 @@ describe('resolveJob', () => {
     expect(s.calls).toEqual(['submit', 'poll 7', 'poll 7']);
   });
 
-  it('a reused job (same --name) accepts the notes of the run that submitted it, and is still ours to cancel', async () => {
+  it("a reused job (same --name) accepts the notes of the run that submitted it, and is not this run's to cancel", async () => {
     const s = fake(
       [poll(info('RUNNING'), { state: 'ready', dir: '/tmp/tnl-job-earlier', socket: '/tmp/tnl-job-earlier/s.sock' })],
       true,
@@ -129,8 +129,23 @@ describe('resolveJob', () => {
       onEvent: (e) => events.push(e),
       ...fast,
     });
-    expect(job).toMatchObject({ submitted: true, notes: { socket: '/tmp/tnl-job-earlier/s.sock' } });
+    expect(job).toMatchObject({ submitted: false, notes: { socket: '/tmp/tnl-job-earlier/s.sock' } });
     expect(events[0]).toEqual({ event: 'reused', id: '7' });
+  });
+
+  it('a failure of the run that reused a job (its app failing, a Ctrl-C) never cancels the job another run submitted', async () => {
+    const s = fake([poll(info('PENDING')), poll(info('RUNNING'), { state: 'failed', dir: '' })], true);
+    await expect(resolveJob({ scheduler: s, job: { submit: 'x' }, notesDir: D, ...fast })).rejects.toMatchObject({
+      code: 'APP_FAILED',
+    });
+    expect(s.calls).not.toContain('cancel 7');
+    const stop = new AbortController();
+    const waiting = fake([poll(info('PENDING'))], true);
+    const sleep = async () => stop.abort();
+    await expect(
+      resolveJob({ scheduler: waiting, job: { submit: 'x' }, signal: stop.signal, sleep }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(waiting.calls).toEqual(['submit', 'poll 7']);
   });
 
   it('attaching never cancels, and refuses a job of another user', async () => {
