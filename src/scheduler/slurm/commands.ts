@@ -14,15 +14,26 @@ export const NOTES_DIR = '"$HOME/.tunnel/jobs"';
  * of ours with the same name still pending or running is reused instead (`reuse ID`). `output` is
  * sbatch's file pattern in the notes directory (a job array's tasks: `%A_%a.out`).
  */
-export function submitScript(options: readonly string[], jobName: string, reuse = false, output = '%j.out'): string {
+export function submitScript(
+  options: readonly string[],
+  jobName: string,
+  reuse = false,
+  output = '%j.out',
+  tag?: string,
+): string {
   const same = `o=$(squeue -h -u "$(id -un)" -n ${shQuote(jobName)} -t PENDING,CONFIGURING,RUNNING -o %i 2>/dev/null | head -n 1); if [ -n "$o" ]; then echo "reuse $o"; exit 0; fi`;
   return (
     (reuse ? `${same}; ` : '') +
     [
       `mkdir -p ${NOTES_DIR} && chmod 700 "$HOME/.tunnel" ${NOTES_DIR}`,
-      `exec sbatch --parsable --job-name=${shQuote(jobName)} --output=${NOTES_DIR}/${shQuote(output)} ${shJoin(options)}`.trimEnd(),
+      `exec sbatch --parsable --job-name=${shQuote(jobName)}${tag === undefined ? '' : ` --comment=${shQuote(tag)}`} --output=${NOTES_DIR}/${shQuote(output)} ${shJoin(options)}`.trimEnd(),
     ].join(' && ')
   );
+}
+
+/** The ids of our jobs whose --comment is `tag` (what one submit queued), one per line. */
+export function taggedScript(tag: string): string {
+  return `squeue -h -u "$(id -un)" -t all -o '%i %k' | while read -r i k; do [ "$k" = ${shQuote(tag)} ] && echo "$i"; done; true`;
 }
 
 /** Who we are, the job as squeue sees it (scontrol once squeue has forgotten it), and its notes. */

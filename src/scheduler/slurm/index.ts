@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { TunnelError } from '../../errors.js';
 import { formatHop } from '../../model/hop.js';
 import type { RunSsh } from '../../ssh/run.js';
 import { sshRunner } from '../../ssh/runner.js';
 import { planLoginCommand, type SchedulerHost } from '../login.js';
 import type { Poll, Scheduler } from '../types.js';
-import { cancelScript, followScript, pollScript, submitScript, tellScript } from './commands.js';
+import { cancelScript, followScript, pollScript, submitScript, taggedScript, tellScript } from './commands.js';
 import { MARK, parsePoll, parseSbatch, slurmMessage } from './parse.js';
 
 export interface SlurmOptions {
@@ -20,15 +21,22 @@ export interface SlurmOptions {
   run?: RunSsh;
   /** sbatch's --output pattern in ~/.tunnel/jobs (default %j.out). */
   output?: string;
+  /** The --comment that marks this run's submit, so a submit cut short can find what it queued (default: a fresh one). */
+  tag?: string;
 }
+
+/** ssh failures that happen before a login, so before the script reached sbatch: nothing can have been queued. */
+const NEVER_SENT =
+  /ssh: connect to host|Could not resolve hostname|Permission denied|Host key verification failed|Connection timed out during banner/i;
 
 /** The ssh argv of each Slurm step, for --dry-run and for the effects below. */
 export function slurmCommands(options: SlurmOptions) {
   return {
     submit: planLoginCommand(
       options.host,
-      submitScript(options.sbatch, options.jobName, options.reuse === true, options.output),
+      submitScript(options.sbatch, options.jobName, options.reuse === true, options.output, options.tag),
     ),
+    tagged: (tag: string) => planLoginCommand(options.host, taggedScript(tag)),
     poll: (id: string) => planLoginCommand(options.host, pollScript(id)),
     cancel: (id: string) => planLoginCommand(options.host, cancelScript(id)),
     tell: (id: string, notes: Record<string, string>) => planLoginCommand(options.host, tellScript(id, notes)),
@@ -46,18 +54,58 @@ const FOLLOW_SECONDS = 120;
 /** Slurm through the login node: sbatch / squeue (+ scontrol) / scancel, each one ssh. */
 export function slurm(options: SlurmOptions): Scheduler {
   const { run } = sshRunner({ run: options.run });
-  const commands = slurmCommands(options);
+  const tag = options.tag ?? `tnl-${randomBytes(6).toString('hex')}`;
+  const commands = slurmCommands({ ...options, tag });
   const login = formatHop(options.host.login);
   const timeoutMs = (options.host.connectTimeout * (options.host.via.length + 1) + 20) * 1000;
+  /** Finds the jobs this submit queued (by its --comment) and cancels them; the error then says what became of them. */
+  const cancelTagged = async (timedOut: boolean, failure: TunnelError): Promise<TunnelError> => {
+    const what = timedOut ? `sbatch on ${login} timed out` : failure.message;
+    const found = await run(commands.tagged(tag), { timeoutMs }).catch(() => undefined);
+    if (found?.exitCode !== 0) {
+      return new TunnelError(
+        'CONNECT_FAILED',
+        `${what}; a job it may have queued could not be looked up: find it with squeue --me -o '%i %k' (comment ${tag}) and scancel it`,
+        { argv: commands.submit, hop: login, sshMessage: failure.sshMessage },
+      );
+    }
+    const ids = found.stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => /^\d+(_\d+)?$/.test(line));
+    const cancelled = await Promise.all(
+      ids.map((id) =>
+        run(commands.cancel(id), { timeoutMs }).then(
+          (r) => r.exitCode === 0,
+          () => false,
+        ),
+      ),
+    );
+    const left = ids.filter((_, i) => cancelled[i] !== true);
+    const outcome =
+      ids.length === 0
+        ? 'nothing was queued'
+        : left.length === 0
+          ? `job ${ids.join(', ')} it had queued was cancelled`
+          : `cancel job ${left.join(', ')} yourself: ssh ${login} scancel ${left.join(' ')}`;
+    return new TunnelError(timedOut ? 'CONNECT_FAILED' : failure.code, `${what}; ${outcome}`, {
+      argv: commands.submit,
+      hop: login,
+      sshMessage: failure.sshMessage,
+    });
+  };
   return {
     name: 'slurm',
     async submit(script) {
       const result = await run(commands.submit, { timeoutMs, input: script });
       const submitted = result.exitCode === 0 ? parseSbatch(result.stdout) : undefined;
       if (submitted !== undefined) return submitted;
-      // ssh itself fails with 255; so does sbatch on an option it does not know, but it says so.
-      if (result.exitCode === 255 && !/^sbatch:/m.test(result.stderr))
-        throw sshFailed(login, result.stderr, commands.submit);
+      // Cut short after the script was sent (a slow sbatch, a dropped link): the job may be queued all the same.
+      const sshFailure = result.exitCode === 255 && !/^sbatch:/m.test(result.stderr);
+      if (sshFailure && NEVER_SENT.test(result.stderr)) throw sshFailed(login, result.stderr, commands.submit);
+      if (result.timedOut || sshFailure) {
+        throw await cancelTagged(result.timedOut, sshFailed(login, result.stderr, commands.submit, result.timedOut));
+      }
       // sbatch's own words, one line: a refused option, an unknown partition, a limit.
       throw new TunnelError(
         'JOB_REFUSED',

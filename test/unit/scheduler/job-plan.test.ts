@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jobDryRun, jobDryRunJson, planJob } from '../../../src/scheduler/job-plan.js';
 import { planLoginCommand } from '../../../src/scheduler/login.js';
-import { slurm } from '../../../src/scheduler/slurm/index.js';
+import { slurm, slurmCommands } from '../../../src/scheduler/slurm/index.js';
 
 const TEMPLATE = readFileSync(new URL('../../../templates/slurm/job.sh', import.meta.url), 'utf8');
 const app = { title: 't', dir: '/tmp/tnl-job-1', socket: '', command: 'sleep 1' };
@@ -166,6 +166,52 @@ describe('slurm() through a fake login runner', () => {
       message,
       code,
     });
+  });
+  it.each<[string, { exitCode: number | null; stderr: string; timedOut: boolean }, string, string]>([
+    [
+      'a slow sbatch cut off at the deadline',
+      { exitCode: null, stderr: '', timedOut: true },
+      '13\n',
+      'sbatch on login timed out; job 13 it had queued was cancelled',
+    ],
+    [
+      'the link dropped after the script was sent',
+      { exitCode: 255, stderr: 'Connection to login closed by remote host.', timedOut: false },
+      '13\n',
+      'cannot run Slurm commands on login: Connection to login closed by remote host.; job 13 it had queued was cancelled',
+    ],
+    [
+      'cut off before sbatch queued anything',
+      { exitCode: null, stderr: '', timedOut: true },
+      '',
+      'sbatch on login timed out; nothing was queued',
+    ],
+  ])('submit %s: what it queued is found by its tag and cancelled', async (_what, cut, found, message) => {
+    const seen: string[] = [];
+    const run = async (argv: readonly string[]) => {
+      const script = argv.at(-1) ?? '';
+      seen.push(
+        /sbatch/.test(script)
+          ? 'sbatch'
+          : /squeue/.test(script)
+            ? 'lookup'
+            : /scancel/.test(script)
+              ? 'scancel'
+              : script,
+      );
+      if (/sbatch/.test(script)) return { stdout: '', ...cut };
+      return { exitCode: 0, stdout: /squeue/.test(script) ? found : '', stderr: '', timedOut: false };
+    };
+    await expect(slurm({ host, sbatch: [], jobName: 'j', run, tag: 'tnl-run1' }).submit('x')).rejects.toMatchObject({
+      message,
+    });
+    expect(seen).toEqual(found === '' ? ['sbatch', 'lookup'] : ['sbatch', 'lookup', 'scancel']);
+  });
+  it('the submit carries its tag as --comment; the lookup matches only that tag', () => {
+    const commands = slurmCommands({ host, sbatch: ['-t', '5'], jobName: 'j', tag: 'tnl-run1' });
+    expect(commands.submit.at(-1)).toMatch(/--comment=tnl-run1 /);
+    expect(commands.tagged('tnl-run1').at(-1)).toMatch(/\[ "\$k" = tnl-run1 \] && echo "\$i"/);
+    expect(slurmCommands({ host, sbatch: [], jobName: 'j' }).submit.at(-1)).not.toMatch(/--comment/);
   });
   it("poll of an unknown job is NOT_FOUND with squeue's words", async () => {
     const r = runner({
