@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   ALREADY_RUNNING: 'ALREADY_RUNNING',
   STATE_CORRUPT: 'STATE_CORRUPT',
   UNSAFE_PATH: 'UNSAFE_PATH',
+  /** The state or config directory is not private to you (another owner, open mode, not a directory). */
+  STATE_UNSAFE: 'STATE_UNSAFE',
   LOCKED: 'LOCKED',
   CONFIG_INVALID: 'CONFIG_INVALID',
   APP_FAILED: 'APP_FAILED',
@@ -88,6 +90,7 @@ export function isPermanent(error: TunnelError): boolean {
     'PORT_IN_USE',
     'SSH_NOT_FOUND',
     'UNSAFE_PATH',
+    'STATE_UNSAFE',
   ];
   return permanent.includes(error.code);
 }

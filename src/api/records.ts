@@ -49,6 +49,12 @@ export async function stopAll(): Promise<StopResult[]> {
   return stopEvery();
 }
 
+/** The names of every background tunnel, dead or alive (what `down --all` goes through). */
+export async function backgroundNames(): Promise<string[]> {
+  const { listTunnelNames } = await import('../background/record.js');
+  return listTunnelNames();
+}
+
 /** Where a background tunnel's log is (state changes and OpenSSH's messages); NOT_FOUND when it has none. */
 export async function logFile(name: string): Promise<string> {
   const path = logPath(checkName(name, 'name'));

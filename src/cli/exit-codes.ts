@@ -9,6 +9,7 @@ export const EXIT = {
   forward: 4,
   connect: 5,
   notFound: 6,
+  state: 7,
 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {
@@ -34,6 +35,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return EXIT.connect;
     case 'NOT_FOUND':
       return EXIT.notFound;
+    case 'STATE_UNSAFE':
+      return EXIT.state;
     default:
       return EXIT.failure;
   }

@@ -23,18 +23,18 @@ export function privateDirProblem(
 ): TunnelError | undefined {
   const elsewhere = `set ${options.setting ?? 'TUNNEL_HOME'} to a private directory`;
   if (!stats.isDirectory())
-    return new TunnelError('UNSAFE_PATH', `${dir} is not a directory; remove it or ${elsewhere}`);
+    return new TunnelError('STATE_UNSAFE', `${dir} is not a directory; remove it or ${elsewhere}`);
   if (uid !== undefined && stats.uid !== uid)
-    return new TunnelError('UNSAFE_PATH', `${dir} belongs to uid ${stats.uid}, not you; ${elsewhere}`);
+    return new TunnelError('STATE_UNSAFE', `${dir} belongs to uid ${stats.uid}, not you; ${elsewhere}`);
   const mode = (stats.mode & 0o777).toString(8);
   if (options.othersMayRead && (stats.mode & 0o022) !== 0)
     return new TunnelError(
-      'UNSAFE_PATH',
+      'STATE_UNSAFE',
       `${dir} is writable by others (mode ${mode}); run chmod 700 ${dir}, or ${elsewhere}`,
     );
   if (!options.othersMayRead && (stats.mode & 0o077) !== 0)
     return new TunnelError(
-      'UNSAFE_PATH',
+      'STATE_UNSAFE',
       `${dir} is open to other users (mode ${mode}); run chmod 700 ${dir}, or ${elsewhere}`,
     );
   return undefined;

@@ -42,7 +42,7 @@ export function checkPrivateFile(file: string): void {
   const uid = process.getuid?.();
   if ((uid !== undefined && stats.uid !== uid) || (stats.mode & 0o022) !== 0) {
     throw new TunnelError(
-      'UNSAFE_PATH',
+      'STATE_UNSAFE',
       `${file} is writable by others or not yours (mode ${(stats.mode & 0o777).toString(8)}); check its contents, then chmod 600 ${file}`,
     );
   }

@@ -19,11 +19,11 @@ describe('tunnel --version', () => {
   });
 
   it('--debug: stack frames point at the TypeScript sources (dist/ ships source maps)', async () => {
-    const result = await runCli(['--debug', 'down', 'no-such-tunnel'], {
+    const result = await runCli(['--debug', 'status', 'no-such-tunnel'], {
       TUNNEL_HOME: join(tmpdir(), `tnl-no-state-${process.pid}`),
     });
     expect(result.exitCode).toBe(6);
-    expect(result.stderr).toMatch(/^tunnel: no running tunnel named 'no-such-tunnel'/);
+    expect(result.stderr).toMatch(/^tunnel: no tunnel named 'no-such-tunnel'/);
     expect(result.stderr).toMatch(/^\s+at .*\/src\/cli\/dispatch\.ts:\d+:\d+\)?$/m);
   });
 

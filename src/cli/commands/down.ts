@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { TunnelError } from '../../errors.js';
 import type { StopResult } from '../../api/records.js';
+import { exitCodeFor } from '../exit-codes.js';
 import type { SetExit } from '../set-exit.js';
 
 export function registerDown(program: Command, setExit: SetExit): void {
@@ -12,12 +13,22 @@ export function registerDown(program: Command, setExit: SetExit): void {
     .action(async (names: string[], flags: { all?: boolean; json?: boolean }) => {
       if (!flags.all && names.length === 0)
         throw new TunnelError('BAD_OPTION', 'down: name a tunnel (see tunnel ls) or pass --all', { field: 'names' });
-      const { stop, stopAll } = await import('../../api/records.js');
-      const results: StopResult[] = flags.all ? await stopAll() : [];
-      for (const name of flags.all ? [] : names) results.push(await stop(name));
+      const { stop, backgroundNames } = await import('../../api/records.js');
+      // Each name on its own: one that fails (not found, a corrupt record) never keeps the others up.
+      const results: StopResult[] = [];
+      let worst = 0;
+      for (const name of flags.all ? await backgroundNames() : names) {
+        try {
+          results.push(await stop(name));
+        } catch (error) {
+          if (!(error instanceof TunnelError)) throw error;
+          process.stderr.write(`tunnel: ${error.message}\n`);
+          worst = Math.max(worst, exitCodeFor(error.code));
+        }
+      }
       process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : results.map(downLines).join(''));
       // A job left running holds the cluster's nodes: that is a failure the user must act on.
-      setExit(results.some((r) => r.jobs.some((j) => !j.cancelled)) ? 1 : 0);
+      setExit(Math.max(worst, results.some((r) => r.jobs.some((j) => !j.cancelled)) ? 1 : 0));
     });
 }
 

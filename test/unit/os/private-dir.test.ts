@@ -79,7 +79,7 @@ describe('privateDirProblem', () => {
   ])('%s', (_what, stats, options, message) => {
     const problem = privateDirProblem('/d', stats, options, ME);
     expect(problem?.message).toBe(message);
-    if (message !== undefined) expect(problem?.code).toBe('UNSAFE_PATH');
+    if (message !== undefined) expect(problem?.code).toBe('STATE_UNSAFE');
   });
 
   it('checks no owner where the platform has no uids', () => {
@@ -106,7 +106,7 @@ describe('ensurePrivateDir and isPrivateDirSync on disk', () => {
     await mkdir(dir);
     await chmod(dir, 0o755);
     await expect(ensurePrivateDir(dir)).rejects.toMatchObject({
-      code: 'UNSAFE_PATH',
+      code: 'STATE_UNSAFE',
       message: expect.stringContaining(`run chmod 700 ${dir}`),
     });
     expect(() => ensurePrivateDirSync(dir)).toThrow(/is open to other users \(mode 755\)/);
